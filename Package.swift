@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "opslab",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "opslab", targets: ["opslab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries and the C shims that make their macros and variadic
+        // functions callable from Swift.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.4",
+                       providers: [.apt(["liblua5.4-dev"])]),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+        .target(name: "CEditline", linkerSettings: [.linkedLibrary("edit")]),
+
+        // Domain modules: no Lua inside.
+        .target(name: "Plugins"),
+
+        // The bridge, the environment, the shell.
+        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
+        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins"]),
+        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "CEditline"]),
+        .executableTarget(name: "opslab", dependencies: [
+            "Workbench", "REPL", "LuaKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
+        .testTarget(name: "PluginsTests", dependencies: ["Plugins"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
+    ]
+)

@@ -1,0 +1,416 @@
+// See luakit_shim.h for why this file exists. Every lua_error and luaL_error
+// of the bridge is in this file.
+#include "luakit_shim.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+// Per-state control block, reached through lua_getextraspace. Coroutines
+// copy the main thread's extra space, so every thread of a state sees it.
+typedef struct luakit_control {
+    size_t used;
+    size_t limit;
+    int in_swift;                      // >0 while a Swift function runs: no cap, see alloc
+    volatile sig_atomic_t stop;        // enum luakit_stop_reason
+    volatile sig_atomic_t running;
+    double deadline;                   // CLOCK_MONOTONIC seconds, 0 = none
+    lua_State *main;
+    void *owner;
+    lua_State *volatile current;      // thread being resumed, for interrupts
+} luakit_control;
+
+static luakit_control *control(lua_State *L) {
+    return *(luakit_control **)lua_getextraspace(L);
+}
+
+static double monotonic_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+// ---- Allocation ---------------------------------------------------------------
+
+// The cap applies to Lua code only. Inside a Swift function an allocation
+// failure would make lua_push* raise a memory error through Swift frames, so
+// there the cap is lifted; it bites again as soon as Lua code allocates.
+static void *luakit_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+    luakit_control *c = ud;
+    size_t old = ptr ? osize : 0;
+    if (nsize == 0) {
+        free(ptr);
+        c->used -= old;
+        return NULL;
+    }
+    if (c->limit && c->in_swift == 0 && nsize > old && c->used - old + nsize > c->limit)
+        return NULL;
+    void *p = realloc(ptr, nsize);
+    if (p) c->used = c->used - old + nsize;
+    return p;
+}
+
+static int luakit_panic(lua_State *L) {
+    const char *msg = lua_tostring(L, -1);
+    fprintf(stderr, "opslab: unprotected Lua error: %s\n", msg ? msg : "(not a string)");
+    abort();
+}
+
+static void luakit_warn(void *ud, const char *msg, int tocont) {
+    (void)ud; (void)tocont;
+    // Errors in __gc metamethods arrive here; they must not vanish silently.
+    fprintf(stderr, "%s", msg);
+    if (!tocont) fputc('\n', stderr);
+}
+
+lua_State *luakit_newstate(size_t limit) {
+    luakit_control *c = calloc(1, sizeof *c);
+    if (!c) return NULL;
+    c->limit = limit;
+    lua_State *L = lua_newstate(luakit_alloc, c);
+    if (!L) { free(c); return NULL; }
+    *(luakit_control **)lua_getextraspace(L) = c;
+    c->main = L;
+    c->current = L;
+    lua_atpanic(L, luakit_panic);
+    lua_setwarnf(L, luakit_warn, NULL);
+    return L;
+}
+
+static lua_State *sigint_state;
+
+void luakit_close(lua_State *L) {
+    luakit_control *c = control(L);
+    if (sigint_state == L) sigint_state = NULL;
+    lua_close(L);
+    free(c);
+}
+
+size_t luakit_memory_used(lua_State *L) { return control(L)->used; }
+size_t luakit_memory_limit(lua_State *L) { return control(L)->limit; }
+void luakit_set_memory_limit(lua_State *L, size_t limit) { control(L)->limit = limit; }
+void luakit_set_owner(lua_State *L, void *owner) { control(L)->owner = owner; }
+void *luakit_owner(lua_State *L) { return control(L)->owner; }
+
+// ---- Errors and calls ------------------------------------------------------------
+
+static int traceback_handler(lua_State *L) {
+    const char *msg = lua_tostring(L, 1);
+    if (msg == NULL) {
+        if (luaL_callmeta(L, 1, "__tostring") && lua_type(L, -1) == LUA_TSTRING)
+            msg = lua_tostring(L, -1);
+        else
+            msg = lua_pushfstring(L, "(error object is a %s value)", luaL_typename(L, 1));
+    }
+    luaL_traceback(L, L, msg, 1);
+    return 1;
+}
+
+int luakit_pcall_traceback(lua_State *L, int nargs, int nresults) {
+    luakit_control *c = control(L);
+    int base = lua_gettop(L) - nargs;
+    lua_pushcfunction(L, traceback_handler);
+    lua_insert(L, base);
+    int saved = c->in_swift;
+    c->in_swift = 0;
+    int status = lua_pcall(L, nargs, nresults, base);
+    c->in_swift = saved;
+    lua_remove(L, base);
+    return status;
+}
+
+int luakit_loadbuffer(lua_State *L, const char *buf, size_t len, const char *name, const char *mode) {
+    return luaL_loadbufferx(L, buf, len, name, mode);
+}
+
+// ---- Swift functions and objects ------------------------------------------------
+
+static luakit_dispatch_fn dispatch_swift;
+static luakit_release_fn release_swift;
+
+void luakit_set_callbacks(luakit_dispatch_fn dispatch, luakit_release_fn release) {
+    dispatch_swift = dispatch;
+    release_swift = release;
+}
+
+#define FUNCTION_BOX "luakit.function"
+#define OBJECT_CACHE "luakit.objects"
+
+static int release_box(lua_State *L) {
+    void **slot = lua_touserdata(L, 1);
+    if (slot && *slot) {
+        release_swift(*slot);
+        *slot = NULL;
+    }
+    return 0;
+}
+
+static int call_swift(lua_State *L) {
+    void **slot = lua_touserdata(L, lua_upvalueindex(1));
+    luakit_control *c = control(L);
+    c->in_swift++;
+    int n = dispatch_swift(L, *slot);
+    c->in_swift--;
+    if (n == LUAKIT_ERROR) return lua_error(L);
+    return n;
+}
+
+void luakit_push_swift_function(lua_State *L, void *box) {
+    void **slot = lua_newuserdatauv(L, sizeof(void *), 0);
+    *slot = box;
+    if (luaL_newmetatable(L, FUNCTION_BOX)) {
+        lua_pushcfunction(L, release_box);
+        lua_setfield(L, -2, "__gc");
+        lua_pushboolean(L, 0);
+        lua_setfield(L, -2, "__metatable");
+    }
+    lua_setmetatable(L, -2);
+    lua_pushcclosure(L, call_swift, 1);
+}
+
+// Objects are cached by address in a weak-valued table so that pushing the
+// same Swift object twice gives the same Lua value (== and table keys work).
+static void push_object_cache(lua_State *L) {
+    if (lua_getfield(L, LUA_REGISTRYINDEX, OBJECT_CACHE) != LUA_TTABLE) {
+        lua_pop(L, 1);
+        lua_newtable(L);
+        lua_newtable(L);
+        lua_pushliteral(L, "v");
+        lua_setfield(L, -2, "__mode");
+        lua_setmetatable(L, -2);
+        lua_pushvalue(L, -1);
+        lua_setfield(L, LUA_REGISTRYINDEX, OBJECT_CACHE);
+    }
+}
+
+void luakit_push_object(lua_State *L, void *object, const char *type_name) {
+    push_object_cache(L);
+    if (lua_rawgetp(L, -1, object) == LUA_TUSERDATA) {
+        lua_remove(L, -2);
+        release_swift(object);   // the caller's +1 is not needed: the value exists
+        return;
+    }
+    lua_pop(L, 1);
+    void **slot = lua_newuserdatauv(L, sizeof(void *), 1);
+    *slot = object;
+    luaL_setmetatable(L, type_name);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, -3, object);
+    lua_remove(L, -2);
+}
+
+static void **object_slot(lua_State *L, int idx) {
+    void **slot = lua_touserdata(L, idx);
+    if (slot == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
+    if (!lua_getmetatable(L, idx)) return NULL;
+    int bridged = lua_getfield(L, -1, "__luakit") == LUA_TBOOLEAN;
+    lua_pop(L, 2);
+    return bridged ? slot : NULL;
+}
+
+void *luakit_to_object(lua_State *L, int idx, const char *type_name) {
+    void **slot = lua_touserdata(L, idx);
+    if (slot == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
+    if (!lua_getmetatable(L, idx)) return NULL;
+    luaL_getmetatable(L, type_name);
+    int same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? *slot : NULL;
+}
+
+void *luakit_to_any_object(lua_State *L, int idx) {
+    void **slot = object_slot(L, idx);
+    return slot ? *slot : NULL;
+}
+
+// __index: methods first (one raw lookup, the common case), then the class's
+// fallback function for properties and integer indices.
+static int class_index(lua_State *L) {
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL) return 1;
+    lua_pop(L, 1);
+    if (lua_isnil(L, lua_upvalueindex(2))) return 0;
+    lua_pushvalue(L, lua_upvalueindex(2));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+void luakit_new_class_metatable(lua_State *L, const char *type_name, int methods, int fallback) {
+    methods = lua_absindex(L, methods);
+    if (fallback) fallback = lua_absindex(L, fallback);
+    luaL_newmetatable(L, type_name);
+    lua_pushcfunction(L, release_box);
+    lua_setfield(L, -2, "__gc");
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "__luakit");
+    lua_pushvalue(L, methods);
+    if (fallback) lua_pushvalue(L, fallback); else lua_pushnil(L);
+    lua_pushcclosure(L, class_index, 2);
+    lua_setfield(L, -2, "__index");
+}
+
+// ---- Interrupts and budgets ------------------------------------------------------
+
+static const char *stop_message(int reason) {
+    return reason == LUAKIT_STOP_TIMEOUT ? "timeout: time budget exceeded" : "interrupted";
+}
+
+// Once a stop is requested the hook fires on every instruction, in the
+// current thread and the main one, so a pcall in a loop cannot swallow it:
+// the next instruction outside the pcall raises again.
+static void stop_hook(lua_State *L, lua_Debug *ar) {
+    (void)ar;
+    luakit_control *c = control(L);
+    if (c->stop == LUAKIT_STOP_NONE && c->deadline > 0 && monotonic_now() > c->deadline)
+        c->stop = LUAKIT_STOP_TIMEOUT;
+    if (c->stop == LUAKIT_STOP_NONE) return;
+    lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
+    if (L != c->main) lua_sethook(c->main, stop_hook, LUA_MASKCOUNT, 1);
+    luaL_error(L, "%s", stop_message(c->stop));
+}
+
+void luakit_interrupt(lua_State *L) {
+    luakit_control *c = control(L);
+    c->stop = LUAKIT_STOP_INTERRUPT;
+    lua_State *target = c->current ? c->current : L;
+    lua_sethook(target, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+    if (target != c->main) lua_sethook(c->main, stop_hook, LUA_MASKCALL | LUA_MASKRET | LUA_MASKCOUNT, 1);
+}
+
+void luakit_set_deadline(lua_State *L, double seconds) {
+    luakit_control *c = control(L);
+    if (seconds > 0) {
+        c->deadline = monotonic_now() + seconds;
+        // Checked every 1000 instructions; coroutines created meanwhile inherit it.
+        lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1000);
+    } else {
+        c->deadline = 0;
+        lua_sethook(L, NULL, 0, 0);
+    }
+}
+
+void luakit_clear_stop(lua_State *L) {
+    luakit_control *c = control(L);
+    c->stop = LUAKIT_STOP_NONE;
+    c->deadline = 0;
+    c->current = c->main;
+    lua_sethook(c->main, NULL, 0, 0);
+    if (L != c->main) lua_sethook(L, NULL, 0, 0);
+}
+
+int luakit_stop_reason(lua_State *L) { return control(L)->stop; }
+
+static volatile sig_atomic_t sigint_count;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    sigint_count++;
+    lua_State *L = sigint_state;
+    if (L && control(L)->running) luakit_interrupt(L);
+}
+
+void luakit_install_sigint(lua_State *L) {
+    sigint_state = L;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0;   // no SA_RESTART: a blocking read at the prompt returns EINTR
+    sigaction(SIGINT, &sa, NULL);
+}
+
+int luakit_take_sigint_count(void) {
+    int n = sigint_count;
+    sigint_count = 0;
+    return n;
+}
+
+void luakit_set_running(lua_State *L, int running) {
+    sigint_state = L;
+    control(L)->running = running;
+}
+
+// coroutine.resume that records the thread it runs, so an interrupt can set
+// its hook on the thread actually executing.
+static int tracked_resume(lua_State *L) {
+    luakit_control *c = control(L);
+    lua_State *co = lua_tothread(L, 1);
+    lua_State *previous = c->current;
+    if (co) c->current = co;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    c->current = previous;
+    if (status != LUA_OK) return lua_error(L);
+    if (c->stop != LUAKIT_STOP_NONE) lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
+    return lua_gettop(L);
+}
+
+static const char *wrap_source =
+    "local create, resume = ...\n"
+    "return function(f)\n"
+    "  local co = create(f)\n"
+    "  return function(...)\n"
+    "    local r = table.pack(resume(co, ...))\n"
+    "    if r[1] then return table.unpack(r, 2, r.n) end\n"
+    "    error(r[2], 0)\n"
+    "  end\n"
+    "end\n";
+
+void luakit_track_coroutines(lua_State *L) {
+    if (lua_getglobal(L, "coroutine") != LUA_TTABLE) { lua_pop(L, 1); return; }
+    lua_getfield(L, -1, "resume");
+    lua_pushcclosure(L, tracked_resume, 1);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "resume");
+    // stack: coroutine, tracked_resume
+    if (luaL_loadstring(L, wrap_source) == LUA_OK) {
+        lua_getfield(L, -3, "create");
+        lua_pushvalue(L, -3);
+        if (lua_pcall(L, 2, 1, 0) == LUA_OK) lua_setfield(L, -3, "wrap");
+        else lua_pop(L, 1);
+    } else {
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 2);
+}
+
+// ---- Macros as functions ------------------------------------------------------
+
+void luakit_pop(lua_State *L, int n) { lua_pop(L, n); }
+void luakit_collect_garbage(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
+void luakit_newtable(lua_State *L) { lua_newtable(L); }
+int luakit_upvalueindex(int i) { return lua_upvalueindex(i); }
+const char *luakit_tolstring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }
+lua_Number luakit_tonumber(lua_State *L, int idx, int *isnum) { return lua_tonumberx(L, idx, isnum); }
+lua_Integer luakit_tointeger(lua_State *L, int idx, int *isnum) { return lua_tointegerx(L, idx, isnum); }
+int luakit_registryindex(void) { return LUA_REGISTRYINDEX; }
+void luakit_remove(lua_State *L, int idx) { lua_remove(L, idx); }
+void luakit_insert(lua_State *L, int idx) { lua_insert(L, idx); }
+void luakit_replace(lua_State *L, int idx) { lua_replace(L, idx); }
+int luakit_getglobal(lua_State *L, const char *name) { return lua_getglobal(L, name); }
+void luakit_pushglobaltable(lua_State *L) { lua_pushglobaltable(L); }
+int luakit_ref(lua_State *L) { return luaL_ref(L, LUA_REGISTRYINDEX); }
+void luakit_unref(lua_State *L, int ref) { luaL_unref(L, LUA_REGISTRYINDEX, ref); }
+int luakit_is_integer(lua_State *L, int idx) { return lua_isinteger(L, idx); }
+void luakit_traceback(lua_State *L, lua_State *L1, const char *msg, int level) {
+    luaL_traceback(L, L1, msg, level);
+}
+
+static int tostring_protected(lua_State *L) {
+    luaL_tolstring(L, 1, NULL);
+    return 1;
+}
+
+const char *luakit_safe_tostring(lua_State *L, int idx, size_t *len) {
+    idx = lua_absindex(L, idx);
+    lua_pushcfunction(L, tostring_protected);
+    lua_pushvalue(L, idx);
+    if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+        lua_pop(L, 1);
+        lua_pushfstring(L, "%s: %p", luaL_typename(L, idx), lua_topointer(L, idx));
+    }
+    return lua_tolstring(L, -1, len);
+}

@@ -1,0 +1,79 @@
+import CLua
+import CLuaShim
+
+/// How a Swift class appears in Lua: a userdata type with its own metatable
+/// holding methods, an `__index` fallback for properties and integer keys,
+/// and any other metamethods (`__add`, `__len`, `__call`, `__tostring`, ...).
+/// Instances are retained while Lua holds them and pushed with identity:
+/// the same object always becomes the same Lua value.
+public final class LuaClass<Object: AnyObject> {
+    /// The type name Lua shows (`__name`, error messages).
+    public let name: String
+    var methods: [LuaFunction] = []
+    var metamethods: [String: LuaFunction] = [:]
+    var indexFallback: LuaFunction?
+
+    public init(_ name: String) {
+        self.name = name
+    }
+
+    /// Adds a method called as `obj:name(...)`; argument 1 is the object.
+    public func method(_ method: String, doc: String = "",
+                       _ body: @escaping (LuaCall, Object) throws -> Int32) {
+        let qualified = "\(name):\(method)"
+        methods.append(LuaFunction(qualified, doc: doc) { [self] call in
+            guard let object = call.optionalObject(1, self) else {
+                throw call.argumentError(1, "expected \(name) (call it as obj:\(method)(...)), got \(call.stack.typeName(at: 1))")
+            }
+            return try body(call, object)
+        })
+    }
+
+    /// Handles keys that are not methods (`obj.field`, `obj[i]`). Arguments:
+    /// 1 the object, 2 the key. Return 0 or push one value.
+    public func index(_ body: @escaping (LuaCall, Object) throws -> Int32) {
+        indexFallback = LuaFunction("\(name).__index") { [self] call in
+            try body(call, try call.object(1, self))
+        }
+    }
+
+    /// Sets a metamethod such as `__add` or `__tostring`. Operands arrive as
+    /// Lua passes them: for binary operators either side may be the object.
+    public func metamethod(_ event: String, _ body: @escaping (LuaCall) throws -> Int32) {
+        metamethods[event] = LuaFunction("\(name).\(event)", body)
+    }
+
+    /// Names of the methods, for completion.
+    public var methodNames: [String] { methods.map(\.shortName) }
+}
+
+extension LuaState {
+    /// Makes the class's metatable available; call once before pushing
+    /// objects of that class.
+    public func register<Object>(_ cls: LuaClass<Object>) {
+        let s = stack
+        lua_createtable(L, 0, Int32(cls.methods.count))
+        for method in cls.methods {
+            s.push(method)
+            lua_setfield(L, -2, method.shortName)
+        }
+        if let fallback = cls.indexFallback { s.push(fallback) } else { lua_pushnil(L) }
+        luakit_new_class_metatable(L, cls.name, -2, cls.indexFallback == nil ? 0 : -1)
+        // Kept for introspection (completion of methods after `:`).
+        lua_pushvalue(L, -3)
+        lua_setfield(L, -2, "__methods")
+        for (event, function) in cls.metamethods {
+            s.push(function)
+            lua_setfield(L, -2, event)
+        }
+        lua_settop(L, lua_gettop(L) - 3)
+        registeredClasses.insert(cls.name)
+    }
+}
+
+extension LuaStack {
+    /// Pushes `object` as an instance of `cls` (registered beforehand).
+    public func push<Object>(_ object: Object, as cls: LuaClass<Object>) {
+        luakit_push_object(L, Unmanaged.passRetained(object).toOpaque(), cls.name)
+    }
+}

@@ -1,0 +1,46 @@
+import CLua
+import CLuaShim
+
+/// Docstrings for Lua values (functions and module tables), kept in a
+/// weak-keyed registry table so that documenting a value never keeps it alive.
+extension LuaState {
+    private static let docsKey = "luakit.docs"
+
+    private func pushDocsTable(on stack: LuaStack) {
+        let L = stack.L
+        if lua_getfield(L, luakit_registryindex(), LuaState.docsKey) != LUA_TTABLE {
+            stack.pop()
+            lua_createtable(L, 0, 64)
+            lua_createtable(L, 0, 1)
+            stack.push("k")
+            lua_setfield(L, -2, "__mode")
+            lua_setmetatable(L, -2)
+            lua_pushvalue(L, -1)
+            lua_setfield(L, luakit_registryindex(), LuaState.docsKey)
+        }
+    }
+
+    func recordDoc(_ doc: String, forValueAt index: Int32, on stack: LuaStack) {
+        let index = lua_absindex(stack.L, index)
+        pushDocsTable(on: stack)
+        lua_pushvalue(stack.L, index)
+        stack.push(doc)
+        lua_rawset(stack.L, -3)
+        stack.pop()
+    }
+
+    /// Attaches `doc` to the value at `index` (a table, a Lua function, ...).
+    public func setDoc(_ doc: String, forValueAt index: Int32) {
+        recordDoc(doc, forValueAt: index, on: stack)
+    }
+
+    /// The docstring of the value at `index`, if it has one.
+    public func doc(forValueAt index: Int32) -> String? {
+        let index = lua_absindex(L, index)
+        pushDocsTable(on: stack)
+        lua_pushvalue(L, index)
+        lua_rawget(L, -2)
+        defer { stack.pop(2) }
+        return stack.string(at: -1)
+    }
+}

@@ -1,0 +1,199 @@
+import CLua
+import CLuaShim
+
+/// One Lua 5.4 state: the owner of every value, function and object the
+/// bridge hands to Lua. Not thread-safe: use it from one thread at a time
+/// (interrupt() alone may be called from anywhere).
+public final class LuaState {
+    /// The raw state, for the bridge's own extensions.
+    public let L: OpaquePointer
+    /// Registry slots of dropped references, freed at the next safe point.
+    var pendingUnrefs: [Int32] = []
+    /// Metatable names of the classes registered so far.
+    var registeredClasses: Set<String> = []
+
+    /// Creates a state with the standard libraries open.
+    /// - Parameter memoryLimit: cap on Lua heap bytes; 0 means none.
+    public init(memoryLimit: Int = 0) throws {
+        LuaState.installCallbacks
+        guard let L = luakit_newstate(memoryLimit > 0 ? memoryLimit : 0) else {
+            throw LuaError(message: "cannot create a Lua state: out of memory")
+        }
+        self.L = L
+        luakit_set_owner(L, Unmanaged.passUnretained(self).toOpaque())
+        luaL_openlibs(L)
+        luakit_track_coroutines(L)
+    }
+
+    deinit {
+        luakit_close(L)
+    }
+
+    /// The main thread's stack.
+    public var stack: LuaStack { LuaStack(L: L, state: self) }
+
+    func releasePendingReferences(on stack: LuaStack) {
+        while let ref = pendingUnrefs.popLast() { luakit_unref(stack.L, ref) }
+    }
+
+    private static let installCallbacks: Void = {
+        luakit_set_callbacks(luaKitDispatch, luaKitRelease)
+    }()
+
+    // MARK: Memory
+
+    /// Bytes currently allocated by Lua.
+    public var memoryUsed: Int { Int(luakit_memory_used(L)) }
+    /// The cap on Lua heap bytes (0: none). Allocations past it fail with
+    /// Lua's "not enough memory" error.
+    public var memoryLimit: Int {
+        get { Int(luakit_memory_limit(L)) }
+        set { luakit_set_memory_limit(L, newValue > 0 ? newValue : 0) }
+    }
+
+    /// Runs a full garbage collection.
+    public func collectGarbage() {
+        luakit_collect_garbage(L)
+    }
+
+    // MARK: Running code
+
+    /// Compiles `code` and pushes the resulting function.
+    /// - Parameter mode: "t" for text only (the default: binary chunks can
+    ///   crash the VM), "bt" to allow precompiled chunks.
+    public func load(_ code: String, name: String, mode: String = "t") throws {
+        let status = code.utf8.withContiguousStorageIfAvailable { buffer in
+            buffer.withMemoryRebound(to: CChar.self) {
+                luakit_loadbuffer(L, $0.baseAddress, $0.count, name, mode)
+            }
+        } ?? {
+            var copy = Array(code.utf8)
+            return copy.withUnsafeMutableBytes {
+                luakit_loadbuffer(L, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count, name, mode)
+            }
+        }()
+        if status != LUA_OK {
+            let message = stack.string(at: -1) ?? "cannot load chunk"
+            stack.pop()
+            throw LuaError(message: message)
+        }
+    }
+
+    /// Compiles raw bytes (which may be invalid UTF-8) and pushes the function.
+    public func load(bytes: [UInt8], name: String, mode: String = "t") throws {
+        let status = bytes.withUnsafeBytes {
+            luakit_loadbuffer(L, $0.baseAddress?.assumingMemoryBound(to: CChar.self), $0.count, name, mode)
+        }
+        if status != LUA_OK {
+            let message = stack.string(at: -1) ?? "cannot load chunk"
+            stack.pop()
+            throw LuaError(message: message)
+        }
+    }
+
+    /// Calls the function below `nargs` arguments on the stack in protected
+    /// mode. Leaves `nresults` results (LUA_MULTRET for all) on success;
+    /// on failure the stack is as it was below the function.
+    public func call(arguments nargs: Int32, results nresults: Int32) throws {
+        let status = luakit_pcall_traceback(L, nargs, nresults)
+        if status != LUA_OK {
+            let text = luakit_safe_tostring(L, -1, nil).map { String(cString: $0) } ?? "error"
+            stack.pop(2)
+            let reason: LuaError.StopReason?
+            switch luakit_stop_reason(L) {
+            case Int32(LUAKIT_STOP_INTERRUPT.rawValue): reason = .interrupted
+            case Int32(LUAKIT_STOP_TIMEOUT.rawValue): reason = .timeout
+            default: reason = nil
+            }
+            throw LuaError(handlerOutput: text, stopReason: reason)
+        }
+    }
+
+    /// Runs `code` and returns every value it returns.
+    @discardableResult
+    public func run(_ code: String, name: String = "=input") throws -> [LuaValue] {
+        let base = stack.top
+        try load(code, name: name)
+        try call(arguments: 0, results: LUA_MULTRET)
+        defer { stack.settop(base) }
+        let top = stack.top
+        return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
+    }
+
+    /// Runs a top-level piece of user code: SIGINT interrupts it, and any stop
+    /// request is cleared afterwards so the state stays usable.
+    public func runInterruptible<T>(_ body: () throws -> T) rethrows -> T {
+        luakit_set_running(L, 1)
+        defer {
+            luakit_set_running(L, 0)
+            luakit_clear_stop(L)
+        }
+        return try body()
+    }
+
+    /// Runs `body` with a wall-clock budget: Lua code running past it fails
+    /// with "timeout: time budget exceeded".
+    public func withTimeBudget<T>(seconds: Double, _ body: () throws -> T) rethrows -> T {
+        luakit_set_deadline(L, seconds)
+        defer { luakit_clear_stop(L) }
+        return try body()
+    }
+
+    /// Asks running Lua code to stop with an "interrupted" error. Safe from
+    /// any thread and from signal handlers.
+    public func interrupt() {
+        luakit_interrupt(L)
+    }
+
+    /// Makes SIGINT interrupt Lua code run through `runInterruptible`.
+    public func installInterruptHandler() {
+        luakit_install_sigint(L)
+    }
+
+    // MARK: Globals
+
+    /// Sets a global variable.
+    public func setGlobal(_ name: String, _ value: LuaValue) {
+        stack.push(value)
+        lua_setglobal(L, name)
+    }
+
+    /// Reads a global variable (raw access: never runs metamethods).
+    public func global(_ name: String) -> LuaValue {
+        luakit_pushglobaltable(L)
+        lua_pushstring(L, name)
+        lua_rawget(L, -2)
+        defer { stack.pop(2) }
+        return stack.value(at: -1)
+    }
+
+    /// Sets the global `name` to the Swift function.
+    public func register(_ function: LuaFunction, as name: String) {
+        stack.push(function)
+        lua_setglobal(L, name)
+    }
+
+    /// Creates (or extends) the global table `name` with `functions`, each
+    /// stored under its short name (the part after the last dot).
+    public func registerModule(_ name: String, functions: [LuaFunction]) {
+        if luakit_getglobal(L, name) != LUA_TTABLE {
+            stack.pop()
+            lua_createtable(L, 0, Int32(functions.count))
+            lua_pushvalue(L, -1)
+            lua_setglobal(L, name)
+        }
+        for function in functions {
+            stack.push(function)
+            lua_setfield(L, -2, function.shortName)
+        }
+        stack.pop()
+    }
+}
+
+extension LuaState {
+    /// Sets the global `name` to the value at `index` of the main stack.
+    public func setGlobal(_ name: String, valueAt index: Int32) {
+        lua_pushvalue(L, index)
+        lua_setglobal(L, name)
+    }
+}

@@ -1,0 +1,85 @@
+/// A semantic version (semver.org 2.0.0): MAJOR.MINOR.PATCH with optional
+/// pre-release and build parts.
+public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public let major: Int
+    public let minor: Int
+    public let patch: Int
+    public let prerelease: String
+    public let build: String
+
+    public init?(_ text: String) {
+        var rest = Substring(text)
+        var build = ""
+        if let plus = rest.firstIndex(of: "+") {
+            build = String(rest[rest.index(after: plus)...])
+            rest = rest[..<plus]
+            guard SemanticVersion.validIdentifiers(build) else { return nil }
+        }
+        var prerelease = ""
+        if let dash = rest.firstIndex(of: "-") {
+            prerelease = String(rest[rest.index(after: dash)...])
+            rest = rest[..<dash]
+            guard SemanticVersion.validIdentifiers(prerelease) else { return nil }
+        }
+        let parts = rest.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3 else { return nil }
+        var numbers: [Int] = []
+        for part in parts {
+            // No leading zeros, digits only, bounded.
+            guard !part.isEmpty, part.count <= 9, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  part == "0" || part.first != "0", let n = Int(part) else { return nil }
+            numbers.append(n)
+        }
+        major = numbers[0]
+        minor = numbers[1]
+        patch = numbers[2]
+        self.prerelease = prerelease
+        self.build = build
+    }
+
+    private static func validIdentifiers(_ text: String) -> Bool {
+        let identifiers = text.split(separator: ".", omittingEmptySubsequences: false)
+        return !identifiers.isEmpty && identifiers.allSatisfy { id in
+            !id.isEmpty && id.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }
+        }
+    }
+
+    public var description: String {
+        var text = "\(major).\(minor).\(patch)"
+        if !prerelease.isEmpty { text += "-\(prerelease)" }
+        if !build.isEmpty { text += "+\(build)" }
+        return text
+    }
+
+    public static func < (a: SemanticVersion, b: SemanticVersion) -> Bool {
+        if (a.major, a.minor, a.patch) != (b.major, b.minor, b.patch) {
+            return (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch)
+        }
+        // A pre-release sorts before its release.
+        if a.prerelease.isEmpty != b.prerelease.isEmpty { return !a.prerelease.isEmpty }
+        return a.prerelease < b.prerelease
+    }
+}
+
+/// What a plugin may do beyond pure computation. Everything not granted is
+/// absent from the plugin's environment.
+public enum Permission: String, CaseIterable, Sendable {
+    /// `io.open` for reading, `io.lines`.
+    case fsRead = "fs.read"
+    /// `io.open` in any mode, `os.remove`, `os.rename`.
+    case fsWrite = "fs.write"
+    /// `os.execute` and `io.popen`.
+    case exec = "exec"
+    /// `os.getenv`.
+    case env = "env"
+
+    /// One line for `plugins.info` and `:plugins`.
+    public var summary: String {
+        switch self {
+        case .fsRead: return "read files"
+        case .fsWrite: return "write, rename and remove files"
+        case .exec: return "run shell commands"
+        case .env: return "read environment variables"
+        }
+    }
+}

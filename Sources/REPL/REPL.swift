@@ -1,0 +1,262 @@
+import LuaKit
+import Plugins
+import Workbench
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The interactive shell: reads Lua with libedit, prints values, keeps
+/// history, and offers `:commands`, `?name` help and `!shell` escapes.
+public final class REPL {
+    /// Builds a fresh workbench (at start and for `:reset`).
+    public typealias WorkbenchFactory = () throws -> Workbench
+
+    private var workbench: Workbench
+    private let makeWorkbench: WorkbenchFactory
+    private let runInit: Bool
+    private let color: Bool
+    private let history: History
+    private var editor: LineEditor!
+    private var reportedHistoryProblem = false
+
+    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins"]
+
+    /// - Parameters:
+    ///   - runInit: run `~/.config/opslab/init.lua` at start and on `:reset`.
+    ///   - color: colour output (decided by the caller from TTY and NO_COLOR).
+    public init(makeWorkbench: @escaping WorkbenchFactory, runInit: Bool, color: Bool) throws {
+        self.makeWorkbench = makeWorkbench
+        self.runInit = runInit
+        self.color = color
+        self.workbench = try makeWorkbench()
+        self.history = History(path: workbench.paths.history)
+        self.editor = LineEditor(program: "opslab") { [unowned self] text in
+            Completer(lua: workbench.lua, commands: REPL.commands).complete(text)
+        }
+    }
+
+    /// Runs until `:quit` or Ctrl-D; returns the exit status.
+    public func run(banner: String) -> Int32 {
+        workbench.lua.installInterruptHandler()
+        startSession()
+        for entry in history.load() { editor.remember(entry) }
+        print(banner)
+        var pending = ""
+        while true {
+            switch editor.read(prompt: pending.isEmpty ? "opslab> " : "   ...> ") {
+            case .endOfInput:
+                print("")
+                return 0
+            case .interrupted:
+                // Ctrl-C at the prompt: drop the line (and any unfinished chunk).
+                pending = ""
+                print("")
+                continue
+            case .line(let line):
+                if line.trimmingSpaces().isEmpty && pending.isEmpty { continue }
+                remember(line)
+                if pending.isEmpty, let quit = handleCommand(line) {
+                    if quit { return 0 }
+                    continue
+                }
+                let source = pending.isEmpty ? line : pending + "\n" + line
+                if evaluate(source, timed: false) == .incomplete {
+                    pending = source
+                } else {
+                    pending = ""
+                }
+            }
+        }
+    }
+
+    private func startSession() {
+        guard runInit else { return }
+        do {
+            try workbench.runInitScript()
+        } catch {
+            printError("init.lua: \(error)")
+        }
+    }
+
+    private func remember(_ line: String) {
+        editor.remember(line)
+        history.append(line)
+        if let problem = history.problem, !reportedHistoryProblem {
+            reportedHistoryProblem = true
+            printError(problem)
+        }
+    }
+
+    // MARK: Commands
+
+    /// Handles `:command`, `?name` and `!shell`. Returns nil when the line is
+    /// Lua, true to quit, false when handled.
+    private func handleCommand(_ line: String) -> Bool? {
+        let trimmed = line.trimmingSpaces()
+        if trimmed.hasPrefix("?") {
+            let topic = String(trimmed.dropFirst()).trimmingSpaces()
+            output(topic.isEmpty ? workbench.helpIndex() : workbench.help(topic: topic))
+            return false
+        }
+        if trimmed.hasPrefix("!") {
+            runShell(String(trimmed.dropFirst()))
+            return false
+        }
+        guard trimmed.hasPrefix(":") else { return nil }
+        let parts = trimmed.split(separator: " ", maxSplits: 1).map(String.init)
+        let argument = parts.count > 1 ? parts[1].trimmingSpaces() : ""
+        switch parts[0] {
+        case ":quit", ":q", ":exit":
+            return true
+        case ":help", ":h":
+            output(argument.isEmpty ? workbench.helpIndex() : workbench.help(topic: argument))
+        case ":time":
+            guard !argument.isEmpty else { printError(":time needs an expression, e.g. :time fib(25)"); break }
+            _ = evaluate(argument, timed: true)
+        case ":load":
+            guard !argument.isEmpty else { printError(":load needs a file name"); break }
+            do {
+                try workbench.runScript(path: argument, arguments: [])
+            } catch {
+                printError("\(error)")
+            }
+        case ":reset":
+            do {
+                workbench = try makeWorkbench()
+                workbench.lua.installInterruptHandler()
+                startSession()
+                output("Fresh Lua state; plugins reloaded.")
+            } catch {
+                printError("reset failed, keeping the current state: \(error)")
+            }
+        case ":plugins":
+            output(pluginTable())
+        default:
+            printError("unknown command \(parts[0]); :help lists the commands")
+        }
+        return false
+    }
+
+    private func runShell(_ command: String) {
+        guard !command.trimmingSpaces().isEmpty else { printError("! needs a shell command"); return }
+        fflush(nil)
+        let status = runShellCommand(command)
+        if status != 0 { printError("[exit \(status)]") }
+    }
+
+    private func pluginTable() -> String {
+        let entries = workbench.registry.entries
+        var rows = [["KIND", "NAME", "VERSION", "STATUS", "CALLS", "FAILS", "SOURCE"]]
+        for e in entries {
+            rows.append([e.kind, e.name, e.manifest.version.description, e.quarantined ? "quarantined" : "active",
+                         String(e.calls), String(e.failures), e.source.description])
+        }
+        var text = entries.isEmpty ? "No plugins loaded.\n" : formatTable(rows)
+        let problems = workbench.registry.problems
+        if !problems.isEmpty {
+            text += "\nNot loaded:\n" + problems.map { "  " + $0.description }.joined(separator: "\n") + "\n"
+        }
+        text += "\nSearch path: " + workbench.paths.pluginSearchPath.joined(separator: ":")
+        return text
+    }
+
+    // MARK: Evaluation
+
+    enum Outcome { case done, incomplete }
+
+    /// Compiles `source` as an expression (`return source`) if it is one,
+    /// else as statements; runs it and prints what it returns.
+    private func evaluate(_ source: String, timed: Bool) -> Outcome {
+        let lua = workbench.lua
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.settop(base) }
+        do {
+            try lua.load("return " + source, name: "=repl")
+        } catch {
+            do {
+                try lua.load(source, name: "=repl")
+            } catch let error as LuaError {
+                if error.message.hasSuffix("<eof>") { return .incomplete }
+                printError(error.message)
+                return .done
+            } catch {
+                printError("\(error)")
+                return .done
+            }
+        }
+        let start = monotonicSeconds()
+        do {
+            try lua.runInterruptible {
+                try lua.call(arguments: 0, results: -1)
+            }
+        } catch let error as LuaError {
+            printError(error.message)
+            return .done
+        } catch {
+            printError("\(error)")
+            return .done
+        }
+        let elapsed = monotonicSeconds() - start
+        let top = stack.top
+        if top > base {
+            lua.setGlobal("_", valueAt: base + 1)
+            output(LuaPrettyPrinter(color: color).render(stack, from: base + 1, to: top))
+        }
+        if timed { output(formatDuration(elapsed)) }
+        return .done
+    }
+
+    // MARK: Output
+
+    private func output(_ text: String) {
+        do {
+            try writeStandardOutput(text.hasSuffix("\n") ? text : text + "\n")
+        } catch {
+            // stdout is gone; nothing sensible is left to print to.
+        }
+    }
+
+    private func printError(_ message: String) {
+        let text = color ? "\u{1B}[31m\(message)\u{1B}[0m\n" : message + "\n"
+        writeStandardError(text)
+    }
+}
+
+/// Wall time for `:time`, in the unit that reads best.
+func formatDuration(_ seconds: Double) -> String {
+    if seconds < 1e-3 { return "time: \(String(format3(seconds * 1e6))) µs" }
+    if seconds < 1 { return "time: \(String(format3(seconds * 1e3))) ms" }
+    return "time: \(String(format3(seconds))) s"
+}
+
+func format3(_ value: Double) -> String {
+    let scaled = (value * 1000).rounded() / 1000
+    return String(scaled)
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+func formatTable(_ rows: [[String]]) -> String {
+    guard let header = rows.first else { return "" }
+    var widths = header.map(\.count)
+    for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+        }.joined(separator: "  ")
+    }.joined(separator: "\n") + "\n"
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\r" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,284 @@
+// Binary elementwise ops with NumPy broadcasting, scalar operands on either
+// side, comparisons to 0/1 masks, `where`, and the arithmetic operators.
+//
+// A gradient flowing into a broadcast operand is summed back over the dims
+// that broadcasting stretched (`reduceGrad`), so `bias` of shape [10] added
+// to activations of shape [64, 10] gets a [10] gradient.
+
+import Foundation
+
+extension Tensor {
+    /// Sums `g` down to `shape` (the inverse of broadcasting `shape` up to
+    /// g's shape). Returns `g` itself when nothing was broadcast.
+    static func reduceGrad(_ g: Tensor, to shape: [Int]) throws -> Tensor {
+        if g.shape == shape { return g }
+        let lead = g.ndim - shape.count
+        var dims = Array(0..<lead)
+        for (i, s) in shape.enumerated() where s == 1 && g.shape[lead + i] != 1 {
+            dims.append(lead + i)
+        }
+        let summed = try g.sum(dims, keepdim: true)
+        return try summed.reshape(shape)
+    }
+
+    // MARK: - Arithmetic
+
+    /// self + alpha * other, broadcasting.
+    public func add(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
+        let out = alpha == 1
+            ? try Tensor.mapBinary("add", self, other, +)
+            : try Tensor.mapBinary("add", self, other) { $0 + alpha * $1 }
+        if Tensor.needsRecording(self, other) {
+            let sa = shape, sb = other.shape
+            out.record("AddBackward0", inputs: [self, other]) { ctx in
+                let gb = alpha == 1 ? ctx.grad : try ctx.grad.mapUnary("add_backward") { alpha * $0 }
+                return [ctx.needs[0] ? try reduceGrad(ctx.grad, to: sa) : nil,
+                        ctx.needs[1] ? try reduceGrad(gb, to: sb) : nil]
+            }
+        }
+        return out
+    }
+
+    /// self + s.
+    public func add(_ s: Float) throws -> Tensor {
+        let out = try mapUnary("add") { $0 + s }
+        if needsRecording {
+            out.record("AddBackward1", inputs: [self]) { ctx in [ctx.grad] }
+        }
+        return out
+    }
+
+    /// self - alpha * other, broadcasting.
+    public func sub(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
+        let out = alpha == 1
+            ? try Tensor.mapBinary("sub", self, other, -)
+            : try Tensor.mapBinary("sub", self, other) { $0 - alpha * $1 }
+        if Tensor.needsRecording(self, other) {
+            let sa = shape, sb = other.shape
+            out.record("SubBackward0", inputs: [self, other]) { ctx in
+                [ctx.needs[0] ? try reduceGrad(ctx.grad, to: sa) : nil,
+                 ctx.needs[1] ? try reduceGrad(try ctx.grad.mapUnary("sub_backward") { -alpha * $0 }, to: sb) : nil]
+            }
+        }
+        return out
+    }
+
+    /// self - s.
+    public func sub(_ s: Float) throws -> Tensor { try add(-s) }
+
+    /// s - self.
+    public func rsub(_ s: Float) throws -> Tensor {
+        let out = try mapUnary("rsub") { s - $0 }
+        if needsRecording {
+            out.record("RsubBackward1", inputs: [self]) { ctx in
+                [try ctx.grad.mapUnary("rsub_backward") { -$0 }]
+            }
+        }
+        return out
+    }
+
+    /// self * other, broadcasting.
+    public func mul(_ other: Tensor) throws -> Tensor {
+        let out = try Tensor.mapBinary("mul", self, other, *)
+        if Tensor.needsRecording(self, other) {
+            let sa = shape, sb = other.shape
+            out.record("MulBackward0", inputs: [self, other], saved: [self, other]) { ctx in
+                let (a, b) = (ctx.saved[0], ctx.saved[1])
+                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, b, *), to: sa) : nil,
+                        ctx.needs[1] ? try reduceGrad(try bw(ctx.grad, a, *), to: sb) : nil]
+            }
+        }
+        return out
+    }
+
+    /// self * s.
+    public func mul(_ s: Float) throws -> Tensor {
+        let out = try mapUnary("mul") { $0 * s }
+        if needsRecording {
+            out.record("MulBackward1", inputs: [self]) { ctx in
+                [try ctx.grad.mapUnary("mul_backward") { $0 * s }]
+            }
+        }
+        return out
+    }
+
+    /// self / other, broadcasting.
+    public func div(_ other: Tensor) throws -> Tensor {
+        let out = try Tensor.mapBinary("div", self, other, /)
+        if Tensor.needsRecording(self, other) {
+            let sa = shape, sb = other.shape
+            out.record("DivBackward0", inputs: [self, other], saved: [other, out]) { ctx in
+                let (b, y) = (ctx.saved[0], ctx.saved[1])
+                var gb: Tensor? = nil
+                if ctx.needs[1] {
+                    // d(a/b)/db = -a/b^2 = -y/b
+                    let t = try Tensor.mapBinary("div_backward", y, b) { -$0 / $1 }
+                    gb = try reduceGrad(try bw(ctx.grad, t, *), to: sb)
+                }
+                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, b, /), to: sa) : nil, gb]
+            }
+        }
+        return out
+    }
+
+    /// self / s.
+    public func div(_ s: Float) throws -> Tensor {
+        let out = try mapUnary("div") { $0 / s }
+        if needsRecording {
+            out.record("DivBackward1", inputs: [self]) { ctx in
+                [try ctx.grad.mapUnary("div_backward") { $0 / s }]
+            }
+        }
+        return out
+    }
+
+    /// s / self.
+    public func rdiv(_ s: Float) throws -> Tensor {
+        let out = try mapUnary("rdiv") { s / $0 }
+        if needsRecording {
+            out.record("DivBackward2", inputs: [self], saved: [self, out]) { ctx in
+                let t = try Tensor.mapBinary("rdiv_backward", ctx.saved[1], ctx.saved[0]) { -$0 / $1 }
+                return [try bw(ctx.grad, t, *)]
+            }
+        }
+        return out
+    }
+
+    /// self ^ other elementwise, broadcasting. The exponent's gradient is
+    /// taken as 0 where the base is 0, like PyTorch.
+    public func pow(_ other: Tensor) throws -> Tensor {
+        let out = try Tensor.mapBinary("pow", self, other) { powf($0, $1) }
+        if Tensor.needsRecording(self, other) {
+            let sa = shape, sb = other.shape
+            out.record("PowBackward1", inputs: [self, other], saved: [self, other, out]) { ctx in
+                let (a, b, y) = (ctx.saved[0], ctx.saved[1], ctx.saved[2])
+                var ga: Tensor? = nil, gb: Tensor? = nil
+                if ctx.needs[0] {
+                    let d = try Tensor.mapBinary("pow_backward", a, b) { x, p in p == 0 ? 0 : p * powf(x, p - 1) }
+                    ga = try reduceGrad(try bw(ctx.grad, d, *), to: sa)
+                }
+                if ctx.needs[1] {
+                    let d = try Tensor.mapBinary("pow_backward", y, a) { v, x in x == 0 ? 0 : v * logf(x) }
+                    gb = try reduceGrad(try bw(ctx.grad, d, *), to: sb)
+                }
+                return [ga, gb]
+            }
+        }
+        return out
+    }
+
+    /// base ^ exponent for a scalar base.
+    public static func pow(_ base: Float, _ exponent: Tensor) throws -> Tensor {
+        let lb = logf(base)
+        let out = try exponent.mapUnary("pow", cost: 8) { powf(base, $0) }
+        if exponent.needsRecording {
+            out.record("PowBackward2", inputs: [exponent], saved: [out]) { ctx in
+                [try bw(ctx.grad, ctx.saved[0]) { g, y in base == 0 ? 0 : g * y * lb }]
+            }
+        }
+        return out
+    }
+
+    /// Elementwise maximum, broadcasting; ties split the gradient evenly.
+    public func maximum(_ other: Tensor) throws -> Tensor {
+        try minMax("maximum", "MaximumBackward0", other, pickSelf: { $0 > $1 })
+    }
+
+    /// Elementwise minimum, broadcasting; ties split the gradient evenly.
+    public func minimum(_ other: Tensor) throws -> Tensor {
+        try minMax("minimum", "MinimumBackward0", other, pickSelf: { $0 < $1 })
+    }
+
+    private func minMax(_ op: String, _ node: String, _ other: Tensor,
+                        pickSelf: @escaping (Float, Float) -> Bool) throws -> Tensor {
+        let out = try Tensor.mapBinary(op, self, other) { a, b in
+            a != a || b != b ? .nan : (pickSelf(a, b) ? a : b)
+        }
+        if Tensor.needsRecording(self, other) {
+            let sa = shape, sb = other.shape
+            out.record(node, inputs: [self, other], saved: [self, other]) { ctx in
+                let (a, b) = (ctx.saved[0], ctx.saved[1])
+                let share = try Tensor.mapBinary(op, a, b) { x, y in x == y ? 0.5 : (pickSelf(x, y) ? 1 : 0) }
+                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, share, *), to: sa) : nil,
+                        ctx.needs[1] ? try reduceGrad(try bw(ctx.grad, share) { g, s in g * (1 - s) }, to: sb) : nil]
+            }
+        }
+        return out
+    }
+
+    // MARK: - Comparisons (masks of 0 and 1, never recorded)
+
+    /// 1 where self == other, else 0.
+    public func eq(_ other: Tensor) throws -> Tensor { try Tensor.mapBinary("eq", self, other) { $0 == $1 ? 1 : 0 } }
+    /// 1 where self != other, else 0.
+    public func ne(_ other: Tensor) throws -> Tensor { try Tensor.mapBinary("ne", self, other) { $0 != $1 ? 1 : 0 } }
+    /// 1 where self < other, else 0.
+    public func lt(_ other: Tensor) throws -> Tensor { try Tensor.mapBinary("lt", self, other) { $0 < $1 ? 1 : 0 } }
+    /// 1 where self <= other, else 0.
+    public func le(_ other: Tensor) throws -> Tensor { try Tensor.mapBinary("le", self, other) { $0 <= $1 ? 1 : 0 } }
+    /// 1 where self > other, else 0.
+    public func gt(_ other: Tensor) throws -> Tensor { try Tensor.mapBinary("gt", self, other) { $0 > $1 ? 1 : 0 } }
+    /// 1 where self >= other, else 0.
+    public func ge(_ other: Tensor) throws -> Tensor { try Tensor.mapBinary("ge", self, other) { $0 >= $1 ? 1 : 0 } }
+    /// 1 where self == s, else 0.
+    public func eq(_ s: Float) throws -> Tensor { try mapUnary("eq") { $0 == s ? 1 : 0 } }
+    /// 1 where self != s, else 0.
+    public func ne(_ s: Float) throws -> Tensor { try mapUnary("ne") { $0 != s ? 1 : 0 } }
+    /// 1 where self < s, else 0.
+    public func lt(_ s: Float) throws -> Tensor { try mapUnary("lt") { $0 < s ? 1 : 0 } }
+    /// 1 where self <= s, else 0.
+    public func le(_ s: Float) throws -> Tensor { try mapUnary("le") { $0 <= s ? 1 : 0 } }
+    /// 1 where self > s, else 0.
+    public func gt(_ s: Float) throws -> Tensor { try mapUnary("gt") { $0 > s ? 1 : 0 } }
+    /// 1 where self >= s, else 0.
+    public func ge(_ s: Float) throws -> Tensor { try mapUnary("ge") { $0 >= s ? 1 : 0 } }
+
+    /// Elementwise choice: `a` where `condition` is nonzero, else `b`; all
+    /// three broadcast together.
+    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Tensor) throws -> Tensor {
+        let out = try mapTernary("where", condition, a, b) { c, x, y in c != 0 ? x : y }
+        if needsRecording(a, b) {
+            let sa = a.shape, sb = b.shape
+            out.record("WhereBackward0", inputs: [a, b], saved: [condition]) { ctx in
+                let c = ctx.saved[0]
+                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, c) { g, m in m != 0 ? g : 0 }, to: sa) : nil,
+                        ctx.needs[1] ? try reduceGrad(try bw(ctx.grad, c) { g, m in m != 0 ? 0 : g }, to: sb) : nil]
+            }
+        }
+        return out
+    }
+
+    /// `where` with a scalar for the "false" branch.
+    public static func `where`(_ condition: Tensor, _ a: Tensor, _ b: Float) throws -> Tensor {
+        try `where`(condition, a, Tensor(scalar: b))
+    }
+
+    // MARK: - Operators
+
+    /// Broadcasting addition.
+    public static func + (a: Tensor, b: Tensor) throws -> Tensor { try a.add(b) }
+    /// Adds a scalar.
+    public static func + (a: Tensor, b: Float) throws -> Tensor { try a.add(b) }
+    /// Adds a scalar.
+    public static func + (a: Float, b: Tensor) throws -> Tensor { try b.add(a) }
+    /// Broadcasting subtraction.
+    public static func - (a: Tensor, b: Tensor) throws -> Tensor { try a.sub(b) }
+    /// Subtracts a scalar.
+    public static func - (a: Tensor, b: Float) throws -> Tensor { try a.sub(b) }
+    /// Scalar minus tensor.
+    public static func - (a: Float, b: Tensor) throws -> Tensor { try b.rsub(a) }
+    /// Broadcasting multiplication.
+    public static func * (a: Tensor, b: Tensor) throws -> Tensor { try a.mul(b) }
+    /// Multiplies by a scalar.
+    public static func * (a: Tensor, b: Float) throws -> Tensor { try a.mul(b) }
+    /// Multiplies by a scalar.
+    public static func * (a: Float, b: Tensor) throws -> Tensor { try b.mul(a) }
+    /// Broadcasting division.
+    public static func / (a: Tensor, b: Tensor) throws -> Tensor { try a.div(b) }
+    /// Divides by a scalar.
+    public static func / (a: Tensor, b: Float) throws -> Tensor { try a.div(b) }
+    /// Scalar divided by tensor.
+    public static func / (a: Float, b: Tensor) throws -> Tensor { try b.rdiv(a) }
+    /// Negation.
+    public static prefix func - (a: Tensor) throws -> Tensor { try a.neg() }
+}

@@ -1,0 +1,164 @@
+// Vectorised float32 math for the hot kernels.
+//
+// glibc's expf runs one lane at a time; softmax, log_softmax, logsumexp and
+// sigmoid spend most of their time in exp, so we evaluate it eight lanes at a
+// time with the classic Cephes scheme: x = n*ln2 + r with |r| <= ln2/2,
+// exp(r) from a degree-6 polynomial, 2^n built in the exponent bits. Only
+// SSE2-level operations are used (no floor/round instructions), because the
+// module is compiled for baseline x86-64. Relative error stays below 2 ulp
+// for results in the normal range; results below FLT_MIN flush to zero.
+
+import Foundation
+
+typealias F8 = SIMD8<Float>
+typealias I8 = SIMD8<Int32>
+
+enum VMath {
+    @inline(__always)
+    static func exp8(_ x: F8) -> F8 {
+        let hi: Float = 88.72283935546875
+        let lo: Float = -87.33654022216797
+        var v = x.replacing(with: F8(repeating: hi), where: x .> hi)
+        v = v.replacing(with: F8(repeating: lo), where: v .< lo)
+        // Round x*log2(e) to nearest with the 1.5*2^23 trick: the integer
+        // ends up in the low mantissa bits, readable by a bit cast.
+        let magic = F8(repeating: 12582912.0)
+        let t = v * F8(repeating: 1.44269504088896341) + magic
+        let fn = t - magic
+        let n = unsafeBitCast(t, to: I8.self) &- I8(repeating: 0x4B40_0000)
+        var r = v - fn * F8(repeating: 0.693359375)
+        r = r - fn * F8(repeating: -2.12194440e-4)
+        var p = F8(repeating: 1.9875691500e-4)
+        p = p * r + F8(repeating: 1.3981999507e-3)
+        p = p * r + F8(repeating: 8.3334519073e-3)
+        p = p * r + F8(repeating: 4.1665795894e-2)
+        p = p * r + F8(repeating: 1.6666665459e-1)
+        p = p * r + F8(repeating: 5.0000001201e-1)
+        p = p * (r * r) + r + F8(repeating: 1)
+        // n lies in [-126, 128]; split it so that each factor is a normal
+        // power of two and the product is exact.
+        let n1 = n &>> 1
+        let n2 = n &- n1
+        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: F8.self)
+        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: F8.self)
+        var out = p * s1 * s2
+        out = out.replacing(with: F8(repeating: .infinity), where: x .> hi)
+        out = out.replacing(with: F8(repeating: 0), where: x .< lo)
+        out = out.replacing(with: x, where: x .!= x)
+        return out
+    }
+
+    @inline(__always)
+    static func exp1(_ x: Float) -> Float {
+        let v = exp8(F8(repeating: x))
+        return v[0]
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> F8 {
+        UnsafeRawPointer(p).loadUnaligned(as: F8.self)
+    }
+
+    @inline(__always)
+    static func store(_ v: F8, _ p: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: v, as: F8.self)
+    }
+
+    /// dst[i] = exp(src[i] - shift) (skipped when dst is nil); returns the
+    /// sum of the results. dst may equal src.
+    @inline(__always)
+    static func expShiftSum(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>?,
+                            _ n: Int, shift: Float) -> Double {
+        var acc = F8(repeating: 0)
+        let s = F8(repeating: shift)
+        var total = 0.0
+        var i = 0
+        while i + 8 <= n {
+            let e = exp8(load(src + i) - s)
+            if let dst { store(e, dst + i) }
+            acc += e
+            i += 8
+            // Flush the float lanes now and then so long rows keep precision.
+            if i & 1023 == 0 { total += Double(acc.sum()); acc = F8(repeating: 0) }
+        }
+        total += Double(acc.sum())
+        while i < n {
+            let e = exp1(src[i] - shift)
+            if let dst { dst[i] = e }
+            total += Double(e)
+            i += 1
+        }
+        return total
+    }
+
+    /// dst[i] = exp(src[i]).
+    static func exp(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        var i = 0
+        while i + 8 <= n {
+            store(exp8(load(src + i)), dst + i)
+            i += 8
+        }
+        while i < n { dst[i] = exp1(src[i]); i += 1 }
+    }
+
+    /// dst[i] = 1 / (1 + exp(-src[i])).
+    static func sigmoid(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ n: Int) {
+        let one = F8(repeating: 1)
+        var i = 0
+        while i + 8 <= n {
+            store(one / (one + exp8(-load(src + i))), dst + i)
+            i += 8
+        }
+        while i < n { dst[i] = 1 / (1 + exp1(-src[i])); i += 1 }
+    }
+
+    /// Sum of n contiguous floats: eight float lanes per block of 4096,
+    /// blocks added in double so long sums keep their precision.
+    @inline(__always)
+    static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
+        var total = 0.0
+        var start = 0
+        while start < n {
+            let end = Swift.min(n, start + 4096)
+            var a0 = F8(repeating: 0), a1 = F8(repeating: 0)
+            var i = start
+            while i + 16 <= end {
+                a0 += load(p + i)
+                a1 += load(p + i + 8)
+                i += 16
+            }
+            var s = (a0 + a1).sum()
+            while i < end { s += p[i]; i += 1 }
+            total += Double(s)
+            start = end
+        }
+        return total
+    }
+
+    /// Maximum of n > 0 contiguous floats; NaN if any element is NaN.
+    @inline(__always)
+    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var i = 0
+        var m: Float = -.infinity
+        var sawNaN = false
+        if n >= 8 {
+            var acc = load(p)
+            var nanMask = acc .!= acc
+            i = 8
+            while i + 8 <= n {
+                let v = load(p + i)
+                acc = acc.replacing(with: v, where: v .> acc)
+                nanMask .|= v .!= v
+                i += 8
+            }
+            m = acc.max()
+            sawNaN = any(nanMask)
+        }
+        while i < n {
+            let v = p[i]
+            if v > m { m = v } else if v != v { sawNaN = true }
+            i += 1
+        }
+        return sawNaN ? .nan : m
+    }
+}

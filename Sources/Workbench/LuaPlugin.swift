@@ -1,0 +1,66 @@
+import LuaKit
+import Plugins
+
+/// A plugin loaded from a Lua file: its sandboxed environment and the table
+/// it returned. Every callback runs through `invoke`, which applies the time
+/// budget, counts failures and refuses quarantined plugins.
+public final class LuaPlugin {
+    public let file: String
+    public let manifest: PluginManifest
+    /// The table the file returned.
+    let table: LuaReference
+    /// The plugin's own `_ENV`.
+    let environment: LuaReference
+    unowned let workbench: Workbench
+
+    init(file: String, manifest: PluginManifest, table: LuaReference, environment: LuaReference, workbench: Workbench) {
+        self.file = file
+        self.manifest = manifest
+        self.table = table
+        self.environment = environment
+        self.workbench = workbench
+    }
+
+    /// A callback failed, or was refused.
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// Calls `callback` (a function field of the plugin's table) with
+    /// `arguments` pushed by the caller-supplied closure, and returns every
+    /// result as Swift values. Errors name the plugin and keep file:line.
+    public func invoke(_ callback: String, arguments: [LuaValue]) throws -> [LuaValue] {
+        let lua = workbench.lua
+        let stack = lua.stack
+        let registry = workbench.registry
+        let label = "plugin \(manifest.kind) '\(manifest.name)'"
+        if registry.entry(kind: manifest.kind, name: manifest.name)?.quarantined == true {
+            throw Failure(description: "\(label) is quarantined after repeated failures; plugins.reload(\"\(manifest.name)\") to retry")
+        }
+        table.push(on: stack)
+        let fields = stack.value(at: -1, maxDepth: 1).tableValue
+        stack.pop()
+        guard case .function(let function)? = fields?.fields[callback] else {
+            throw Failure(description: "\(label) has no function '\(callback)'")
+        }
+        let base = stack.top
+        function.push(on: stack)
+        for argument in arguments { stack.push(argument) }
+        do {
+            try lua.withTimeBudget(seconds: workbench.options.pluginBudget) {
+                try lua.call(arguments: Int32(arguments.count), results: -1)
+            }
+        } catch let error as LuaError {
+            stack.settop(base)
+            let message = error.stopReason == .timeout
+                ? "\(label) (\(file)): \(callback) exceeded its time budget of \(workbench.options.pluginBudget)s"
+                : "\(label): \(callback) failed: \(error.message)"
+            let quarantined = registry.recordFailure(kind: manifest.kind, name: manifest.name, message: message)
+            throw Failure(description: quarantined ? message + " (now quarantined)" : message)
+        }
+        registry.recordSuccess(kind: manifest.kind, name: manifest.name)
+        defer { stack.settop(base) }
+        let top = stack.top
+        return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
+    }
+}

@@ -1,0 +1,157 @@
+import LuaKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Globals every session has beyond Lua's own: a `print` that reports a
+/// closed stdout instead of writing into the void, `inspect` and `help`.
+extension Workbench {
+    func installBase() {
+        lua.register(LuaFunction("print", doc: """
+            print(...)
+            Writes its arguments, converted with tostring and separated by tabs, then a newline.
+            Raises an error when standard output is closed (e.g. a pipe whose reader exited).
+            """) { call in
+            var line = ""
+            for i in 1...max(1, call.argumentCount) where i <= call.argumentCount {
+                if i > 1 { line += "\t" }
+                line += call.stack.describe(at: i)
+            }
+            line += "\n"
+            try writeStandardOutput(line)
+            return 0
+        }, as: "print")
+
+        lua.register(LuaFunction("inspect", doc: """
+            inspect(value [, options]) -> string
+            Renders a value the way the REPL prints it: nested tables with sorted keys, cycles
+            marked, strings quoted. options: depth (default 4), width (default 80), color (false).
+            """) { [unowned self] call in
+            let options = try call.optionalTable(2)
+            var printer = LuaPrettyPrinter(color: options?["color"].isTruthy ?? false)
+            if let depth = options?["depth"].doubleValue { printer.maxDepth = max(0, min(Int(depth), 64)) }
+            if let width = options?["width"].doubleValue { printer.width = max(10, min(Int(width), 10_000)) }
+            _ = self
+            call.stack.push(printer.render(call.stack, at: 1))
+            return 1
+        }, as: "inspect")
+
+        lua.register(LuaFunction("help", doc: """
+            help([value or topic])
+            Shows the documentation of a function or module, or of a topic by name;
+            with no argument, lists the topics. In the REPL, `?name` and `:help name` do the same.
+            """) { [unowned self] call in
+            let text: String
+            if call.isNone(1) {
+                text = helpIndex()
+            } else if let topic = call.stack.string(at: 1) {
+                text = help(topic: topic)
+            } else {
+                text = lua.doc(forValueAt: 1) ?? "No documentation for this \(call.stack.typeName(at: 1))."
+            }
+            try writeStandardOutput(text.hasSuffix("\n") ? text : text + "\n")
+            return 0
+        }, as: "help")
+    }
+
+    /// Text of `:help` with no topic.
+    public func helpIndex() -> String {
+        var text = """
+        opslab: a Lua 5.4 workbench. Type Lua; expressions print their value; `_` is the last result.
+
+        REPL commands:
+          :help [topic|name]  this text, a topic, or a function's documentation (also ?name)
+          :quit               leave (or Ctrl-D)
+          :time EXPR          evaluate and report the wall time
+          :load FILE          run a Lua file in this session
+          :reset              a fresh Lua state (plugins reloaded, history kept)
+          :plugins            the plugin registry
+          !command            run a shell command
+
+        Modules: plugins, inspect, help
+        """
+        if !topics.isEmpty {
+            text += "\nTopics: " + topics.keys.sorted().joined(separator: ", ") + "\n"
+        }
+        return text
+    }
+
+    /// Help for a topic name or a global expression such as `plugins.info`.
+    public func help(topic: String) -> String {
+        if let text = topics[topic] { return text }
+        guard isDottedName(topic) else { return "No help for \"\(topic)\"." }
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.settop(base) }
+        do {
+            try lua.load("return \(topic)", name: "=help")
+            try lua.call(arguments: 0, results: 1)
+        } catch {
+            return "No help for \"\(topic)\"."
+        }
+        if let doc = lua.doc(forValueAt: -1) { return doc }
+        if stack.type(at: -1) == 5 {   // LUA_TTABLE: list what it holds
+            return "\(topic) is a table. Fields: " + tableKeys(at: -1).joined(separator: ", ")
+        }
+        return "No documentation for \(topic) (a \(stack.typeName(at: -1)))."
+    }
+
+    func tableKeys(at index: Int32) -> [String] {
+        guard case .table(let table) = lua.stack.value(at: index, maxDepth: 1) else { return [] }
+        return table.fields.keys.sorted()
+    }
+}
+
+/// `a`, `a.b`, `a.b.c`: what `?name` may evaluate. Anything else could run code.
+func isDottedName(_ text: String) -> Bool {
+    let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+    return !parts.isEmpty && parts.allSatisfy { part in
+        guard let first = part.first, first.isLetter || first == "_" else { return false }
+        return part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+}
+
+/// Writes to stdout, turning a failed write (EPIPE, closed descriptor)
+/// into an error the caller can report instead of a silent loss. C streams
+/// are flushed first so output from io.write keeps its order.
+public func writeStandardOutput(_ text: String) throws {
+    fflush(nil)
+    var text = text
+    try text.withUTF8 { buffer in
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw LuaRuntimeError("cannot write to standard output (\(String(cString: strerror(errno))))")
+            }
+            offset += n
+        }
+    }
+}
+
+/// Writes to stderr unbuffered; failures are ignored (nowhere left to report).
+public func writeStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { buffer in
+        guard let base = buffer.baseAddress else { return }
+        var offset = 0
+        while offset < buffer.count {
+            let n = write(2, base + offset, buffer.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
+}
+
+extension LuaValue {
+    /// Lua's truthiness: everything but nil and false.
+    public var isTruthy: Bool {
+        switch self {
+        case .nil: return false
+        case .boolean(let b): return b
+        default: return true
+        }
+    }
+}

@@ -1,0 +1,283 @@
+import LuaKit
+import Plugins
+
+/// Loading Lua plugins into their sandboxes, and the `plugins` module.
+extension Workbench {
+    /// Loads every plugin file on the search path into the registry,
+    /// replacing those loaded before. Returns how many were registered.
+    @discardableResult
+    public func loadPlugins(named name: String? = nil) -> Int {
+        registry.removeFilePlugins(named: name)
+        var loaded = 0
+        for file in PluginSearchPath(directories: paths.pluginSearchPath).pluginFiles() {
+            switch loadPlugin(file: file, onlyNamed: name) {
+            case .loaded: loaded += 1
+            case .skipped: break
+            case .failed(let problem): registry.recordProblem(problem)
+            }
+        }
+        return loaded
+    }
+
+    enum LoadOutcome { case loaded, skipped, failed(PluginRegistry.LoadProblem) }
+
+    /// Runs one plugin file in a fresh sandbox, checks what it returns and
+    /// registers it. Top-level code runs with no permissions; the declared
+    /// ones are granted to its callbacks once the manifest is accepted.
+    func loadPlugin(file: String, onlyNamed name: String? = nil, into target: PluginRegistry? = nil) -> LoadOutcome {
+        let registry = target ?? self.registry
+        func failure(_ message: String, field: String? = nil) -> LoadOutcome {
+            .failed(.init(file: file, field: field, message: message))
+        }
+        guard let bytes = readFile(file, limit: 4 << 20) else { return failure("cannot read the file (missing, unreadable or over 4 MiB)") }
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.settop(base) }
+        do {
+            try lua.pushSandbox(grants: [:])
+            let environment = stack.reference(at: -1)
+            try lua.load(String(decoding: bytes, as: UTF8.self), name: "@" + file, environment: -1)
+            try lua.withTimeBudget(seconds: options.pluginBudget) {
+                try lua.call(arguments: 0, results: 1)
+            }
+            guard case .table(let table) = stack.value(at: -1, maxDepth: 2), let reference = table.reference else {
+                return failure("expected the file to return a table (the manifest), got \(stack.typeName(at: -1))")
+            }
+            let manifest: PluginManifest
+            do {
+                manifest = try PluginManifest(fields: manifestFields(table), kinds: registry.kinds)
+            } catch {
+                return failure(error.message, field: error.field)
+            }
+            if let name, manifest.name != name { return .skipped }
+            try grant(manifest.permissions, into: environment)
+            let plugin = LuaPlugin(file: file, manifest: manifest, table: reference, environment: environment, workbench: self)
+            do {
+                try registry.register(manifest, source: .file(file), implementation: plugin)
+            } catch {
+                return failure(error.message, field: error.field)
+            }
+            return .loaded
+        } catch {
+            return failure("\(error)")
+        }
+    }
+
+    private func manifestFields(_ table: LuaTableValue) -> [String: ManifestValue] {
+        table.fields.mapValues { value in
+            switch value {
+            case .string(let s): return .string(s)
+            case .integer(let i): return .number(Double(i))
+            case .number(let d): return .number(d)
+            case .boolean(let b): return .boolean(b)
+            case .function: return .function
+            case .table(let t) where t.fields.isEmpty && t.otherKeyCount == 0:
+                return .list(t.array.map { $0.stringValue.map(ManifestValue.string) ?? .other($0.typeName) })
+            case .table: return .table
+            case .nil: return .other("nil")
+            case .other(let r): return .other(r.typeName)
+            }
+        }
+    }
+
+    /// Adds the capabilities of `permissions` to a plugin's environment.
+    private func grant(_ permissions: [Permission], into environment: LuaReference) throws {
+        guard !permissions.isEmpty else { return }
+        let stack = lua.stack
+        try lua.load(Self.capabilitySource, name: "=capabilities")
+        environment.push(on: stack)
+        stack.push(permissions.map { LuaValue.string($0.rawValue) })
+        try lua.call(arguments: 2, results: 0)
+    }
+
+    // Runs with the host's globals; adds each granted capability to `env`.
+    private static let capabilitySource = """
+    local env, granted = ...
+    local set = {}
+    for _, p in ipairs(granted) do set[p] = true end
+    local realopen = io.open
+    env.io = env.io or {}
+    env.os = env.os or {}
+    if set["fs.read"] or set["fs.write"] then
+      env.io.lines = io.lines
+      env.io.type = io.type
+    end
+    if set["fs.write"] then
+      env.io.open = realopen
+      env.os.remove, env.os.rename, env.os.tmpname = os.remove, os.rename, os.tmpname
+    elseif set["fs.read"] then
+      env.io.open = function(path, mode)
+        mode = mode or "r"
+        if mode ~= "r" and mode ~= "rb" then
+          error("io.open: mode '" .. tostring(mode) .. "' needs the fs.write permission", 2)
+        end
+        return realopen(path, mode)
+      end
+    end
+    if set["exec"] then
+      env.os.execute = os.execute
+      env.io.popen = io.popen
+    end
+    if set["env"] then env.os.getenv = os.getenv end
+    """
+
+    func installPlugins() {
+        let module: [LuaFunction] = [
+            LuaFunction("plugins.list", doc: """
+                plugins.list([kind]) -> list
+                Every registered plugin (or those of one kind) as tables with name, kind, version,
+                description, source, permissions, status ("active" or "quarantined"), calls and failures.
+                """) { [unowned self] call in
+                try call.expectArguments(atMost: 1)
+                let kind = try call.optionalString(1)
+                let entries = kind.map { registry.entries(ofKind: $0) } ?? registry.entries
+                call.stack.push(entries.map { LuaValue.table(describe($0)) })
+                return 1
+            },
+            LuaFunction("plugins.info", doc: """
+                plugins.info(name) -> table
+                Everything known about one plugin: its manifest, source file, permissions,
+                call and failure counts, last error and quarantine status.
+                """) { [unowned self] call in
+                let name = try call.string(1)
+                let matches = try resolve(name, call: call)
+                call.stack.push(.table(describe(matches)))
+                return 1
+            },
+            LuaFunction("plugins.reload", doc: """
+                plugins.reload([name]) -> count, problems
+                Reads the plugin files again (all of them, or those defining `name`), lifting
+                quarantines. Returns how many loaded and the list of problems found.
+                """) { [unowned self] call in
+                let name = try call.optionalString(1)
+                let count = loadPlugins(named: name)
+                call.stack.push(count)
+                call.stack.push(registry.problems.map { LuaValue.string($0.description) })
+                return 2
+            },
+            LuaFunction("plugins.call", doc: """
+                plugins.call(name, callback, ...) -> ...
+                Runs a plugin's callback (e.g. "collect") in its sandbox, under its time budget,
+                counting failures as the workbench does. `name` may be "kind/name" when two kinds share it.
+                """) { [unowned self] call in
+                let name = try call.string(1)
+                let callback = try call.string(2)
+                let entry = try resolve(name, call: call)
+                guard let plugin = entry.implementation as? LuaPlugin else {
+                    throw call.error("\(entry.kind) '\(entry.name)' is built in, not a Lua plugin")
+                }
+                let arguments = call.argumentCount > 2 ? (3...call.argumentCount).map { call.value($0) } : []
+                let results = try plugin.invoke(callback, arguments: arguments)
+                for result in results { call.stack.push(result) }
+                return Int32(results.count)
+            },
+            LuaFunction("plugins.problems", doc: """
+                plugins.problems() -> list
+                The plugin files that failed to load, each as "file: field 'x': what is wrong".
+                """) { [unowned self] call in
+                call.stack.push(registry.problems.map { LuaValue.string($0.description) })
+                return 1
+            },
+            LuaFunction("plugins.kinds", doc: """
+                plugins.kinds() -> table
+                The plugin kinds this workbench knows, with what each is for and the functions it must define.
+                """) { [unowned self] call in
+                var fields: [String: LuaValue] = [:]
+                for kind in registry.kinds {
+                    fields[kind.name] = .table(LuaTableValue(fields: [
+                        "summary": .string(kind.summary),
+                        "requires": .table(LuaTableValue(array: kind.requiredFunctions.map { .string($0) })),
+                    ]))
+                }
+                call.stack.push(fields)
+                return 1
+            },
+            LuaFunction("plugins.path", doc: """
+                plugins.path() -> list
+                The plugin search path, first match wins: $OPSLAB_PLUGIN_PATH, ~/.config/opslab/plugins,
+                then the bundled plugins.
+                """) { [unowned self] call in
+                call.stack.push(paths.pluginSearchPath.map { LuaValue.string($0) })
+                return 1
+            },
+        ]
+        lua.registerModule("plugins", functions: module)
+        _ = try? lua.run("return plugins", name: "=plugins")
+        lua.stack.push(lua.global("plugins"))
+        lua.setDoc("plugins: the plugin registry. Functions: list, info, reload, call, problems, kinds, path.", forValueAt: -1)
+        lua.stack.pop()
+        addTopic("plugins", Self.pluginsTopic)
+    }
+
+    /// The one plugin `name` refers to ("name" or "kind/name").
+    private func resolve(_ name: String, call: LuaCall) throws -> PluginRegistry.Entry {
+        let parts = name.split(separator: "/", maxSplits: 1).map(String.init)
+        let matches = parts.count == 2
+            ? registry.entry(kind: parts[0], name: parts[1]).map { [$0] } ?? []
+            : registry.entries(named: name)
+        guard let first = matches.first else {
+            let problem = registry.problems.first { $0.file.hasSuffix("/\(name).lua") }
+            throw call.argumentError(1, "no plugin named \"\(name)\"" + (problem.map { " (\($0))" } ?? ""))
+        }
+        guard matches.count == 1 else {
+            let options = matches.map { "\($0.kind)/\($0.name)" }.joined(separator: ", ")
+            throw call.argumentError(1, "\"\(name)\" is ambiguous: \(options)")
+        }
+        return first
+    }
+
+    private func describe(_ entry: PluginRegistry.Entry) -> LuaTableValue {
+        var fields: [String: LuaValue] = [
+            "name": .string(entry.name),
+            "kind": .string(entry.kind),
+            "version": .string(entry.manifest.version.description),
+            "description": .string(entry.manifest.description),
+            "source": .string(entry.source.description),
+            "permissions": .table(LuaTableValue(array: entry.manifest.permissions.map { .string($0.rawValue) })),
+            "status": .string(entry.quarantined ? "quarantined" : "active"),
+            "calls": .integer(Int64(entry.calls)),
+            "failures": .integer(Int64(entry.failures)),
+        ]
+        if let error = entry.lastError { fields["last_error"] = .string(error) }
+        return LuaTableValue(fields: fields)
+    }
+
+    static let pluginsTopic = """
+    Plugins extend opslab. A plugin is a Lua file on the search path (plugins.path()) that returns a
+    manifest table:
+
+      return {
+        kind = "collector", name = "checkpoint_dir", version = "1.0.0",
+        description = "Size and age of the newest checkpoint",
+        permissions = { "fs.read" },
+        interval = "30s",
+        collect = function(ctx) return { {name = "checkpoint_bytes", value = 123} } end,
+      }
+
+    Kinds: collector (collect), sink (send), optimizer (step), layer (forward); see plugins.kinds().
+    Permissions: fs.read, fs.write, exec, env. A plugin sees only the safe standard library plus what
+    its permissions grant; top-level code runs with none. A callback that errors is reported with the
+    plugin's name and file:line; three failures in a row quarantine the plugin until plugins.reload.
+    """
+}
+
+
+extension Workbench {
+    /// Loads one file as the registry would, without keeping it registered:
+    /// for `opslab plugin check`.
+    public func checkPlugin(file: String) -> Result<PluginManifest, PluginRegistry.LoadProblem> {
+        let scratch = PluginRegistry()
+        for kind in registry.kinds { scratch.addKind(kind) }
+        switch loadPlugin(file: file, into: scratch) {
+        case .loaded:
+            guard let entry = scratch.entries.first else {
+                return .failure(.init(file: file, field: nil, message: "not registered"))
+            }
+            return .success(entry.manifest)
+        case .skipped:
+            return .failure(.init(file: file, field: nil, message: "skipped"))
+        case .failed(let problem):
+            return .failure(problem)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import LuaKit
+import Plugins
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The environment: one Lua state with every domain module bound into it,
+/// the plugin registry wired to it, and the paths it keeps state in.
+public final class Workbench {
+    /// Settings chosen at start.
+    public struct Options: Sendable {
+        /// Cap on the Lua heap, bytes (`OPSLAB_LUA_MEMORY_MB` overrides the default).
+        public var memoryLimit: Int = 1 << 30
+        /// Wall-clock budget for one plugin callback, seconds.
+        public var pluginBudget: Double = 5
+        /// Write coloured output (the REPL sets this on a TTY unless NO_COLOR).
+        public var color = false
+        public init() {}
+    }
+
+    public let lua: LuaState
+    public let registry: PluginRegistry
+    public let paths: WorkbenchPaths
+    public let options: Options
+    /// Help topics beyond function docstrings, by name (`:help plugins`).
+    public private(set) var topics: [String: String] = [:]
+    /// Every Lua global the workbench defines, for `:reset` and completion.
+    public private(set) var builtinGlobals: [String] = []
+
+    public init(paths: WorkbenchPaths, options: Options = Options()) throws {
+        self.paths = paths
+        self.options = options
+        self.lua = try LuaState(memoryLimit: options.memoryLimit)
+        self.registry = PluginRegistry()
+        installBase()
+        installPlugins()
+        let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
+                        "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
+                        "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",
+                        "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
+        builtinGlobals = standard + ["plugins", "help", "inspect"]
+        loadPlugins()
+    }
+
+    /// Adds a help topic shown by `:help name`.
+    public func addTopic(_ name: String, _ text: String) {
+        topics[name] = text
+    }
+
+    /// Runs a file as a script with `arg` set as lua.c does (arg[0] the
+    /// script, arg[1...] its arguments; `...` too).
+    public func runScript(path: String, arguments: [String]) throws {
+        guard let bytes = readFile(path) else {
+            throw LuaError(message: "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        var args = LuaTableValue(array: arguments.map { .string($0) })
+        args.fields["0"] = .string(path)
+        lua.setGlobal("arg", .table(args))
+        try lua.run("arg[0] = arg['0']; arg['0'] = nil", name: "=arg")
+        try lua.runInterruptible {
+            try lua.load(bytes: stripShebang(bytes), name: "@" + path)
+            for argument in arguments { lua.stack.push(argument) }
+            try lua.call(arguments: Int32(arguments.count), results: 0)
+        }
+    }
+
+    /// Runs `~/.config/opslab/init.lua` if it exists.
+    public func runInitScript() throws {
+        guard access(paths.initScript, R_OK) == 0 else { return }
+        try runScript(path: paths.initScript, arguments: [])
+    }
+
+    private func stripShebang(_ bytes: [UInt8]) -> [UInt8] {
+        guard bytes.starts(with: Array("#!".utf8)) else { return bytes }
+        // Keep the newline so line numbers stay right.
+        return Array(bytes.drop(while: { $0 != UInt8(ascii: "\n") }))
+    }
+}
