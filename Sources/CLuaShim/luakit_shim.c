@@ -152,7 +152,13 @@ static int call_swift(lua_State *L) {
     c->in_swift++;
     int n = dispatch_swift(L, *slot);
     c->in_swift--;
-    if (n == LUAKIT_ERROR) return lua_error(L);
+    if (n == LUAKIT_ERROR) {
+        luaL_where(L, 1);
+        lua_insert(L, -2);
+        lua_concat(L, 2);
+        return lua_error(L);
+    }
+    if (n == LUAKIT_RETHROW) return lua_error(L);
     return n;
 }
 

@@ -37,7 +37,7 @@ public struct LuaCall {
 
     /// An error about the call as a whole, prefixed by the function's name.
     public func error(_ message: String) -> LuaRuntimeError {
-        LuaRuntimeError("\(function.name): \(message)")
+        LuaRuntimeError(message)
     }
 
     /// Refuses calls with more than `maximum` arguments.

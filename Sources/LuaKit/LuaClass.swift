@@ -6,7 +6,9 @@ import CLuaShim
 /// and any other metamethods (`__add`, `__len`, `__call`, `__tostring`, ...).
 /// Instances are retained while Lua holds them and pushed with identity:
 /// the same object always becomes the same Lua value.
-public final class LuaClass<Object: AnyObject> {
+/// Configure a class once, before the first `register`; it is read-only
+/// afterwards, which is what makes sharing it between states safe.
+public final class LuaClass<Object: AnyObject>: @unchecked Sendable {
     /// The type name Lua shows (`__name`, error messages).
     public let name: String
     var methods: [LuaFunction] = []

@@ -47,8 +47,8 @@ public struct LuaArgumentError: Error, CustomStringConvertible, Sendable {
     public var description: String { "\(function): argument #\(position) \(problem)" }
 }
 
-/// A failure inside a Swift function that should reach Lua as a plain message
-/// prefixed by the function's name.
+/// A failure inside a Swift function. It reaches Lua as its message
+/// prefixed by the name of the Swift function that was called.
 public struct LuaRuntimeError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }

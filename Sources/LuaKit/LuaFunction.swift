@@ -36,10 +36,14 @@ let luaKitDispatch: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) ->
         // An error from Lua code called by this function: pass it on as is.
         lua_settop(L, 0)
         call.stack.push(error.message)
-        return LUAKIT_ERROR
+        return LUAKIT_RETHROW
     } catch let error as LuaArgumentError {
         lua_settop(L, 0)
         call.stack.push(error.description)
+        return LUAKIT_ERROR
+    } catch let error as LuaRuntimeError {
+        lua_settop(L, 0)
+        call.stack.push("\(function.name): \(error.message)")
         return LUAKIT_ERROR
     } catch {
         lua_settop(L, 0)

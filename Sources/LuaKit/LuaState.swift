@@ -139,11 +139,13 @@ public final class LuaState {
         return try body()
     }
 
-    /// Asks running Lua code to stop with an "interrupted" error. Safe from
-    /// any thread and from signal handlers.
+    /// Asks running Lua code to stop with an "interrupted" error.
     public func interrupt() {
         luakit_interrupt(L)
     }
+
+    /// A handle that may be sent to another thread to interrupt this state.
+    public var interruptHandle: LuaInterruptHandle { LuaInterruptHandle(address: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(L)))) }
 
     /// Makes SIGINT interrupt Lua code run through `runInterruptible`.
     public func installInterruptHandler() {
@@ -195,5 +197,17 @@ extension LuaState {
     public func setGlobal(_ name: String, valueAt index: Int32) {
         lua_pushvalue(L, index)
         lua_setglobal(L, name)
+    }
+}
+
+/// Interrupts a state from another thread (a watchdog, a signal-handling
+/// thread). Valid while the state lives.
+public struct LuaInterruptHandle: Sendable {
+    let address: UInt
+
+    /// Makes the running code fail with "interrupted" at its next instruction.
+    public func interrupt() {
+        guard let L = OpaquePointer(bitPattern: address) else { return }
+        luakit_interrupt(L)
     }
 }

@@ -191,7 +191,8 @@ public final class REPL {
                 try lua.call(arguments: 0, results: -1)
             }
         } catch let error as LuaError {
-            printError(error.message)
+            // After Ctrl-C the terminal has echoed ^C; start the message on its own line.
+            printError(error.stopReason == .interrupted ? "\n" + error.message : error.message)
             return .done
         } catch {
             printError("\(error)")

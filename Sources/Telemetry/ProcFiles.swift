@@ -82,12 +82,13 @@ public enum ProcFiles {
 
 /// Splitting and number parsing for whitespace-separated kernel text.
 public enum ProcParse {
-    /// Fields of `line` separated by runs of spaces or tabs.
+    /// Fields of `line` separated by runs of whitespace (a trailing newline
+    /// of a one-line file such as /proc/loadavg is a separator too).
     public static func fields(_ line: Substring) -> [Substring] {
-        line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+        line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
     }
 
-    /// Fields of `line` separated by runs of spaces or tabs.
+    /// Fields of `line` separated by runs of whitespace.
     public static func fields(_ line: String) -> [Substring] {
         fields(line[...])
     }

@@ -138,6 +138,11 @@ public struct Sample: Hashable, Sendable, CustomStringConvertible {
         self.timestampMs = timestampMs
     }
 
+    /// Creates an unlabelled sample.
+    public init(_ name: String, _ value: Double, timestampMs: Int64) {
+        self.init(name, Labels(), value, timestampMs: timestampMs)
+    }
+
     /// The timestamp in seconds since the Unix epoch.
     public var timestampSeconds: Double { Double(timestampMs) / 1000 }
 

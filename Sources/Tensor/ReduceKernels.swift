@@ -70,7 +70,7 @@ extension Tensor {
     /// Sum over the plan, SIMD rows for K = 1 and row accumulation for K > 1.
     static func reduceSum(_ p: ReducePlan, op: String) throws -> Tensor {
         if p.k == 1 {
-            return try reduceLines(p, op: op) { ptr, _, r in Float(VMath.sum(ptr, r)) }
+            return try Tensor.reduceLines(p, op: op) { ptr, _, r in Float(VMath.sum(ptr, r)) }
         }
         let out = try Tensor.uninitialized(knownShape: p.outShape, count: p.a * p.k, op: op)
         let s = UnsafePointer(p.src.base), o = out.base
@@ -108,10 +108,10 @@ extension Tensor {
     /// Max (or min with `isMax == false`) over the plan; NaN propagates.
     static func reduceMax(_ p: ReducePlan, isMax: Bool, op: String) throws -> Tensor {
         if p.k == 1 && isMax {
-            return try reduceLines(p, op: op) { ptr, _, r in VMath.max(ptr, r) }
+            return try Tensor.reduceLines(p, op: op) { ptr, _, r in VMath.max(ptr, r) }
         }
         if p.k == 1 {
-            return try reduceLines(p, op: op) { ptr, _, r in
+            return try Tensor.reduceLines(p, op: op) { ptr, _, r in
                 var m = ptr[0]
                 for i in 1..<Swift.max(r, 1) { let v = ptr[i]; if v < m || v != v { m = v; if v != v { break } } }
                 return m

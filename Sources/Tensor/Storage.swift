@@ -78,6 +78,7 @@ final class Storage {
 /// Number of elements of `shape`, or an error naming `op` when a size is
 /// negative or the product overflows `Int`.
 func checkedNumel(_ shape: [Int], op: String) throws -> Int {
+    try checkRank(shape.count, op: op)
     var n = 1
     for s in shape {
         guard s >= 0 else {
@@ -99,6 +100,18 @@ func checkedNumel(_ shape: [Int], op: String) throws -> Int {
         }
     }
     return n
+}
+
+/// Most dims a tensor may have. Deeper shapes are almost surely bugs, and
+/// the cap bounds the recursion depth of printing.
+let maxDims = 64
+
+/// Throws when a shape would have more than `maxDims` dims.
+@inline(__always)
+func checkRank(_ rank: Int, op: String) throws {
+    if rank > maxDims {
+        throw TensorError.dim(op, "tensors may have at most \(maxDims) dims, got \(rank)")
+    }
 }
 
 /// Row-major strides of `shape`.

@@ -32,8 +32,8 @@ extension Tensor {
             let sa = shape, sb = other.shape
             out.record("AddBackward0", inputs: [self, other]) { ctx in
                 let gb = alpha == 1 ? ctx.grad : try ctx.grad.mapUnary("add_backward") { alpha * $0 }
-                return [ctx.needs[0] ? try reduceGrad(ctx.grad, to: sa) : nil,
-                        ctx.needs[1] ? try reduceGrad(gb, to: sb) : nil]
+                return [ctx.needs[0] ? try Tensor.reduceGrad(ctx.grad, to: sa) : nil,
+                        ctx.needs[1] ? try Tensor.reduceGrad(gb, to: sb) : nil]
             }
         }
         return out
@@ -56,8 +56,8 @@ extension Tensor {
         if Tensor.needsRecording(self, other) {
             let sa = shape, sb = other.shape
             out.record("SubBackward0", inputs: [self, other]) { ctx in
-                [ctx.needs[0] ? try reduceGrad(ctx.grad, to: sa) : nil,
-                 ctx.needs[1] ? try reduceGrad(try ctx.grad.mapUnary("sub_backward") { -alpha * $0 }, to: sb) : nil]
+                [ctx.needs[0] ? try Tensor.reduceGrad(ctx.grad, to: sa) : nil,
+                 ctx.needs[1] ? try Tensor.reduceGrad(try ctx.grad.mapUnary("sub_backward") { -alpha * $0 }, to: sb) : nil]
             }
         }
         return out
@@ -84,8 +84,8 @@ extension Tensor {
             let sa = shape, sb = other.shape
             out.record("MulBackward0", inputs: [self, other], saved: [self, other]) { ctx in
                 let (a, b) = (ctx.saved[0], ctx.saved[1])
-                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, b, *), to: sa) : nil,
-                        ctx.needs[1] ? try reduceGrad(try bw(ctx.grad, a, *), to: sb) : nil]
+                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, b, *), to: sa) : nil,
+                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, a, *), to: sb) : nil]
             }
         }
         return out
@@ -113,9 +113,9 @@ extension Tensor {
                 if ctx.needs[1] {
                     // d(a/b)/db = -a/b^2 = -y/b
                     let t = try Tensor.mapBinary("div_backward", y, b) { -$0 / $1 }
-                    gb = try reduceGrad(try bw(ctx.grad, t, *), to: sb)
+                    gb = try Tensor.reduceGrad(try Tensor.bw(ctx.grad, t, *), to: sb)
                 }
-                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, b, /), to: sa) : nil, gb]
+                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, b, /), to: sa) : nil, gb]
             }
         }
         return out
@@ -138,7 +138,7 @@ extension Tensor {
         if needsRecording {
             out.record("DivBackward2", inputs: [self], saved: [self, out]) { ctx in
                 let t = try Tensor.mapBinary("rdiv_backward", ctx.saved[1], ctx.saved[0]) { -$0 / $1 }
-                return [try bw(ctx.grad, t, *)]
+                return [try Tensor.bw(ctx.grad, t, *)]
             }
         }
         return out
@@ -155,11 +155,11 @@ extension Tensor {
                 var ga: Tensor? = nil, gb: Tensor? = nil
                 if ctx.needs[0] {
                     let d = try Tensor.mapBinary("pow_backward", a, b) { x, p in p == 0 ? 0 : p * powf(x, p - 1) }
-                    ga = try reduceGrad(try bw(ctx.grad, d, *), to: sa)
+                    ga = try Tensor.reduceGrad(try Tensor.bw(ctx.grad, d, *), to: sa)
                 }
                 if ctx.needs[1] {
                     let d = try Tensor.mapBinary("pow_backward", y, a) { v, x in x == 0 ? 0 : v * logf(x) }
-                    gb = try reduceGrad(try bw(ctx.grad, d, *), to: sb)
+                    gb = try Tensor.reduceGrad(try Tensor.bw(ctx.grad, d, *), to: sb)
                 }
                 return [ga, gb]
             }
@@ -173,7 +173,7 @@ extension Tensor {
         let out = try exponent.mapUnary("pow", cost: 8) { powf(base, $0) }
         if exponent.needsRecording {
             out.record("PowBackward2", inputs: [exponent], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, y in base == 0 ? 0 : g * y * lb }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in base == 0 ? 0 : g * y * lb }]
             }
         }
         return out
@@ -199,8 +199,8 @@ extension Tensor {
             out.record(node, inputs: [self, other], saved: [self, other]) { ctx in
                 let (a, b) = (ctx.saved[0], ctx.saved[1])
                 let share = try Tensor.mapBinary(op, a, b) { x, y in x == y ? 0.5 : (pickSelf(x, y) ? 1 : 0) }
-                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, share, *), to: sa) : nil,
-                        ctx.needs[1] ? try reduceGrad(try bw(ctx.grad, share) { g, s in g * (1 - s) }, to: sb) : nil]
+                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, share, *), to: sa) : nil,
+                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, share) { g, s in g * (1 - s) }, to: sb) : nil]
             }
         }
         return out
@@ -241,8 +241,8 @@ extension Tensor {
             let sa = a.shape, sb = b.shape
             out.record("WhereBackward0", inputs: [a, b], saved: [condition]) { ctx in
                 let c = ctx.saved[0]
-                return [ctx.needs[0] ? try reduceGrad(try bw(ctx.grad, c) { g, m in m != 0 ? g : 0 }, to: sa) : nil,
-                        ctx.needs[1] ? try reduceGrad(try bw(ctx.grad, c) { g, m in m != 0 ? 0 : g }, to: sb) : nil]
+                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, c) { g, m in m != 0 ? g : 0 }, to: sa) : nil,
+                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, c) { g, m in m != 0 ? 0 : g }, to: sb) : nil]
             }
         }
         return out

@@ -19,7 +19,7 @@ extension Tensor {
         let out = try Tensor.reduceSum(p, op: "sum")
         if needsRecording {
             let (ks, sh) = (p.keepShape, shape)
-            out.record("SumBackward1", inputs: [self]) { ctx in [try spread(ctx.grad, ks, to: sh)] }
+            out.record("SumBackward1", inputs: [self]) { ctx in [try Tensor.spread(ctx.grad, ks, to: sh)] }
         }
         return out
     }
@@ -39,7 +39,7 @@ extension Tensor {
         if needsRecording {
             let (ks, sh) = (p.keepShape, shape)
             s.record("MeanBackward1", inputs: [self]) { ctx in
-                [try spread(try ctx.grad.mapUnary("mean_backward") { $0 * inv }, ks, to: sh)]
+                [try Tensor.spread(try ctx.grad.mapUnary("mean_backward") { $0 * inv }, ks, to: sh)]
             }
         }
         return s

@@ -13,6 +13,7 @@ extension Tensor {
 
     /// Resolves one `-1` in a requested shape and checks the element count.
     func inferShape(_ requested: [Int], op: String) throws -> [Int] {
+        try checkRank(requested.count, op: op)
         var shape = requested
         var infer: Int? = nil
         var known = 1
@@ -134,6 +135,7 @@ extension Tensor {
     /// Inserts a size-1 dim at position `dim` (in `-ndim-1...ndim`).
     public func unsqueeze(_ dim: Int) throws -> Tensor {
         let d = try normDim(dim, ndim + 1, "unsqueeze")
+        try checkRank(ndim + 1, op: "unsqueeze")
         var sh = shape, st = strides
         let stride = d < ndim ? shape[d] * strides[d] : 1
         sh.insert(1, at: d)

@@ -30,7 +30,7 @@ extension Tensor {
         let out = try mapUnary("abs") { Swift.abs($0) }
         if needsRecording {
             out.record("AbsBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in x > 0 ? g : (x < 0 ? -g : 0) }]
             }
         }
         return out
@@ -41,7 +41,7 @@ extension Tensor {
         let out = try mapBuffer("exp", cost: 4, VMath.exp)
         if needsRecording {
             out.record("ExpBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { $0 * $1 }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { $0 * $1 }]
             }
         }
         return out
@@ -52,7 +52,7 @@ extension Tensor {
         let out = try mapUnary("log", cost: 8) { logf($0) }
         if needsRecording {
             out.record("LogBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { $0 / $1 }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { $0 / $1 }]
             }
         }
         return out
@@ -63,7 +63,7 @@ extension Tensor {
         let out = try mapUnary("log1p", cost: 8) { log1pf($0) }
         if needsRecording {
             out.record("Log1PBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { $0 / (1 + $1) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { $0 / (1 + $1) }]
             }
         }
         return out
@@ -74,7 +74,7 @@ extension Tensor {
         let out = try mapUnary("sqrt", cost: 2) { $0.squareRoot() }
         if needsRecording {
             out.record("SqrtBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { $0 / (2 * $1) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { $0 / (2 * $1) }]
             }
         }
         return out
@@ -85,7 +85,7 @@ extension Tensor {
         let out = try mapUnary("rsqrt", cost: 2) { 1 / $0.squareRoot() }
         if needsRecording {
             out.record("RsqrtBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, y in -0.5 * g * y * y * y }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in -0.5 * g * y * y * y }]
             }
         }
         return out
@@ -96,7 +96,7 @@ extension Tensor {
         let out = try mapUnary("square") { $0 * $0 }
         if needsRecording {
             out.record("PowBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, x in 2 * x * g }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in 2 * x * g }]
             }
         }
         return out
@@ -107,7 +107,7 @@ extension Tensor {
         let out = try mapUnary("reciprocal") { 1 / $0 }
         if needsRecording {
             out.record("ReciprocalBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, y in -g * y * y }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in -g * y * y }]
             }
         }
         return out
@@ -118,7 +118,7 @@ extension Tensor {
         let out = try mapUnary("sin", cost: 8) { sinf($0) }
         if needsRecording {
             out.record("SinBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, x in g * cosf(x) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in g * cosf(x) }]
             }
         }
         return out
@@ -129,7 +129,7 @@ extension Tensor {
         let out = try mapUnary("cos", cost: 8) { cosf($0) }
         if needsRecording {
             out.record("CosBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, x in -g * sinf(x) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in -g * sinf(x) }]
             }
         }
         return out
@@ -140,7 +140,7 @@ extension Tensor {
         let out = try mapUnary("tanh", cost: 8) { tanhf($0) }
         if needsRecording {
             out.record("TanhBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, y in g * (1 - y * y) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in g * (1 - y * y) }]
             }
         }
         return out
@@ -151,7 +151,7 @@ extension Tensor {
         let out = try mapBuffer("sigmoid", cost: 4, VMath.sigmoid)
         if needsRecording {
             out.record("SigmoidBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, y in g * y * (1 - y) }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in g * y * (1 - y) }]
             }
         }
         return out
@@ -162,7 +162,7 @@ extension Tensor {
         let out = try mapUnary("relu") { $0 > 0 ? $0 : ($0 == $0 ? 0 : $0) }
         if needsRecording {
             out.record("ReluBackward0", inputs: [self], saved: [out]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, y in y > 0 ? g : 0 }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in y > 0 ? g : 0 }]
             }
         }
         return out
@@ -193,13 +193,13 @@ extension Tensor {
                 switch approximate {
                 case .none:
                     let invSqrt2Pi: Float = 0.3989422804014327
-                    return [try bw(ctx.grad, ctx.saved[0]) { g, x in
+                    return [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in
                         let cdf = 0.5 * (1 + erff(x * invSqrt2))
                         let pdf = invSqrt2Pi * expf(-0.5 * x * x)
                         return g * (cdf + x * pdf)
                     }]
                 case .tanh:
-                    return [try bw(ctx.grad, ctx.saved[0]) { g, x in
+                    return [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in
                         let t = tanhf(k * (x + c * x * x * x))
                         let du = k * (1 + 3 * c * x * x)
                         return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du)
@@ -215,7 +215,7 @@ extension Tensor {
         let out = try mapUnary("silu", cost: 8) { x in x / (1 + expf(-x)) }
         if needsRecording {
             out.record("SiluBackward0", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, x in
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in
                     let s = 1 / (1 + expf(-x))
                     return g * s * (1 + x * (1 - s))
                 }]
@@ -237,8 +237,8 @@ extension Tensor {
         if needsRecording {
             out.record("PowBackward0", inputs: [self], saved: [self]) { ctx in
                 if p == 0 { return [try ctx.grad.mapUnary("pow_backward") { _ in 0 }] }
-                if p == 2 { return [try bw(ctx.grad, ctx.saved[0]) { g, x in 2 * x * g }] }
-                return [try bw(ctx.grad, ctx.saved[0]) { g, x in g * p * powf(x, p - 1) }]
+                if p == 2 { return [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in 2 * x * g }] }
+                return [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in g * p * powf(x, p - 1) }]
             }
         }
         return out
@@ -254,7 +254,7 @@ extension Tensor {
         let out = try mapUnary("clamp") { x in x < l ? l : (x > h ? h : x) }
         if needsRecording {
             out.record("ClampBackward1", inputs: [self], saved: [self]) { ctx in
-                [try bw(ctx.grad, ctx.saved[0]) { g, x in x >= l && x <= h ? g : 0 }]
+                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in x >= l && x <= h ? g : 0 }]
             }
         }
         return out

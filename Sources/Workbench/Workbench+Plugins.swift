@@ -217,11 +217,11 @@ extension Workbench {
             : registry.entries(named: name)
         guard let first = matches.first else {
             let problem = registry.problems.first { $0.file.hasSuffix("/\(name).lua") }
-            throw call.argumentError(1, "no plugin named \"\(name)\"" + (problem.map { " (\($0))" } ?? ""))
+            throw call.error("no plugin named \"\(name)\"" + (problem.map { " (\($0))" } ?? ""))
         }
         guard matches.count == 1 else {
             let options = matches.map { "\($0.kind)/\($0.name)" }.joined(separator: ", ")
-            throw call.argumentError(1, "\"\(name)\" is ambiguous: \(options)")
+            throw call.error("\"\(name)\" is ambiguous: \(options)")
         }
         return first
     }

@@ -14,6 +14,13 @@ public struct WorkbenchPaths: Sendable {
     /// The plugin search path.
     public var pluginSearchPath: [String]
 
+    public init(home: String, config: String, bundledPlugins: String? = nil, pluginSearchPath: [String]) {
+        self.home = home
+        self.config = config
+        self.bundledPlugins = bundledPlugins
+        self.pluginSearchPath = pluginSearchPath
+    }
+
     public var history: String { home + "/history" }
     public var initScript: String { config + "/init.lua" }
 

@@ -16,9 +16,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Returned by a Swift function in place of a result count: the error value
-/// is on top of the stack and the trampoline must raise it.
+/// Returned by a Swift function in place of a result count: the error
+/// message is on top of the stack and the trampoline must raise it, prefixed
+/// with the calling Lua code's position (as luaL_error does).
 #define LUAKIT_ERROR (-1)
+/// Like LUAKIT_ERROR for an error that came from Lua code and already
+/// carries its position: raised unchanged.
+#define LUAKIT_RETHROW (-2)
 
 /// Why running Lua code is being stopped.
 enum luakit_stop_reason {

@@ -1,0 +1,51 @@
+// Every built-in collector against this machine's real /proc and /sys.
+// Values cannot be predicted, so the checks are sanity bounds; the point is
+// that the parsers accept the running kernel's files and produce valid output.
+
+import Foundation
+import Testing
+@testable import Telemetry
+
+@Suite(.serialized) struct LiveHostTests {
+    static let isLinux = FileManager.default.fileExists(atPath: "/proc/stat")
+
+    @Test(.enabled(if: isLinux)) func everyCollectorProducesValidSamples() {
+        let runner = CollectorRunner(collectors: BuiltinCollectors.all())
+        let pass = runner.runPass()
+        for report in pass.reports {
+            switch (report.collector, report.status) {
+            case (_, .ok): break
+            // No PSI or no NVIDIA driver is a property of the host, not a bug.
+            case ("pressure", .failed): break
+            default: Issue.record("\(report.collector): \(report.status)")
+            }
+        }
+        let s = pass.samples
+        #expect((s.value("node_memory_mem_total_bytes") ?? 0) > 0)
+        #expect((s.value("node_memory_mem_available_bytes") ?? -1) >= 0)
+        #expect((s.value("node_boot_time_seconds") ?? 0) > 1_000_000_000)
+        #expect((s.value("node_filesystem_size_bytes", ["mountpoint": "/"]) ?? 0) > 0)
+        #expect(!s.named("node_network_receive_bytes_total").isEmpty)
+        #expect((s.value("node_processes_pids") ?? 0) > 0)
+        // The GPU collector reports an error metric or real GPUs, never nothing.
+        #expect(!s.named("opslab_gpu_collector_error").isEmpty || (s.value("opslab_gpu_devices") ?? 0) > 0)
+        #expect(throws: Never.self) { try SampleValidator.validate(s, descriptors: runner.catalog) }
+        let text = pass.exposition(catalog: runner.catalog)
+        #expect(text.hasPrefix("# HELP "))
+    }
+
+    @Test(.enabled(if: isLinux)) func cpuSecondsIncreaseBetweenPasses() throws {
+        let collector = CPUCollector()
+        let first = try collector.collect(CollectContext())
+        // Burn a little CPU so that at least one tick (10 ms) is accounted.
+        let until = Date().addingTimeInterval(0.15)
+        var x = 0.0
+        while Date() < until { x += sin(x) + 1 }
+        #expect(x > 0)
+        let second = try collector.collect(CollectContext())
+        let sum = { (samples: [Sample]) in samples.named("node_cpu_seconds_total").reduce(0) { $0 + $1.value } }
+        #expect(sum(second) > sum(first))
+        let ratio = try #require(second.value("opslab_cpu_all_usage_ratio"))
+        #expect(ratio >= 0 && ratio <= 1)
+    }
+}
