@@ -20,6 +20,8 @@ let package = Package(
 
         // Domain modules: no Lua inside.
         .target(name: "Plugins"),
+        .target(name: "Telemetry"),
+        .target(name: "Plotting"),
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
@@ -32,6 +34,8 @@ let package = Package(
 
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins"]),
+        .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
+        .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
     ]
 )

@@ -55,10 +55,14 @@ public struct AxisScale: Sendable, Equatable {
         }
         var ticks: [Double] = []
         var i = 0.0
+        // Ticks are snapped to the decimals the step needs, so 3 * 0.2 is
+        // stored as 0.6 and not 0.6000000000000001 (labels and equality agree).
+        let scale = pow(10, Double(TickFormat.decimalsNeeded(for: step)))
         while first + i * step <= last + step * 1e-9 {
-            // Multiplying (not accumulating) keeps 0.1-steps free of drift.
-            let t = first + i * step
-            ticks.append(abs(t) < step * 1e-9 ? 0 : t)
+            var t = first + i * step
+            if abs(t) < step * 1e-9 { t = 0 }
+            let snapped = (t * scale).rounded() / scale
+            ticks.append(snapped.isFinite && abs(snapped - t) <= step * 1e-6 ? snapped : t)
             i += 1
         }
         self.lower = first
@@ -111,18 +115,26 @@ public enum TickFormat {
         if magnitude >= 1e7 || magnitude < 1e-4 {
             return trimExponent(String(format: "%.3g", value))
         }
-        let decimals: Int
-        if step > 0, step.isFinite {
-            decimals = max(0, min(6, Int((-log10(step)).rounded(.up))))
-        } else {
-            decimals = 2
-        }
+        let decimals = decimalsNeeded(for: step)
         var text = String(format: "%.\(decimals)f", value)
         if text.contains(".") {
             while text.hasSuffix("0") { text.removeLast() }
             if text.hasSuffix(".") { text.removeLast() }
         }
         return text == "-0" ? "0" : text
+    }
+
+    /// Decimals that show a multiple of `step` exactly: 0 for 5, 1 for 1.5, 2
+    /// for 0.25; a step with no short exact form (10/3) gets one more digit
+    /// than its magnitude, at most 6.
+    static func decimalsNeeded(for step: Double) -> Int {
+        guard step > 0, step.isFinite else { return 2 }
+        var scaled = step
+        for d in 0...6 {
+            if abs(scaled - scaled.rounded()) <= 1e-9 * max(1, scaled) { return d }
+            scaled *= 10
+        }
+        return max(0, min(6, Int((-log10(step)).rounded(.up)) + 1))
     }
 
     /// `seconds` since the Unix epoch as HH:MM:SS in `timeZone`.

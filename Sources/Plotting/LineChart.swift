@@ -111,7 +111,7 @@ public struct LineChart: Sendable {
         let maxX = Double(canvas.dotWidth - 1), maxY = Double(canvas.dotHeight - 1)
         // Fractions outside 0...1 (points beyond a fixed y range) are clamped
         // to a margin before conversion, since Int(Double) traps on overflow.
-        let toInt = { (v: Double) -> Int in Int(max(-1e6, min(1e6, v.rounded()))) }
+        let toInt = { (v: Double) -> Int in v.isFinite ? Int(max(-1e6, min(1e6, v.rounded()))) : 0 }
         for (index, s) in series.enumerated() {
             let color = s.color ?? ANSIColor.paletteColor(index)
             var previous: (Int, Int)? = nil

@@ -120,13 +120,16 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
         guard seconds.isFinite else {
             return MonotonicInstant(nanoseconds: seconds > 0 ? UInt64.max : 0)
         }
-        let delta = seconds * 1e9
-        if delta >= 0 {
-            let room = Double(UInt64.max - nanoseconds)
-            return MonotonicInstant(nanoseconds: delta >= room ? UInt64.max : nanoseconds + UInt64(delta))
+        // Saturating arithmetic throughout: Double rounding can make a
+        // bound check pass by a few nanoseconds, and UInt64 traps on overflow.
+        let magnitude = min(abs(seconds * 1e9), 1.8e19)  // below 2^64, so the conversion is exact-safe
+        let step = UInt64(magnitude)
+        if seconds >= 0 {
+            let (sum, overflow) = nanoseconds.addingReportingOverflow(step)
+            return MonotonicInstant(nanoseconds: overflow ? UInt64.max : sum)
         }
-        let back = -delta
-        return MonotonicInstant(nanoseconds: back >= Double(nanoseconds) ? 0 : nanoseconds - UInt64(back))
+        let (difference, underflow) = nanoseconds.subtractingReportingOverflow(step)
+        return MonotonicInstant(nanoseconds: underflow ? 0 : difference)
     }
 
     /// Seconds from `earlier` to this instant (negative when `earlier` is later).
@@ -136,6 +139,7 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
             : -Double(earlier.nanoseconds - nanoseconds) / 1e9
     }
 
+    /// Earlier instants order first.
     public static func < (lhs: MonotonicInstant, rhs: MonotonicInstant) -> Bool {
         lhs.nanoseconds < rhs.nanoseconds
     }
@@ -173,5 +177,6 @@ public struct Deadline: Sendable, Hashable {
 }
 
 extension Deadline: Comparable {
+    /// Earlier deadlines order first.
     public static func < (lhs: Deadline, rhs: Deadline) -> Bool { lhs.instant < rhs.instant }
 }

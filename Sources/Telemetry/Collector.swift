@@ -71,6 +71,7 @@ public enum CollectorError: Error, Equatable, Sendable, CustomStringConvertible 
     /// Anything else, described.
     case failed(String)
 
+    /// The reason in words.
     public var description: String {
         switch self {
         case .deadlineExceeded: return "deadline exceeded"
@@ -110,6 +111,19 @@ extension Collector {
 }
 
 /// The collectors that ship with opslab.
+///
+/// Naming against node_exporter, for comparisons and dashboards:
+/// - identical names and values: `node_cpu_seconds_total`, `node_cpu_guest_seconds_total`,
+///   `node_load1/5/15`, `node_boot_time_seconds`, `node_time_seconds`, `node_context_switches_total`,
+///   `node_forks_total`, `node_intr_total`, `node_procs_running/blocked`, all `node_filesystem_*`
+///   (same `{device,fstype,mountpoint}` labels and default mount filter), all `node_disk_*`
+///   (same device filter), `node_network_{receive,transmit}_*_total`, `node_network_up`,
+///   `node_pressure_*`, `node_processes_*`
+/// - same values, snake-cased names: meminfo, `node_memory_MemTotal_bytes` is
+///   `node_memory_mem_total_bytes` (see `MemoryCollector.metricName(forField:)`
+///   and `nodeExporterName(forField:)`)
+/// - opslab's own: `opslab_*` (usage ratios, swap devices, top processes, PSI
+///   averages, collector health, errors) and `gpu_*` (node_exporter has no GPU collector)
 public enum BuiltinCollectors {
     /// Every host collector reading /proc and /sys, plus the GPU collector.
     public static func all() -> [any Collector] {

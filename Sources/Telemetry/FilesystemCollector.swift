@@ -91,8 +91,8 @@ public struct MountFilter: Sendable {
     /// Prefixes whose strict sub-paths are excluded (the prefix itself is kept).
     public var ignoredBelow: [String]
 
-    /// node_exporter's `--collector.filesystem.fs-types-exclude` and
-    /// `--collector.filesystem.mount-points-exclude` defaults.
+    /// Upstream node_exporter's `--collector.filesystem.fs-types-exclude` and
+    /// `--collector.filesystem.mount-points-exclude` defaults (1.6 and later).
     public static let nodeExporterDefaults = MountFilter(
         ignoredTypes: ["autofs", "binfmt_misc", "bpf", "cgroup", "cgroup2", "configfs", "debugfs", "devpts",
                        "devtmpfs", "fusectl", "hugetlbfs", "iso9660", "mqueue", "nsfs", "overlay", "proc",
@@ -100,6 +100,14 @@ public struct MountFilter: Sendable {
                        "sysfs", "tracefs"],
         ignoredTrees: ["/dev", "/proc", "/sys"],
         ignoredBelow: ["/run/credentials/", "/var/lib/docker/", "/var/lib/containers/storage/"])
+
+    /// The defaults of Debian's prometheus-node-exporter package (bookworm,
+    /// 1.5), which also leaves out /run, /mnt and /media; use it when
+    /// comparing against a Debian-packaged node_exporter.
+    public static let debianNodeExporterDefaults = MountFilter(
+        ignoredTypes: nodeExporterDefaults.ignoredTypes,
+        ignoredTrees: ["/dev", "/proc", "/run", "/sys", "/mnt", "/media"],
+        ignoredBelow: ["/var/lib/docker/", "/var/lib/containers/storage/"])
 
     /// Creates a filter.
     public init(ignoredTypes: Set<String>, ignoredTrees: [String], ignoredBelow: [String]) {

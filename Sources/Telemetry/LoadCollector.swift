@@ -14,7 +14,7 @@
 /// - `opslab_uptime_seconds` (from /proc/uptime; node_exporter has no
 ///   counterpart, compute `node_time_seconds - node_boot_time_seconds` there)
 /// - `opslab_idle_seconds_total` (second column of /proc/uptime, summed over CPUs)
-/// - `opslab_processes_runnable`, `opslab_processes_total`, from the
+/// - `opslab_load_runnable_tasks`, `opslab_load_tasks`, from the
 ///   "running/total" column of /proc/loadavg (scheduling entities, threads included)
 public struct LoadCollector: Collector {
     /// Collector name.
@@ -35,8 +35,8 @@ public struct LoadCollector: Collector {
             MetricDescriptor("node_time_seconds", .gauge, "System time in seconds since epoch (1970)."),
             MetricDescriptor("opslab_uptime_seconds", .gauge, "Seconds since boot, from /proc/uptime."),
             MetricDescriptor("opslab_idle_seconds_total", .counter, "Seconds all CPUs together spent idle, from /proc/uptime."),
-            MetricDescriptor("opslab_processes_runnable", .gauge, "Runnable scheduling entities, from /proc/loadavg."),
-            MetricDescriptor("opslab_processes_total", .gauge, "Existing scheduling entities (processes and threads), from /proc/loadavg."),
+            MetricDescriptor("opslab_load_runnable_tasks", .gauge, "Runnable scheduling entities, from /proc/loadavg."),
+            MetricDescriptor("opslab_load_tasks", .gauge, "Existing scheduling entities (processes and threads), from /proc/loadavg."),
         ]
     }
 
@@ -56,8 +56,8 @@ public struct LoadCollector: Collector {
             if f.count >= 4 {
                 let parts = f[3].split(separator: "/")
                 if parts.count == 2 {
-                    out.add("opslab_processes_runnable", ifPresent: ProcParse.double(parts[0]))
-                    out.add("opslab_processes_total", ifPresent: ProcParse.double(parts[1]))
+                    out.add("opslab_load_runnable_tasks", ifPresent: ProcParse.double(parts[0]))
+                    out.add("opslab_load_tasks", ifPresent: ProcParse.double(parts[1]))
                 }
             }
         } catch {

@@ -104,7 +104,7 @@ public enum MetricNames {
     /// `active_anon`, `huge_pages_total`).
     ///
     /// An underscore goes before an upper-case letter that follows a lower-case
-    /// letter or digit, and before the last capital of a run that is followed by a
+    /// letter, and before the last capital of a run that is followed by a
     /// lower-case letter (`KReclaimable` -> `k_reclaimable`); other characters
     /// outside `[a-zA-Z0-9]` become single underscores.
     public static func snakeCase(_ raw: String) -> String {
@@ -119,7 +119,9 @@ public enum MetricNames {
             }
             if isUpper && i > 0 {
                 let prev = chars[i - 1]
-                let prevLowerOrDigit = prev.isASCII && (prev.properties.isLowercase || ("0"..."9").contains(prev))
+                // Not after a digit: "DirectMap2M" becomes direct_map2m, not
+                // direct_map2_m (a lone "m" reads as an abbreviated unit).
+                let prevLowerOrDigit = prev.isASCII && prev.properties.isLowercase
                 let prevUpper = prev.isASCII && prev.properties.isUppercase
                 let nextLower = i + 1 < chars.count && chars[i + 1].isASCII && chars[i + 1].properties.isLowercase
                 if (prevLowerOrDigit || (prevUpper && nextLower)) && !out.isEmpty && !out.hasSuffix("_") {
@@ -157,6 +159,7 @@ public enum SampleValidationError: Error, Equatable, Sendable, CustomStringConve
     /// conflicting type, or a counter value is negative.
     case typeMismatch(String)
 
+    /// The problem in words.
     public var description: String {
         switch self {
         case .invalidMetricName(let n): return "invalid metric name '\(n)'"

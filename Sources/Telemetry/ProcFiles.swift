@@ -27,6 +27,7 @@ public enum ProcFileError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The file was read but did not have the expected shape.
     case malformed(path: String, detail: String)
 
+    /// The error in words, with the path.
     public var description: String {
         switch self {
         case .unreadable(let p, let e): return "cannot read \(p): \(String(cString: strerror(e)))"

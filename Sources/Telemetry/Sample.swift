@@ -69,11 +69,13 @@ public struct Labels: Hashable, Sendable, Sequence, ExpressibleByDictionaryLiter
         "{" + pairs.map { "\($0.name)=\"\($0.value)\"" }.joined(separator: ",") + "}"
     }
 
+    /// Equal when the same names map to the same values.
     public static func == (lhs: Labels, rhs: Labels) -> Bool {
         lhs.pairs.count == rhs.pairs.count
             && zip(lhs.pairs, rhs.pairs).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     }
 
+    /// Hashes every pair in name order.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(pairs.count)
         for pair in pairs {
@@ -152,6 +154,7 @@ public struct Sample: Hashable, Sendable, CustomStringConvertible {
     /// `name{labels} value @ms`, for debugging.
     public var description: String { "\(name)\(labels) \(value) @\(timestampMs)" }
 
+    /// Equal when name, labels, value bits and timestamp all match.
     public static func == (lhs: Sample, rhs: Sample) -> Bool {
         // Bitwise comparison of the value so that NaN samples compare equal to
         // themselves; tests and de-duplication want identity, not IEEE semantics.
@@ -159,6 +162,7 @@ public struct Sample: Hashable, Sendable, CustomStringConvertible {
             && lhs.value.bitPattern == rhs.value.bitPattern && lhs.timestampMs == rhs.timestampMs
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(name)
         hasher.combine(labels)

@@ -1,10 +1,64 @@
 // The loops behind every elementwise op, out-of-place and in-place.
 //
-// These helpers are @inline(__always) and take the scalar function as a
-// closure, so each op gets its own specialised, vectorisable loop while the
-// broadcasting and stride logic is written once. Contiguous operands of the
-// same shape (the common case in training loops) skip the stride machinery
-// altogether, which keeps the per-op overhead of small tensors low.
+// The scalar function comes either as a small struct conforming to UnaryOp
+// or BinaryOp (hot ops: the generic loop is specialised per struct, so it
+// stays inlined and vectorised even inside a parallel worker) or as a
+// closure (everything else: inlined on the calling thread only, because a
+// closure captured by a worker becomes an indirect call per element).
+// Contiguous operands of the same shape skip the stride machinery, which
+// keeps the per-op overhead of small tensors low.
+
+/// A scalar function of one float, as a type so kernels specialise on it.
+protocol UnaryOp { func callAsFunction(_ x: Float) -> Float }
+/// A scalar function of two floats, as a type so kernels specialise on it.
+protocol BinaryOp { func callAsFunction(_ a: Float, _ b: Float) -> Float }
+
+struct AnyUnary: UnaryOp {
+    let f: (Float) -> Float
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { f(x) }
+}
+
+struct AnyBinary: BinaryOp {
+    let f: (Float, Float) -> Float
+    @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { f(a, b) }
+}
+
+/// The hot scalar functions.
+enum Ops {
+    struct Add: BinaryOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b } }
+    struct Sub: BinaryOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b } }
+    struct Mul: BinaryOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b } }
+    struct Div: BinaryOp { @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b } }
+    /// a + alpha * b
+    struct AddScaled: BinaryOp {
+        let alpha: Float
+        @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + alpha * b }
+    }
+    /// x * s + t (covers scalar add, sub, mul, neg)
+    struct Affine: UnaryOp {
+        let s: Float, t: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x * s + t }
+    }
+    struct AddScalar: UnaryOp {
+        let t: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x + t }
+    }
+    struct MulScalar: UnaryOp {
+        let s: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x * s }
+    }
+    struct DivScalar: UnaryOp {
+        let s: Float
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x / s }
+    }
+    struct Relu: UnaryOp {
+        @inline(__always) func callAsFunction(_ x: Float) -> Float { x > 0 ? x : (x == x ? 0 : x) }
+    }
+    /// g where y > 0, else 0
+    struct ReluBackward: BinaryOp {
+        @inline(__always) func callAsFunction(_ g: Float, _ y: Float) -> Float { y > 0 ? g : 0 }
+    }
+}
 
 extension Tensor {
     /// A private contiguous copy, never recorded by autograd.
@@ -37,16 +91,26 @@ extension Tensor {
         return try Tensor.uninitialized(knownShape: shape, count: count, op: op)
     }
 
-    /// out[i] = f(self[i]).
+    /// out[i] = op(self[i]); parallel for big tensors when `parallel`.
     @inline(__always)
-    func mapUnary(_ op: String, cost: Int = 1, _ f: (Float) -> Float) throws -> Tensor {
+    func mapUnary<Op: UnaryOp>(_ name: String, _ op: Op, parallel: Bool = true, cost: Int = 1) throws -> Tensor {
         let src = try contiguousRaw()
-        let out = try emptyLikeRaw(op)
+        let out = try emptyLikeRaw(name)
         let s = src.base, d = out.base
-        Parallel.chunks(count, cost: cost) { lo, hi in
-            for i in lo..<hi { d[i] = f(s[i]) }
+        Parallel.chunks(count, cost: cost, enabled: parallel) { lo, hi in
+            for i in lo..<hi { d[i] = op(s[i]) }
         }
         return out
+    }
+
+    /// out[i] = f(self[i]). Cheap closures run on one thread, where the
+    /// closure is inlined and the loop vectorises; costly ones (`cost` >= 4,
+    /// libm calls) are worth splitting even through an indirect call.
+    @inline(__always)
+    func mapUnary(_ name: String, cost: Int = 1, _ f: (Float) -> Float) throws -> Tensor {
+        try withoutActuallyEscaping(f) { f in
+            try mapUnary(name, AnyUnary(f: f), parallel: cost >= 4, cost: cost)
+        }
     }
 
     /// Runs a contiguous buffer kernel `k(src, dst, n)` over `self`.
@@ -60,30 +124,39 @@ extension Tensor {
         return out
     }
 
-    /// out = f(a, b) with NumPy broadcasting.
+    /// out = f(a, b) with NumPy broadcasting, on one thread (see mapUnary).
     @inline(__always)
-    static func mapBinary(_ op: String, _ a: Tensor, _ b: Tensor,
+    static func mapBinary(_ name: String, _ a: Tensor, _ b: Tensor,
                           _ f: (Float, Float) -> Float) throws -> Tensor {
+        try withoutActuallyEscaping(f) { f in
+            try mapBinary(name, a, b, AnyBinary(f: f), parallel: false)
+        }
+    }
+
+    /// out = op(a, b) with NumPy broadcasting.
+    @inline(__always)
+    static func mapBinary<Op: BinaryOp>(_ name: String, _ a: Tensor, _ b: Tensor,
+                                        _ op: Op, parallel: Bool = true) throws -> Tensor {
         if a.isContiguous && b.isContiguous && a.shape == b.shape {
-            let out = try a.emptyLikeRaw(op)
+            let out = try a.emptyLikeRaw(name)
             let x = a.base, y = b.base, o = out.base
-            Parallel.chunks(a.count) { lo, hi in
-                for i in lo..<hi { o[i] = f(x[i], y[i]) }
+            Parallel.chunks(a.count, enabled: parallel) { lo, hi in
+                for i in lo..<hi { o[i] = op(x[i], y[i]) }
             }
             return out
         }
-        let shape = try broadcastShapes(a.shape, b.shape, op: op)
-        let n = try checkedNumel(shape, op: op)
-        let out = try Tensor.uninitialized(knownShape: shape, count: n, op: op)
+        let shape = try broadcastShapes(a.shape, b.shape, op: name)
+        let n = try checkedNumel(shape, op: name)
+        let out = try Tensor.uninitialized(knownShape: shape, count: n, op: name)
         let x = a.base, y = b.base, o = out.base
         if b.count == 1 && a.isContiguous && a.count == n {
             let v = y[0]
-            Parallel.chunks(n) { lo, hi in for i in lo..<hi { o[i] = f(x[i], v) } }
+            Parallel.chunks(n, enabled: parallel) { lo, hi in for i in lo..<hi { o[i] = op(x[i], v) } }
             return out
         }
         if a.count == 1 && b.isContiguous && b.count == n {
             let u = x[0]
-            Parallel.chunks(n) { lo, hi in for i in lo..<hi { o[i] = f(u, y[i]) } }
+            Parallel.chunks(n, enabled: parallel) { lo, hi in for i in lo..<hi { o[i] = op(u, y[i]) } }
             return out
         }
         let plan = StridedPlan(shape: shape, strides: [
@@ -94,16 +167,16 @@ extension Tensor {
         forEachRun3(plan) { oo, oa, ob, m, io, ia, ib in
             let d = o + oo, p = x + oa, q = y + ob
             if io == 1 && ia == 1 && ib == 1 {
-                for i in 0..<m { d[i] = f(p[i], q[i]) }
+                for i in 0..<m { d[i] = op(p[i], q[i]) }
             } else if io == 1 && ia == 1 && ib == 0 {
                 let v = q[0]
-                for i in 0..<m { d[i] = f(p[i], v) }
+                for i in 0..<m { d[i] = op(p[i], v) }
             } else if io == 1 && ia == 0 && ib == 1 {
                 let u = p[0]
-                for i in 0..<m { d[i] = f(u, q[i]) }
+                for i in 0..<m { d[i] = op(u, q[i]) }
             } else {
                 var k = 0, r = 0, s = 0
-                for _ in 0..<m { d[k] = f(p[r], q[s]); k += io; r += ia; s += ib }
+                for _ in 0..<m { d[k] = op(p[r], q[s]); k += io; r += ia; s += ib }
             }
         }
         return out
@@ -150,26 +223,38 @@ extension Tensor {
     /// self[i] = f(self[i]) over a possibly strided self.
     @inline(__always)
     func updateUnary(_ f: (Float) -> Float) {
+        withoutActuallyEscaping(f) { f in updateUnary(AnyUnary(f: f), parallel: false) }
+    }
+
+    /// self[i] = op(self[i]) over a possibly strided self.
+    @inline(__always)
+    func updateUnary<Op: UnaryOp>(_ op: Op, parallel: Bool = true) {
         let d = base
         if isContiguous {
-            Parallel.chunks(count) { lo, hi in for i in lo..<hi { d[i] = f(d[i]) } }
+            Parallel.chunks(count, enabled: parallel) { lo, hi in for i in lo..<hi { d[i] = op(d[i]) } }
             return
         }
-        let plan = StridedPlan(shape: shape, strides: [strides])
+        let plan = StridedPlan(shape: shape, strides: [strides, strides])
         forEachRun2(plan) { o, _, m, io, _ in
             var k = o
-            for _ in 0..<m { d[k] = f(d[k]); k += io }
+            for _ in 0..<m { d[k] = op(d[k]); k += io }
         }
     }
 
     /// self[i] = f(self[i], other[i]) with `other` broadcast to self's shape.
     @inline(__always)
-    func updateBinary(_ op: String, _ other: Tensor, _ f: (Float, Float) -> Float) throws {
+    func updateBinary(_ name: String, _ other: Tensor, _ f: (Float, Float) -> Float) throws {
+        try withoutActuallyEscaping(f) { f in try updateBinary(name, other, AnyBinary(f: f), parallel: false) }
+    }
+
+    /// self[i] = op(self[i], other[i]) with `other` broadcast to self's shape.
+    @inline(__always)
+    func updateBinary<Op: BinaryOp>(_ name: String, _ other: Tensor, _ op: Op, parallel: Bool = true) throws {
         var src = other
         if other.shape != shape {
-            let s = try broadcastShapes(shape, other.shape, op: op)
+            let s = try broadcastShapes(shape, other.shape, op: name)
             guard s == shape else {
-                throw TensorError.shape(op, "shape \(fmt(other.shape)) cannot be broadcast to the shape \(fmt(shape)) of the tensor updated in place")
+                throw TensorError.shape(name, "shape \(fmt(other.shape)) cannot be broadcast to the shape \(fmt(shape)) of the tensor updated in place")
             }
         }
         // Reading and writing overlapping memory in different orders would
@@ -180,12 +265,12 @@ extension Tensor {
         }
         let d = base, y = src.base
         if isContiguous && src.isContiguous && src.shape == shape {
-            Parallel.chunks(count) { lo, hi in for i in lo..<hi { d[i] = f(d[i], y[i]) } }
+            Parallel.chunks(count, enabled: parallel) { lo, hi in for i in lo..<hi { d[i] = op(d[i], y[i]) } }
             return
         }
         if src.count == 1 && isContiguous {
             let v = y[0]
-            Parallel.chunks(count) { lo, hi in for i in lo..<hi { d[i] = f(d[i], v) } }
+            Parallel.chunks(count, enabled: parallel) { lo, hi in for i in lo..<hi { d[i] = op(d[i], v) } }
             return
         }
         let plan = StridedPlan(shape: shape, strides: [
@@ -194,24 +279,24 @@ extension Tensor {
         forEachRun2(plan) { od, os, m, id, is_ in
             let p = d + od, q = y + os
             if id == 1 && is_ == 1 {
-                for i in 0..<m { p[i] = f(p[i], q[i]) }
+                for i in 0..<m { p[i] = op(p[i], q[i]) }
             } else if id == 1 && is_ == 0 {
                 let v = q[0]
-                for i in 0..<m { p[i] = f(p[i], v) }
+                for i in 0..<m { p[i] = op(p[i], v) }
             } else {
                 var k = 0, r = 0
-                for _ in 0..<m { p[k] = f(p[k], q[r]); k += id; r += is_ }
+                for _ in 0..<m { p[k] = op(p[k], q[r]); k += id; r += is_ }
             }
         }
     }
 
     /// out = a + b without recording (used by the backward engine).
     func addRaw(_ other: Tensor) throws -> Tensor {
-        try Tensor.mapBinary("add", self, other, +)
+        try Tensor.mapBinary("add", self, other, Ops.Add())
     }
 
     /// self += other without recording or version bump (gradient buffers).
     func addInPlaceRaw(_ other: Tensor) throws {
-        try updateBinary("add_", other, +)
+        try updateBinary("add_", other, Ops.Add())
     }
 }

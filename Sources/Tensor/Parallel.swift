@@ -9,8 +9,14 @@ import Dispatch
 import Foundation
 
 enum Parallel {
-    /// Number of worker chunks a big kernel is split into.
-    static let cores: Int = Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    /// Number of worker chunks a big kernel is split into: the active CPU
+    /// count, or `OPSLAB_TENSOR_THREADS` when set (1 disables threading).
+    static let cores: Int = {
+        if let s = ProcessInfo.processInfo.environment["OPSLAB_TENSOR_THREADS"], let n = Int(s), n >= 1 {
+            return Swift.min(n, 64)
+        }
+        return Swift.max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
 
     /// Below this many elements a kernel runs on the calling thread.
     static let grain = 1 << 16
@@ -18,9 +24,9 @@ enum Parallel {
     /// Calls `body(lo, hi)` on disjoint ranges covering `0..<n`, in parallel
     /// when `n` (scaled by `cost`, the relative work per element) is large.
     @inline(__always)
-    static func chunks(_ n: Int, cost: Int = 1, _ body: (Int, Int) -> Void) {
+    static func chunks(_ n: Int, cost: Int = 1, enabled: Bool = true, _ body: (Int, Int) -> Void) {
         let work = n &* cost
-        let parts = Swift.min(cores, work / grain)
+        let parts = enabled ? Swift.min(cores, work / grain) : 1
         if parts <= 1 {
             body(0, n)
             return

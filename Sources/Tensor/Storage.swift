@@ -12,11 +12,15 @@ import Foundation
 /// Allocation bounds, shared by the whole process.
 public enum TensorLimits {
     private static let lock = NSLock()
-    nonisolated(unsafe) private static var _maxElements = 1 << 32
+    // Half the machine's memory, at most 2^32 elements: a bigger tensor is
+    // a typo, and Linux would hand it out lazily and then kill the process.
+    nonisolated(unsafe) private static var _maxElements =
+        Swift.min(1 << 32, Swift.max(1 << 24, Int(ProcessInfo.processInfo.physicalMemory / 8)))
 
-    /// The largest number of elements one tensor may hold (default 2^32,
-    /// i.e. 16 GiB of float32). Larger requests throw `TensorError` of kind
-    /// `.allocation` instead of asking the OS for memory it will not have.
+    /// The largest number of elements one tensor may hold (default: half of
+    /// physical memory, at most 2^32). Larger requests throw `TensorError`
+    /// of kind `.allocation` instead of asking the OS for memory it will not
+    /// have.
     public static var maxElements: Int {
         get { lock.lock(); defer { lock.unlock() }; return _maxElements }
         set { lock.lock(); _maxElements = max(0, newValue); lock.unlock() }

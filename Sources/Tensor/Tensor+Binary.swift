@@ -26,8 +26,8 @@ extension Tensor {
     /// self + alpha * other, broadcasting.
     public func add(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
         let out = alpha == 1
-            ? try Tensor.mapBinary("add", self, other, +)
-            : try Tensor.mapBinary("add", self, other) { $0 + alpha * $1 }
+            ? try Tensor.mapBinary("add", self, other, Ops.Add())
+            : try Tensor.mapBinary("add", self, other, Ops.AddScaled(alpha: alpha))
         if Tensor.needsRecording(self, other) {
             let sa = shape, sb = other.shape
             out.record("AddBackward0", inputs: [self, other]) { ctx in
@@ -41,9 +41,9 @@ extension Tensor {
 
     /// self + s.
     public func add(_ s: Float) throws -> Tensor {
-        let out = try mapUnary("add") { $0 + s }
+        let out = try mapUnary("add", Ops.AddScalar(t: s))
         if needsRecording {
-            out.record("AddBackward1", inputs: [self]) { ctx in [ctx.grad] }
+            out.record("AddBackward0", inputs: [self]) { ctx in [ctx.grad] }
         }
         return out
     }
@@ -51,8 +51,8 @@ extension Tensor {
     /// self - alpha * other, broadcasting.
     public func sub(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
         let out = alpha == 1
-            ? try Tensor.mapBinary("sub", self, other, -)
-            : try Tensor.mapBinary("sub", self, other) { $0 - alpha * $1 }
+            ? try Tensor.mapBinary("sub", self, other, Ops.Sub())
+            : try Tensor.mapBinary("sub", self, other, Ops.AddScaled(alpha: -alpha))
         if Tensor.needsRecording(self, other) {
             let sa = shape, sb = other.shape
             out.record("SubBackward0", inputs: [self, other]) { ctx in
@@ -68,7 +68,7 @@ extension Tensor {
 
     /// s - self.
     public func rsub(_ s: Float) throws -> Tensor {
-        let out = try mapUnary("rsub") { s - $0 }
+        let out = try mapUnary("rsub", Ops.Affine(s: -1, t: s))
         if needsRecording {
             out.record("RsubBackward1", inputs: [self]) { ctx in
                 [try ctx.grad.mapUnary("rsub_backward") { -$0 }]
@@ -79,13 +79,13 @@ extension Tensor {
 
     /// self * other, broadcasting.
     public func mul(_ other: Tensor) throws -> Tensor {
-        let out = try Tensor.mapBinary("mul", self, other, *)
+        let out = try Tensor.mapBinary("mul", self, other, Ops.Mul())
         if Tensor.needsRecording(self, other) {
             let sa = shape, sb = other.shape
             out.record("MulBackward0", inputs: [self, other], saved: [self, other]) { ctx in
                 let (a, b) = (ctx.saved[0], ctx.saved[1])
-                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, b, *), to: sa) : nil,
-                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, a, *), to: sb) : nil]
+                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.mapBinary("mul_backward", ctx.grad, b, Ops.Mul()), to: sa) : nil,
+                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.mapBinary("mul_backward", ctx.grad, a, Ops.Mul()), to: sb) : nil]
             }
         }
         return out
@@ -93,10 +93,10 @@ extension Tensor {
 
     /// self * s.
     public func mul(_ s: Float) throws -> Tensor {
-        let out = try mapUnary("mul") { $0 * s }
+        let out = try mapUnary("mul", Ops.MulScalar(s: s))
         if needsRecording {
-            out.record("MulBackward1", inputs: [self]) { ctx in
-                [try ctx.grad.mapUnary("mul_backward") { $0 * s }]
+            out.record("MulBackward0", inputs: [self]) { ctx in
+                [try ctx.grad.mapUnary("mul_backward", Ops.MulScalar(s: s))]
             }
         }
         return out
@@ -104,7 +104,7 @@ extension Tensor {
 
     /// self / other, broadcasting.
     public func div(_ other: Tensor) throws -> Tensor {
-        let out = try Tensor.mapBinary("div", self, other, /)
+        let out = try Tensor.mapBinary("div", self, other, Ops.Div())
         if Tensor.needsRecording(self, other) {
             let sa = shape, sb = other.shape
             out.record("DivBackward0", inputs: [self, other], saved: [other, out]) { ctx in
@@ -123,10 +123,10 @@ extension Tensor {
 
     /// self / s.
     public func div(_ s: Float) throws -> Tensor {
-        let out = try mapUnary("div") { $0 / s }
+        let out = try mapUnary("div", Ops.DivScalar(s: s))
         if needsRecording {
-            out.record("DivBackward1", inputs: [self]) { ctx in
-                [try ctx.grad.mapUnary("div_backward") { $0 / s }]
+            out.record("DivBackward0", inputs: [self]) { ctx in
+                [try ctx.grad.mapUnary("div_backward", Ops.DivScalar(s: s))]
             }
         }
         return out

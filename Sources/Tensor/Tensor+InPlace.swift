@@ -75,52 +75,56 @@ extension Tensor {
     @discardableResult
     public func add_(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
         try inPlace("add_", others: [other],
-                    raw: { try updateBinary("add_", other) { $0 + alpha * $1 } },
+                    raw: { try updateBinary("add_", other, Ops.AddScaled(alpha: alpha)) },
                     rebuilt: { try $0.add(other, alpha: alpha) })
     }
 
     /// self += s.
     @discardableResult
     public func add_(_ s: Float) throws -> Tensor {
-        try inPlace("add_", others: [], raw: { updateUnary { $0 + s } }, rebuilt: { try $0.add(s) })
+        try inPlace("add_", others: [], raw: { updateUnary(Ops.AddScalar(t: s)) }, rebuilt: { try $0.add(s) })
     }
 
     /// self -= alpha * other (other broadcast to self's shape).
     @discardableResult
     public func sub_(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
-        try add_(other, alpha: -alpha)
+        try inPlace("sub_", others: [other],
+                    raw: { try updateBinary("sub_", other, Ops.AddScaled(alpha: -alpha)) },
+                    rebuilt: { try $0.sub(other, alpha: alpha) })
     }
 
     /// self -= s.
     @discardableResult
-    public func sub_(_ s: Float) throws -> Tensor { try add_(-s) }
+    public func sub_(_ s: Float) throws -> Tensor {
+        try inPlace("sub_", others: [], raw: { updateUnary(Ops.AddScalar(t: -s)) }, rebuilt: { try $0.sub(s) })
+    }
 
     /// self *= other (other broadcast to self's shape).
     @discardableResult
     public func mul_(_ other: Tensor) throws -> Tensor {
         try inPlace("mul_", others: [other],
-                    raw: { try updateBinary("mul_", other, *) },
+                    raw: { try updateBinary("mul_", other, Ops.Mul()) },
                     rebuilt: { try $0.mul(other) })
     }
 
     /// self *= s.
     @discardableResult
     public func mul_(_ s: Float) throws -> Tensor {
-        try inPlace("mul_", others: [], raw: { updateUnary { $0 * s } }, rebuilt: { try $0.mul(s) })
+        try inPlace("mul_", others: [], raw: { updateUnary(Ops.MulScalar(s: s)) }, rebuilt: { try $0.mul(s) })
     }
 
     /// self /= other (other broadcast to self's shape).
     @discardableResult
     public func div_(_ other: Tensor) throws -> Tensor {
         try inPlace("div_", others: [other],
-                    raw: { try updateBinary("div_", other, /) },
+                    raw: { try updateBinary("div_", other, Ops.Div()) },
                     rebuilt: { try $0.div(other) })
     }
 
     /// self /= s.
     @discardableResult
     public func div_(_ s: Float) throws -> Tensor {
-        try inPlace("div_", others: [], raw: { updateUnary { $0 / s } }, rebuilt: { try $0.div(s) })
+        try inPlace("div_", others: [], raw: { updateUnary(Ops.DivScalar(s: s)) }, rebuilt: { try $0.div(s) })
     }
 
     /// self = self ^ p.
@@ -163,18 +167,18 @@ extension Tensor {
     /// optimizers such as Adam.
     @discardableResult
     public func addcmul_(_ t1: Tensor, _ t2: Tensor, value: Float = 1) throws -> Tensor {
-        let prod = try Tensor.noGrad { try Tensor.mapBinary("addcmul_", t1, t2, *) }
+        let prod = try Tensor.noGrad { try Tensor.mapBinary("addcmul_", t1, t2, Ops.Mul()) }
         return try inPlace("addcmul_", others: [t1, t2, prod],
-                           raw: { try updateBinary("addcmul_", prod) { $0 + value * $1 } },
+                           raw: { try updateBinary("addcmul_", prod, Ops.AddScaled(alpha: value)) },
                            rebuilt: { try $0.add(try t1.mul(t2), alpha: value) })
     }
 
     /// self += value * t1 / t2 (all broadcast to self's shape).
     @discardableResult
     public func addcdiv_(_ t1: Tensor, _ t2: Tensor, value: Float = 1) throws -> Tensor {
-        let quot = try Tensor.noGrad { try Tensor.mapBinary("addcdiv_", t1, t2, /) }
+        let quot = try Tensor.noGrad { try Tensor.mapBinary("addcdiv_", t1, t2, Ops.Div()) }
         return try inPlace("addcdiv_", others: [t1, t2, quot],
-                           raw: { try updateBinary("addcdiv_", quot) { $0 + value * $1 } },
+                           raw: { try updateBinary("addcdiv_", quot, Ops.AddScaled(alpha: value)) },
                            rebuilt: { try $0.add(try t1.div(t2), alpha: value) })
     }
 

@@ -26,7 +26,8 @@ extension Tensor {
                 throw TensorError.arg(op, "index tensor must hold whole numbers, found \(v)")
             }
             guard v >= 0 && v < Float(bound) else {
-                throw TensorError.index(op, "index \(Int(v)) is out of range for \(what) of size \(bound)")
+                let shown = Int(exactly: v).map(String.init) ?? "\(v)"
+                throw TensorError.index(op, "index \(shown) is out of range for \(what) of size \(bound)")
             }
             out.append(Int(v))
         }
@@ -70,8 +71,9 @@ extension Tensor {
         let s = clampBound(start ?? 0)
         let e = Swift.max(s, clampBound(end ?? n))
         var sh = shape, st = strides
-        sh[d] = (e - s + step - 1) / step
-        st[d] = strides[d] * step
+        // Written so that huge steps and bounds cannot overflow.
+        sh[d] = e == s ? 0 : (e - s - 1) / step + 1
+        st[d] = sh[d] > 1 ? strides[d] * step : strides[d]
         let out = makeView(sh, st, offset: storageOffset + (sh[d] > 0 ? s * strides[d] : 0))
         if needsRecording {
             let inShape = shape

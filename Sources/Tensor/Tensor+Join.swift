@@ -86,7 +86,13 @@ extension Tensor {
     public func split(sizes: [Int], dim: Int = 0) throws -> [Tensor] {
         guard ndim > 0 else { throw TensorError.dim("split", "cannot split a 0-d tensor") }
         let d = try normDim(dim, ndim, "split")
-        guard sizes.allSatisfy({ $0 >= 0 }), sizes.reduce(0, { $0 &+ $1 }) == shape[d] else {
+        var total = 0, overflow = false
+        for n in sizes {
+            let (t, o) = total.addingReportingOverflow(n)
+            total = t
+            overflow = overflow || o || n < 0
+        }
+        guard !overflow, total == shape[d] else {
             throw TensorError.shape("split", "sizes \(sizes) do not add up to \(shape[d]), the size of dim \(d) of shape \(fmt(shape))")
         }
         var start = 0

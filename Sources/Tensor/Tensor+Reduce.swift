@@ -137,12 +137,9 @@ extension Tensor {
         return (keepdim ? values : try values.squeeze(d), idx)
     }
 
-    /// Variance over `dims` (all when nil); `unbiased` divides by n - 1
-    /// (Bessel's correction) instead of n.
-    public func variance(_ dims: [Int]? = nil, unbiased: Bool = true, keepdim: Bool = false) throws -> Tensor {
-        let corr = unbiased ? 1 : 0
-        let p = try reducePlan(dims, keepdim: keepdim, op: "variance")
-        let out = try Tensor.reduceLines(p, op: "variance", cost: 2) { ptr, stride, r in
+    /// Variance per output element over the plan, in double precision.
+    private static func varianceLines(_ p: ReducePlan, corr: Int, op: String) throws -> Tensor {
+        try Tensor.reduceLines(p, op: op, cost: 2) { ptr, stride, r in
             var s = 0.0
             for i in 0..<r { s += Double(ptr[i * stride]) }
             let mean = s / Double(r)
@@ -150,6 +147,14 @@ extension Tensor {
             for i in 0..<r { let d = Double(ptr[i * stride]) - mean; ss += d * d }
             return Float(ss / Double(r - corr))
         }
+    }
+
+    /// Variance over `dims` (all when nil); `unbiased` divides by n - 1
+    /// (Bessel's correction) instead of n.
+    public func variance(_ dims: [Int]? = nil, unbiased: Bool = true, keepdim: Bool = false) throws -> Tensor {
+        let corr = unbiased ? 1 : 0
+        let p = try reducePlan(dims, keepdim: keepdim, op: "variance")
+        let out = try Tensor.varianceLines(p, corr: corr, op: "variance")
         if needsRecording {
             let (ks, ds, r) = (p.keepShape, p.dims, p.r)
             out.record("VarBackward0", inputs: [self], saved: [self]) { ctx in
@@ -165,10 +170,10 @@ extension Tensor {
     /// Standard deviation over `dims` (all when nil), see `variance`.
     public func std(_ dims: [Int]? = nil, unbiased: Bool = true, keepdim: Bool = false) throws -> Tensor {
         let corr = unbiased ? 1 : 0
-        let v = try Tensor.noGrad { try variance(dims, unbiased: unbiased, keepdim: keepdim) }
-        let out = try v.mapUnary("std") { $0.squareRoot() }
+        let p = try reducePlan(dims, keepdim: keepdim, op: "std")
+        let out = try Tensor.varianceLines(p, corr: corr, op: "std")
+        out.updateUnary { $0.squareRoot() }
         if needsRecording {
-            let p = try reducePlan(dims, keepdim: true, op: "std")
             let (ks, ds, r) = (p.keepShape, p.dims, p.r)
             out.record("StdBackward0", inputs: [self], saved: [self, out]) { ctx in
                 let x = ctx.saved[0]

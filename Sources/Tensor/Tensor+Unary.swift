@@ -16,10 +16,10 @@ extension Tensor {
 
     /// Elementwise negation.
     public func neg() throws -> Tensor {
-        let out = try mapUnary("neg") { -$0 }
+        let out = try mapUnary("neg", Ops.MulScalar(s: -1))
         if needsRecording {
             out.record("NegBackward0", inputs: [self]) { ctx in
-                [try ctx.grad.mapUnary("neg") { -$0 }]
+                [try ctx.grad.mapUnary("neg", Ops.MulScalar(s: -1))]
             }
         }
         return out
@@ -41,7 +41,7 @@ extension Tensor {
         let out = try mapBuffer("exp", cost: 4, VMath.exp)
         if needsRecording {
             out.record("ExpBackward0", inputs: [self], saved: [out]) { ctx in
-                [try Tensor.bw(ctx.grad, ctx.saved[0]) { $0 * $1 }]
+                [try Tensor.mapBinary("exp_backward", ctx.grad, ctx.saved[0], Ops.Mul())]
             }
         }
         return out
@@ -159,10 +159,10 @@ extension Tensor {
 
     /// Elementwise max(x, 0); the gradient at 0 is 0, like PyTorch.
     public func relu() throws -> Tensor {
-        let out = try mapUnary("relu") { $0 > 0 ? $0 : ($0 == $0 ? 0 : $0) }
+        let out = try mapUnary("relu", Ops.Relu())
         if needsRecording {
             out.record("ReluBackward0", inputs: [self], saved: [out]) { ctx in
-                [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, y in y > 0 ? g : 0 }]
+                [try Tensor.mapBinary("relu_backward", ctx.grad, ctx.saved[0], Ops.ReluBackward())]
             }
         }
         return out

@@ -12,13 +12,14 @@ extension Workbench {
             Writes its arguments, converted with tostring and separated by tabs, then a newline.
             Raises an error when standard output is closed (e.g. a pipe whose reader exited).
             """) { call in
-            var line = ""
+            // Bytes, not Swift strings: a Lua string need not be valid UTF-8.
+            var line: [UInt8] = []
             for i in 1...max(1, call.argumentCount) where i <= call.argumentCount {
-                if i > 1 { line += "\t" }
-                line += call.stack.describe(at: i)
+                if i > 1 { line.append(0x09) }
+                line += call.stack.bytes(at: i) ?? Array(call.stack.describe(at: i).utf8)
             }
-            line += "\n"
-            try writeStandardOutput(line)
+            line.append(0x0A)
+            try writeStandardOutput(bytes: line)
             return 0
         }, as: "print")
 
@@ -115,9 +116,13 @@ func isDottedName(_ text: String) -> Bool {
 /// into an error the caller can report instead of a silent loss. C streams
 /// are flushed first so output from io.write keeps its order.
 public func writeStandardOutput(_ text: String) throws {
+    try writeStandardOutput(bytes: Array(text.utf8))
+}
+
+/// Writes raw bytes to stdout; see `writeStandardOutput(_:)`.
+public func writeStandardOutput(bytes: [UInt8]) throws {
     fflush(nil)
-    var text = text
-    try text.withUTF8 { buffer in
+    try bytes.withUnsafeBufferPointer { buffer in
         var offset = 0
         while offset < buffer.count {
             let n = write(1, buffer.baseAddress! + offset, buffer.count - offset)

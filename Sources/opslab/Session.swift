@@ -32,6 +32,8 @@ final class Session {
     func workbench() throws -> Workbench {
         if let cached { return cached }
         let workbench = try Workbench(paths: paths, options: options)
+        // Ctrl-C stops running Lua with an "interrupted" error, in scripts too.
+        workbench.lua.installInterruptHandler()
         cached = workbench
         return workbench
     }

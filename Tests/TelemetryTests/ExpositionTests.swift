@@ -29,7 +29,7 @@ import Testing
 
     @Test(arguments: [
         ("MemTotal", "mem_total"), ("Active(anon)", "active_anon"), ("HugePages_Total", "huge_pages_total"),
-        ("KReclaimable", "k_reclaimable"), ("SUnreclaim", "s_unreclaim"), ("Committed_AS", "committed_as"),
+        ("KReclaimable", "k_reclaimable"), ("SUnreclaim", "s_unreclaim"), ("DirectMap2M", "direct_map2m"), ("Committed_AS", "committed_as"),
         ("NFS_Unstable", "nfs_unstable"), ("DirectMap4k", "direct_map4k"), ("Hugepagesize", "hugepagesize"),
         ("ShmemPmdMapped", "shmem_pmd_mapped"),
     ])

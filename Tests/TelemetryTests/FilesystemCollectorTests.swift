@@ -23,6 +23,8 @@ import Testing
         #expect(mounts.map(\.mountPoint) == ["/", "/data disk", "/mnt/nfs", "/run", "/srv"])
         // Two mounts at /srv: the later one is the visible one.
         #expect(mounts.last?.device == "/dev/vdd")
+        let debian = FilesystemCollector(filter: .debianNodeExporterDefaults, stat: Self.fakeStat())
+        #expect(try debian.mounts(Fixtures.context("edge")).map(\.mountPoint) == ["/", "/data disk", "/srv"])
     }
 
     @Test func reportsSizesInBytes() throws {

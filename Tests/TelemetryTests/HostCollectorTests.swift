@@ -57,6 +57,9 @@ import Testing
         #expect(MemoryCollector.nodeExporterName(forField: "Active(anon)") == "node_memory_Active_anon_bytes")
         #expect(MemoryCollector.nodeExporterName(forField: "HugePages_Total", hasUnit: false) == "node_memory_HugePages_Total")
         #expect(MemoryCollector.metricName(forField: "MemTotal") == "node_memory_mem_total_bytes")
+        // Lint-driven renames: a lone "s"/"sec" part would read as seconds.
+        #expect(MemoryCollector.metricName(forField: "SReclaimable") == "node_memory_slab_reclaimable_bytes")
+        #expect(MemoryCollector.metricName(forField: "DirectMap2M") == "node_memory_direct_map2m_bytes")
     }
 
     @Test func skipsMalformedLines() throws {
@@ -85,7 +88,7 @@ import Testing
         let samples = try LoadCollector().collect(Fixtures.context("edge", timestampMs: 1_700_000_123_500))
         #expect(samples.value("node_load1") == 0.5)
         #expect(samples.value("node_load15") == 2)
-        #expect(samples.value("opslab_processes_total") == 412)
+        #expect(samples.value("opslab_load_tasks") == 412)
         #expect(samples.value("opslab_uptime_seconds") == 12345.67)
         #expect(samples.value("node_boot_time_seconds") == 1_700_000_000)
         #expect(samples.value("node_time_seconds") == 1_700_000_123.5)

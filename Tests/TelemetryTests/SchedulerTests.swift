@@ -112,3 +112,35 @@ final class RunLog: Sendable {
         #expect(report.samples.first?.timestampMs == 1_001_000)
     }
 }
+
+@Suite struct ClockTests {
+    @Test func monotonicArithmeticSaturates() {
+        let zero = MonotonicInstant(nanoseconds: 0)
+        #expect(zero.advanced(by: -5).nanoseconds == 0)
+        #expect(MonotonicInstant(nanoseconds: .max - 10).advanced(by: 1).nanoseconds == .max)
+        #expect(zero.advanced(by: .infinity).nanoseconds == .max)
+        #expect(zero.advanced(by: .nan).nanoseconds == 0)
+        #expect(zero.advanced(by: 1e30).nanoseconds == .max || zero.advanced(by: 1e30).nanoseconds >= 1_800_000_000_000_000_000)
+        #expect(MonotonicInstant(nanoseconds: 2_000_000_000).seconds(since: MonotonicInstant(nanoseconds: 500_000_000)) == 1.5)
+    }
+
+    @Test func deadlines() {
+        #expect(Deadline.after(-1).isExpired)
+        #expect(Deadline.after(-1).remaining == 0)
+        #expect(!Deadline.distant.isExpired)
+        #expect(Deadline.distant.capped(at: 1).remaining <= 1)
+        #expect(Deadline.after(.nan).isExpired)
+    }
+
+    @Test func manualClockSleepWakesOnAdvance() {
+        let clock = ManualClock(start: 10)
+        let woke = Locked(false)
+        let task = DeadlineTask { clock.sleep(until: 12, cancelled: { false }); woke.withLock { $0 = true } }
+        clock.advance(by: 1)
+        #expect(!woke.current)
+        clock.advance(by: 1)
+        if case .returned = task.wait(until: .after(5)) {} else { Issue.record("sleep did not wake") }
+        #expect(woke.current)
+        #expect(clock.nowMs() == 12_000)
+    }
+}

@@ -11,6 +11,9 @@
 //     node_memory_MemAvailable_bytes     node_memory_mem_available_bytes
 //     node_memory_Active_anon_bytes      node_memory_active_anon_bytes
 //     node_memory_HugePages_Total        node_memory_huge_pages_total_pages
+//     node_memory_SReclaimable_bytes     node_memory_slab_reclaimable_bytes
+//     node_memory_SUnreclaim_bytes       node_memory_slab_unreclaimable_bytes
+//     node_memory_SecPageTables_bytes    node_memory_secondary_page_tables_bytes
 //
 // `MemoryCollector.metricName(forField:)` is that mapping, and
 // `nodeExporterName(forField:)` gives the node_exporter side of it, so a
@@ -36,11 +39,20 @@ public struct MemoryCollector: Collector {
     /// The well-known families; other meminfo fields are emitted under the
     /// same rule and described generically.
     public var metrics: [MetricDescriptor] {
-        let known = ["MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapCached",
-                     "Active", "Inactive", "SwapTotal", "SwapFree", "Dirty", "Writeback",
-                     "AnonPages", "Mapped", "Shmem", "Slab", "SReclaimable", "SUnreclaim",
-                     "PageTables", "Committed_AS", "CommitLimit", "HugePages_Total",
-                     "HugePages_Free", "Hugepagesize"]
+        // Every field of a 6.x kernel; fields added by later kernels are still
+        // emitted under the same rule, as untyped families.
+        let known = [
+            "MemTotal", "MemFree", "MemAvailable", "Buffers", "Cached", "SwapCached", "Active", "Inactive",
+            "Active(anon)", "Inactive(anon)", "Active(file)", "Inactive(file)", "Unevictable", "Mlocked",
+            "SwapTotal", "SwapFree", "Zswap", "Zswapped", "Dirty", "Writeback", "AnonPages", "Mapped", "Shmem",
+            "KReclaimable", "Slab", "SReclaimable", "SUnreclaim", "KernelStack", "PageTables", "SecPageTables",
+            "NFS_Unstable", "Bounce", "WritebackTmp", "CommitLimit", "Committed_AS", "VmallocTotal",
+            "VmallocUsed", "VmallocChunk", "Percpu", "AnonHugePages", "ShmemHugePages", "ShmemPmdMapped",
+            "FileHugePages", "FilePmdMapped", "Balloon", "HugePages_Total", "HugePages_Free", "HugePages_Rsvd",
+            "HugePages_Surp", "Hugepagesize", "Hugetlb", "DirectMap4k", "DirectMap2M", "DirectMap1G",
+            "CmaTotal", "CmaFree", "Unaccepted", "HardwareCorrupted", "Quicklists", "MmapCopy",
+            "ShadowCallStack",
+        ]
         return known.map { MemoryCollector.descriptor(forField: $0, hasUnit: !$0.hasPrefix("HugePages_")) }
             + [MetricDescriptor("node_memory_used_bytes", .gauge,
                                 "Memory in use: MemTotal minus MemAvailable, in bytes.")]
@@ -49,8 +61,16 @@ public struct MemoryCollector: Collector {
     /// The opslab metric name for a meminfo field (`MemTotal` ->
     /// `node_memory_mem_total_bytes`); `hasUnit` is false for unit-less fields.
     public static func metricName(forField field: String, hasUnit: Bool = true) -> String {
-        "node_memory_" + MetricNames.snakeCase(field) + (hasUnit ? "_bytes" : "_pages")
+        "node_memory_" + (renamed[field] ?? MetricNames.snakeCase(field)) + (hasUnit ? "_bytes" : "_pages")
     }
+
+    /// Fields whose mechanical snake case would trip promtool's lint: a lone
+    /// "s" or "sec" part reads as an abbreviated unit (seconds).
+    static let renamed: [String: String] = [
+        "SReclaimable": "slab_reclaimable",
+        "SUnreclaim": "slab_unreclaimable",
+        "SecPageTables": "secondary_page_tables",
+    ]
 
     /// node_exporter's name for the same field (`Active(anon)` ->
     /// `node_memory_Active_anon_bytes`, `HugePages_Total` -> `node_memory_HugePages_Total`).
