@@ -137,6 +137,13 @@ public struct LuaCall {
 
     // MARK: Results
 
+    /// Pushes one value and returns 1, for `return call.returns(x)`; no
+    /// array is built, which matters for functions called in hot loops.
+    public func returns(_ value: LuaValue) -> Int32 {
+        stack.push(value)
+        return 1
+    }
+
     /// Pushes `values` and returns their count, for `return call.returns(...)`.
     public func returns(_ values: LuaValue...) -> Int32 {
         for value in values { stack.push(value) }

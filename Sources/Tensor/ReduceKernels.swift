@@ -93,6 +93,14 @@ extension Tensor {
                     let end = Swift.min(r, ri + 64)
                     tmp.update(from: s + (ai * r + ri) * k + k0, count: w)
                     ri += 1
+                    // Four rows per sweep: one load and store of the scratch
+                    // row per four input rows.
+                    while ri + 4 <= end {
+                        let r0 = s + (ai * r + ri) * k + k0
+                        let r1 = r0 + k, r2 = r1 + k, r3 = r2 + k
+                        for j in 0..<w { tmp[j] += (r0[j] + r1[j]) + (r2[j] + r3[j]) }
+                        ri += 4
+                    }
                     while ri < end {
                         let row = s + (ai * r + ri) * k + k0
                         for j in 0..<w { tmp[j] += row[j] }

@@ -176,7 +176,7 @@ public final class Tensor {
     /// Calls `body` with the elements in row-major order, copying only when
     /// the tensor is not contiguous.
     public func withContiguousBuffer<R>(_ body: (UnsafeBufferPointer<Float>) throws -> R) throws -> R {
-        let c = try contiguous()
+        let c = try contiguousRaw()
         return try body(UnsafeBufferPointer(start: c.base, count: c.count))
     }
 }

@@ -14,11 +14,17 @@ typealias F8 = SIMD8<Float>
 typealias I8 = SIMD8<Int32>
 
 enum VMath {
+    /// e^x for eight lanes. With `nonPositive` the caller promises x <= 0
+    /// or NaN (softmax after subtracting the max), which skips the overflow
+    /// handling.
     @inline(__always)
-    static func exp8(_ x: F8) -> F8 {
+    static func exp8(_ x: F8, nonPositive: Bool = false) -> F8 {
+        // lo = ln(FLT_MIN): smaller results would be denormal and are
+        // flushed to zero, which keeps the exponent arithmetic below valid.
         let hi: Float = 88.72283935546875
         let lo: Float = -87.33654022216797
-        var v = x.replacing(with: F8(repeating: hi), where: x .> hi)
+        var v = x
+        if !nonPositive { v = v.replacing(with: F8(repeating: hi), where: v .> hi) }
         v = v.replacing(with: F8(repeating: lo), where: v .< lo)
         // Round x*log2(e) to nearest with the 1.5*2^23 trick: the integer
         // ends up in the low mantissa bits, readable by a bit cast.
@@ -35,17 +41,14 @@ enum VMath {
         p = p * r + F8(repeating: 1.6666665459e-1)
         p = p * r + F8(repeating: 5.0000001201e-1)
         p = p * (r * r) + r + F8(repeating: 1)
-        // n lies in [-126, 128]; split it so that each factor is a normal
-        // power of two and the product is exact.
-        let n1 = n &>> 1
-        let n2 = n &- n1
-        let s1 = unsafeBitCast((n1 &+ 127) &<< 23, to: F8.self)
-        let s2 = unsafeBitCast((n2 &+ 127) &<< 23, to: F8.self)
-        var out = p * s1 * s2
-        out = out.replacing(with: F8(repeating: .infinity), where: x .> hi)
+        // Scale by 2^n by adding n to p's exponent field. With x in
+        // [lo, hi], n = -126 only occurs with r >= 0 (p >= 1) and n = 128
+        // only with r <= 0 (p <= 1), so the exponent stays in range.
+        var out = unsafeBitCast(unsafeBitCast(p, to: I8.self) &+ (n &<< 23), to: F8.self)
+        if !nonPositive { out = out.replacing(with: F8(repeating: .infinity), where: x .> hi) }
         out = out.replacing(with: F8(repeating: 0), where: x .< lo)
-        out = out.replacing(with: x, where: x .!= x)
-        return out
+        // NaN lanes went through the bit arithmetic as garbage; restore them.
+        return out.replacing(with: x, where: x .!= x)
     }
 
     @inline(__always)
@@ -74,7 +77,7 @@ enum VMath {
         var total = 0.0
         var i = 0
         while i + 8 <= n {
-            let e = exp8(load(src + i) - s)
+            let e = exp8(load(src + i) - s, nonPositive: true)
             if let dst { store(e, dst + i) }
             acc += e
             i += 8

@@ -37,6 +37,18 @@ extension Workbench {
             return 1
         }, as: "inspect")
 
+        lua.registerModule("opslab", functions: [
+            LuaFunction("opslab.now", doc: """
+                opslab.now() -> number
+                Seconds on a monotonic clock (not wall time): for measuring durations.
+                """) { call in
+                var ts = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &ts)
+                return call.returns(.number(Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9))
+            },
+        ])
+        _ = try? lua.run("opslab.version = '\(Workbench.version)'", name: "=version")
+
         lua.register(LuaFunction("help", doc: """
             help([value or topic])
             Shows the documentation of a function or module, or of a topic by name;
@@ -69,7 +81,7 @@ extension Workbench {
           :plugins            the plugin registry
           !command            run a shell command
 
-        Modules: plugins, inspect, help
+        Modules: plugins, opslab; functions: inspect, help
         """
         if !topics.isEmpty {
             text += "\nTopics: " + topics.keys.sorted().joined(separator: ", ") + "\n"

@@ -7,6 +7,9 @@ import Glibc
 /// The environment: one Lua state with every domain module bound into it,
 /// the plugin registry wired to it, and the paths it keeps state in.
 public final class Workbench {
+    /// The opslab release.
+    public static let version = "0.1.0"
+
     /// Settings chosen at start.
     public struct Options: Sendable {
         /// Cap on the Lua heap, bytes (`OPSLAB_LUA_MEMORY_MB` overrides the default).
@@ -38,7 +41,7 @@ public final class Workbench {
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
                         "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",
                         "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
-        builtinGlobals = standard + ["plugins", "help", "inspect"]
+        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab"]
         loadPlugins()
     }
 

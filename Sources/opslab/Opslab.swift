@@ -10,8 +10,6 @@ import Glibc
 /// script from stdin when it is not a terminal).
 @main
 struct Opslab: ParsableCommand {
-    static let version = "0.1.0"
-
     static let configuration = CommandConfiguration(
         commandName: "opslab",
         abstract: "A scriptable workbench for the people who run AI infrastructure.",
@@ -22,7 +20,7 @@ struct Opslab: ParsableCommand {
 
             Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap (default 1024).
             """,
-        version: version,
+        version: Workbench.version,
         subcommands: [Run.self, PluginCommand.self])
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Run this Lua code and exit (may be repeated).", valueName: "code"))

@@ -77,7 +77,7 @@ final class Session {
             return try Workbench(paths: paths, options: options)
         }, runInit: !noInit, color: options.color)
         makeDirectories(paths.home)
-        let status = repl.run(banner: "opslab \(Opslab.version) (Lua 5.4). :help for help, Ctrl-D to quit.")
+        let status = repl.run(banner: "opslab \(Workbench.version) (Lua 5.4). :help for help, Ctrl-D to quit.")
         if status != 0 { throw ExitCode(status) }
     }
 }

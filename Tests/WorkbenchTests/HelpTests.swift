@@ -10,7 +10,7 @@ struct HelpTests {
         // Every function reachable from the workbench's own globals, one level into tables.
         let names = try t.run("""
             local out = {}
-            for _, g in ipairs({ "plugins", "inspect", "help", "print" }) do
+            for _, g in ipairs({ "plugins", "inspect", "help", "print", "opslab" }) do
               local v = _G[g]
               if type(v) == "function" then out[#out + 1] = g end
               if type(v) == "table" then

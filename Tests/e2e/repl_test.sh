@@ -7,6 +7,7 @@ start_repl NO_COLOR=1
 type_line 'gpus = {temp = 71, name = "h200", ids = {0, 1}}'
 type_line 'gpus'
 expect_screen "table printed with sorted keys" '{ ids = { 0, 1 }, name = "h200", temp = 71 }'
+if tmux -L "$TMUX_SOCKET" capture-pane -p -e -t "s$SESSION" | grep -q $'\e\\[3'; then fail "NO_COLOR still coloured"; else pass; fi
 type_line '1 + 1, "two", nil'
 expect_screen "several results" '2       "two"   nil'
 type_line '_ * 10'

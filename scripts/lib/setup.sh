@@ -1,0 +1,31 @@
+# Shared by scripts/opslab and scripts/test: install the system packages
+# opslab builds against (and, with "test", those its tests drive), as root
+# or through sudo, only when something is missing.
+
+# ensure_packages PACKAGE...: apt-get installs those not yet installed.
+ensure_packages() {
+  local missing=()
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null || { echo "opslab: need root or sudo to install: ${missing[*]}" >&2; return 1; }
+    sudo="sudo"
+  fi
+  echo "opslab: installing ${missing[*]}" >&2
+  $sudo apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >&2
+}
+
+BUILD_PACKAGES=(pkg-config liblua5.4-dev libedit-dev libopenblas-dev libsqlite3-dev)
+TEST_PACKAGES=(tmux lua5.4 bc)
+
+ensure_swift() {
+  command -v swift >/dev/null && return 0
+  for candidate in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+    if [ -x "$candidate/swift" ]; then export PATH="$candidate:$PATH"; return 0; fi
+  done
+  echo "opslab: the Swift 6 toolchain is required (swift not found on PATH)" >&2
+  return 1
+}
