@@ -25,8 +25,8 @@ let package = Package(
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
-        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins"]),
-        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "CEditline"]),
+        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting"]),
+        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -144,6 +144,15 @@ public final class LuaState {
         luakit_interrupt(L)
     }
 
+    /// True once, after Ctrl-C (or `interrupt()`) arrived while Swift code
+    /// ran; clears the request, so long-running Swift functions such as a
+    /// live view can end quietly instead of raising "interrupted".
+    public func consumeStopRequest() -> Bool {
+        guard luakit_stop_reason(L) == Int32(LUAKIT_STOP_INTERRUPT.rawValue) else { return false }
+        luakit_clear_stop(L)
+        return true
+    }
+
     /// A handle that may be sent to another thread to interrupt this state.
     public var interruptHandle: LuaInterruptHandle { LuaInterruptHandle(address: UInt(bitPattern: Int(bitPattern: UnsafeRawPointer(L)))) }
 

@@ -32,7 +32,9 @@ public struct AxisScale: Sendable, Equatable {
 
     /// An axis over exactly `lower...upper` with no widening (used for x).
     public init(exact lower: Double, _ upper: Double) {
-        let (lo, hi) = AxisScale.widenIfDegenerate(lower, upper)
+        // x values are positions or Unix times, where padding by a fraction
+        // of the value (years, for a time) makes no sense: pad by one unit.
+        let (lo, hi) = AxisScale.widenIfDegenerate(lower, upper, pad: 1)
         self.lower = lo
         self.upper = hi
         self.ticks = [lo, hi]
@@ -72,11 +74,12 @@ public struct AxisScale: Sendable, Equatable {
     }
 
     /// Widens an empty or inverted range around its value.
-    static func widenIfDegenerate(_ lower: Double, _ upper: Double) -> (Double, Double) {
+    /// - Parameter pad: the padding each side; by default 10% of the value.
+    static func widenIfDegenerate(_ lower: Double, _ upper: Double, pad fixedPad: Double? = nil) -> (Double, Double) {
         guard lower.isFinite, upper.isFinite else { return (0, 1) }
         var lo = min(lower, upper), hi = max(lower, upper)
         if hi == lo {
-            let pad = lo == 0 ? 1 : abs(lo) * 0.1
+            let pad = fixedPad ?? (lo == 0 ? 1 : abs(lo) * 0.1)
             lo -= pad
             hi += pad
         }

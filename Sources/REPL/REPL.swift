@@ -1,5 +1,6 @@
 import LuaKit
 import Plugins
+import Telemetry
 import Workbench
 #if canImport(Glibc)
 import Glibc
@@ -19,7 +20,7 @@ public final class REPL {
     private var editor: LineEditor!
     private var reportedHistoryProblem = false
 
-    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins"]
+    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect"]
 
     /// - Parameters:
     ///   - runInit: run `~/.config/opslab/init.lua` at start and on `:reset`.
@@ -131,6 +132,8 @@ public final class REPL {
             }
         case ":plugins":
             output(pluginTable())
+        case ":collect":
+            output(collectTable(names: argument))
         default:
             printError("unknown command \(parts[0]); :help lists the commands")
         }
@@ -158,6 +161,38 @@ public final class REPL {
         }
         text += "\nSearch path: " + workbench.paths.pluginSearchPath.joined(separator: ":")
         return text
+    }
+
+    /// `:collect [names]`: one pass, summarised per collector.
+    private func collectTable(names: String) -> String {
+        let chosen = names.split(whereSeparator: { $0 == " " || $0 == "," }).map(String.init)
+        let pass: CollectionPass
+        do {
+            pass = try workbench.collect(only: chosen.isEmpty ? nil : Set(chosen))
+        } catch {
+            return "\(error)"
+        }
+        var rows = [["COLLECTOR", "STATUS", "SAMPLES", "TIME"]]
+        var problems: [String] = []
+        for report in pass.reports {
+            let status: String
+            switch report.status {
+            case .ok: status = "ok"
+            case .skipped: status = "skipped"
+            case .timedOut: status = "timed out"
+            case .failed(let why):
+                status = "failed"
+                problems.append("  \(report.collector): \(why)")
+            case .malformed(let why):
+                status = "malformed"
+                problems.append("  \(report.collector): \(why)")
+            }
+            rows.append([report.collector, status, String(report.samples.count),
+                         format3(report.durationSeconds * 1000) + " ms"])
+        }
+        var text = formatTable(rows)
+        if !problems.isEmpty { text += "\nProblems:\n" + problems.joined(separator: "\n") + "\n" }
+        return text + "\n\(pass.samples.count) samples; metrics.collect() returns them as tables."
     }
 
     // MARK: Evaluation

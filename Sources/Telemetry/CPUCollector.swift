@@ -22,6 +22,7 @@ public final class CPUCollector: Collector, Sendable {
 
     /// Collector name.
     public let name = "cpu"
+    public let summary = "CPU seconds by mode per CPU and in total, and usage ratios (/proc/stat)"
     /// Seconds between passes.
     public let interval: Double
 

@@ -90,6 +90,8 @@ public enum CollectorError: Error, Equatable, Sendable, CustomStringConvertible 
 public protocol Collector: Sendable {
     /// Stable, unique name; the `collector` label on health metrics.
     var name: String { get }
+    /// One line saying what it collects, for listings.
+    var summary: String { get }
     /// Seconds between passes.
     var interval: Double { get }
     /// Seconds one pass may take before it is cut off.
@@ -98,6 +100,10 @@ public protocol Collector: Sendable {
     var metrics: [MetricDescriptor] { get }
     /// Reads the source once and returns its samples.
     func collect(_ context: CollectContext) throws -> [Sample]
+    /// True for collectors that must run on the thread that asks for the
+    /// pass and enforce their own budget: those backed by a Lua state, which
+    /// belongs to one thread at a time.
+    var runsOnCallingThread: Bool { get }
 }
 
 extension Collector {
@@ -108,6 +114,10 @@ extension Collector {
     public var timeout: Double { Swift.min(10, Swift.max(0.001, interval * 0.8)) }
     /// Default: no declared families (samples are exposed as untyped).
     public var metrics: [MetricDescriptor] { [] }
+    /// Default: no summary.
+    public var summary: String { "" }
+    /// Default: run on a thread of the runner's, cut off at the deadline.
+    public var runsOnCallingThread: Bool { false }
 }
 
 /// The collectors that ship with opslab.

@@ -129,6 +129,14 @@ public final class CollectorRunner: Sendable {
         let context = CollectContext(procRoot: procRoot, sysRoot: sysRoot, clock: clock,
                                      deadline: deadline, timestampMs: timestampMs)
         let startedAt = MonotonicInstant.now()
+        if collector.runsOnCallingThread {
+            // Run when the pass waits for it, on the waiting thread.
+            return { [self] in
+                let outcome: DeadlineOutcome<[Sample]>
+                do { outcome = .returned(try collector.collect(context)) } catch { outcome = .threw(error) }
+                return finish(collector, outcome: outcome, startedAt: startedAt)
+            }
+        }
         guard let task = inFlight.start("collector.\(name)", { try collector.collect(context) }) else {
             return { [self] in
                 recordSkippedTicks(name, count: 1)
@@ -136,27 +144,32 @@ public final class CollectorRunner: Sendable {
             }
         }
         return { [self] in
-            let outcome = task.wait(until: deadline)
-            let duration = MonotonicInstant.now().seconds(since: startedAt)
-            var status: CollectorStatus
-            var kept: [Sample] = []
-            switch outcome {
-            case .timedOut:
-                status = .timedOut
-            case .threw(let error):
-                status = .failed("\(error)")
-            case .returned(let samples):
-                do {
-                    try SampleValidator.validate(samples, descriptors: MetricCatalog(collector.metrics))
-                    status = .ok
-                    kept = samples
-                } catch {
-                    status = .malformed("\(error)")
-                }
-            }
-            record(name, status: status, duration: duration, sampleCount: kept.count)
-            return CollectorReport(collector: name, status: status, durationSeconds: duration, samples: kept)
+            finish(collector, outcome: task.wait(until: deadline), startedAt: startedAt)
         }
+    }
+
+    /// Validates what a run produced and records its health.
+    private func finish(_ collector: any Collector, outcome: DeadlineOutcome<[Sample]>,
+                        startedAt: MonotonicInstant) -> CollectorReport {
+        let duration = MonotonicInstant.now().seconds(since: startedAt)
+        var status: CollectorStatus
+        var kept: [Sample] = []
+        switch outcome {
+        case .timedOut:
+            status = .timedOut
+        case .threw(let error):
+            status = .failed("\(error)")
+        case .returned(let samples):
+            do {
+                try SampleValidator.validate(samples, descriptors: MetricCatalog(collector.metrics))
+                status = .ok
+                kept = samples
+            } catch {
+                status = .malformed("\(error)")
+            }
+        }
+        record(collector.name, status: status, duration: duration, sampleCount: kept.count)
+        return CollectorReport(collector: collector.name, status: status, durationSeconds: duration, samples: kept)
     }
 
     private func record(_ name: String, status: CollectorStatus, duration: Double, sampleCount: Int) {

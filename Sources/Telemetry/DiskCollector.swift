@@ -20,6 +20,7 @@
 public struct DiskCollector: Collector {
     /// Collector name.
     public let name = "disk"
+    public let summary = "Disk I/O: reads, writes, bytes and time per device (/proc/diskstats)"
     /// Seconds between passes.
     public let interval: Double
 

@@ -142,6 +142,7 @@ public final class FilesystemCollector: Collector, Sendable {
 
     /// Collector name.
     public let name = "filesystem"
+    public let summary = "Filesystem sizes, free and available bytes, inodes (statvfs of each mount)"
     /// Seconds between passes.
     public let interval: Double
     /// Seconds all statvfs calls of a pass may take together.

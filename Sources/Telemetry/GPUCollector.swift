@@ -58,6 +58,7 @@ public final class GPUCollector: Collector, Sendable {
 
     /// Collector name.
     public let name = "gpu"
+    public let summary = "NVIDIA GPU temperature, utilisation, memory, power, clocks and ECC errors (nvidia-smi)"
     /// Seconds between passes.
     public let interval: Double
     /// Seconds nvidia-smi may run before it is killed.

@@ -19,6 +19,7 @@
 public struct LoadCollector: Collector {
     /// Collector name.
     public let name = "load"
+    public let summary = "Load averages, boot time and uptime (/proc/loadavg, /proc/uptime)"
     /// Seconds between passes.
     public let interval: Double
 

@@ -30,6 +30,7 @@ import Foundation
 public struct MemoryCollector: Collector {
     /// Collector name.
     public let name = "memory"
+    public let summary = "Memory in bytes from /proc/meminfo"
     /// Seconds between passes.
     public let interval: Double
 
@@ -146,6 +147,7 @@ public struct MemoryCollector: Collector {
 public struct SwapCollector: Collector {
     /// Collector name.
     public let name = "swap"
+    public let summary = "Swap devices and paging (/proc/swaps, /proc/vmstat)"
     /// Seconds between passes.
     public let interval: Double
 

@@ -15,6 +15,7 @@ import Foundation
 public struct NetworkCollector: Collector {
     /// Collector name.
     public let name = "network"
+    public let summary = "Network interface bytes, packets, errors and drops (/proc/net/dev)"
     /// Seconds between passes.
     public let interval: Double
     /// Interfaces never reported (exact names).

@@ -21,6 +21,7 @@
 public struct PressureCollector: Collector {
     /// Collector name.
     public let name = "pressure"
+    public let summary = "Pressure stall information for CPU, memory and I/O (/proc/pressure)"
     /// Seconds between passes.
     public let interval: Double
 

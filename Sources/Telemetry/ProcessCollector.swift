@@ -22,6 +22,7 @@ import Foundation
 public final class ProcessCollector: Collector, Sendable {
     /// Collector name.
     public let name = "processes"
+    public let summary = "Process counts by state and the top processes by CPU and memory"
     /// Seconds between passes.
     public let interval: Double
     /// How many processes each top list holds.

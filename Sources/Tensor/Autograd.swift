@@ -193,6 +193,7 @@ extension Tensor {
     func accumulateGrad(_ g: Tensor) throws {
         if let existing = gradStore, existing.isContiguous && !existing.isView {
             try existing.addInPlaceRaw(g)
+            existing.storage.version &+= 1
         } else if let existing = gradStore {
             gradStore = try existing.addRaw(g)
         } else {

@@ -207,7 +207,7 @@ extension Tensor {
         }
         return Tensor(storage: storage, shape: shape,
                       strides: broadcastStrides(self.shape, strides, to: shape),
-                      offset: storageOffset, count: numelOf(shape), isView: true)
+                      offset: storageOffset, count: try checkedNumel(shape, op: op), isView: true)
     }
 
     // MARK: - In-place loops

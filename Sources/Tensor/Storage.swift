@@ -84,15 +84,19 @@ final class Storage {
 func checkedNumel(_ shape: [Int], op: String) throws -> Int {
     try checkRank(shape.count, op: op)
     var n = 1
+    // The product of the nonzero sizes must fit too: kernels multiply
+    // subsets of the dims, and [0, 2^40, 2^40] must not overflow there.
+    var nonzero = 1
     for s in shape {
         guard s >= 0 else {
             throw TensorError.arg(op, "negative size \(s) in shape \(fmt(shape))")
         }
-        let (p, o) = n.multipliedReportingOverflow(by: s)
+        let (p, o) = nonzero.multipliedReportingOverflow(by: Swift.max(s, 1))
         guard !o else {
             throw TensorError(.allocation, op, "shape \(fmt(shape)) has too many elements")
         }
-        n = p
+        nonzero = p
+        n = s == 0 ? 0 : n * s
     }
     // Views of a zero-size tensor may have huge other dims; only the
     // product matters for memory, but the product must still stay sane.

@@ -109,7 +109,7 @@ extension Tensor {
         guard ndim > 0 else { throw TensorError.dim("chunk", "cannot chunk a 0-d tensor") }
         let d = try normDim(dim, ndim, "chunk")
         let n = shape[d]
-        let size = Swift.max(1, (n + chunks - 1) / chunks)
+        let size = n == 0 ? 1 : (n - 1) / chunks + 1
         return try split(size, dim: d)
     }
 }

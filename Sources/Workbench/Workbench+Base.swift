@@ -79,9 +79,10 @@ extension Workbench {
           :load FILE          run a Lua file in this session
           :reset              a fresh Lua state (plugins reloaded, history kept)
           :plugins            the plugin registry
+          :collect [names]    run the collectors once and summarise
           !command            run a shell command
 
-        Modules: plugins, opslab; functions: inspect, help
+        Modules: metrics, plugins, opslab; functions: inspect, help
         """
         if !topics.isEmpty {
             text += "\nTopics: " + topics.keys.sorted().joined(separator: ", ") + "\n"

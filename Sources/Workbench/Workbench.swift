@@ -1,5 +1,7 @@
+import Foundation
 import LuaKit
 import Plugins
+import Telemetry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -29,6 +31,12 @@ public final class Workbench {
     public private(set) var topics: [String: String] = [:]
     /// Every Lua global the workbench defines, for `:reset` and completion.
     public private(set) var builtinGlobals: [String] = []
+    /// Held while Lua code runs on behalf of a background thread (a
+    /// scheduled Lua collector in `serve`): the state is single-threaded.
+    public let luaLock = NSRecursiveLock()
+    /// Options for Lua collectors, by name (`metrics.configure`).
+    var collectorOptions: [String: [String: LuaValue]] = [:]
+    var cachedRunner: CollectorRunner?
 
     public init(paths: WorkbenchPaths, options: Options = Options()) throws {
         self.paths = paths
@@ -37,11 +45,13 @@ public final class Workbench {
         self.registry = PluginRegistry()
         installBase()
         installPlugins()
+        installMetrics()
+        registerBuiltinCollectors()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
                         "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",
                         "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
-        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab"]
+        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics"]
         loadPlugins()
     }
 

@@ -211,5 +211,32 @@ import Testing
             try y.copy_(xs[1])
             return try y.mul(xs[0])
         }
+        let pos = try uniform([2, 3], 0.5, 2, seed: 50), row = try uniform([3], 0.5, 2, seed: 51)
+        try gradCheck([pos, row]) { xs in
+            let y = try xs[0].mul(1)
+            try y.sub_(xs[1], alpha: 0.5)
+            try y.div_(xs[1])
+            try y.add_(3).sub_(1).mul_(2).div_(4)
+            try y.pow_(2)
+            try y.sqrt_()
+            try y.addcdiv_(xs[1], xs[1].add(1), value: 0.3)
+            try y.neg_()
+            return y
+        }
+        let mask = try a.gt(0)
+        try gradCheck([a]) { xs in
+            let y = try xs[0].mul(1)
+            try y.relu_()
+            try y.maskedFill_(mask, 0.5)
+            return y
+        }
+    }
+
+    @Test func remainingViewOps() throws {
+        let x = try normal([2, 1, 3], seed: 52)
+        try gradCheck([x]) { try $0[0].transpose(0, 2) }
+        try gradCheck([x]) { try $0[0].squeeze(dims: [1]) }
+        try gradCheck([x]) { try $0[0].expandAs(try Tensor.zeros([4, 2, 5, 3])) }
+        try gradCheck([x]) { try $0[0].squeeze(1).unsqueeze(0).flatten(startDim: 0, endDim: 1) }
     }
 }

@@ -31,9 +31,23 @@ t.test("checkpoint_dir with a hostile directory name runs no command", function(
   t.eq(io.open("/tmp/opslab-pwned"), nil)
 end)
 
-t.test("checkpoint_dir without a directory is a reported failure", function()
-  t.raises(function() plugins.call("checkpoint_dir", "collect", {}) end, "no checkpoint directory")
-  t.eq(plugins.info("checkpoint_dir").failures, 1)
+t.test("checkpoint_dir without a directory reports nothing and does not fail", function()
+  t.eq(#plugins.call("checkpoint_dir", "collect", {}), 0)
+  t.eq(plugins.info("checkpoint_dir").failures, 0)
+end)
+
+t.test("metrics.configure hands options to a Lua collector", function()
+  local dir = t.tmpdir()
+  local f = assert(io.open(dir .. "/last.pt", "wb")); f:write("abc"); f:close()
+  metrics.configure("checkpoint_dir", { dir = dir })
+  local found
+  for _, s in ipairs(metrics.collect("checkpoint_dir")) do
+    if s.name == "checkpoint_newest_bytes" then found = s end
+  end
+  t.rmtree(dir)
+  t.truthy(found, "checkpoint_newest_bytes collected")
+  t.eq(found.value, 3)
+  t.eq(found.labels.dir, dir)
 end)
 
 t.test("jsonl_file appends one JSON object per notification", function()

@@ -1,6 +1,7 @@
 -- Size, age and count of model checkpoints in a directory, so an alert can
 -- fire when training stops writing them. The directory comes from the
--- collector options (ctx.options.dir) or $OPSLAB_CHECKPOINT_DIR.
+-- collector options (metrics.configure("checkpoint_dir", {dir = ...}), seen
+-- here as ctx.options.dir) or $OPSLAB_CHECKPOINT_DIR; without one it reports nothing.
 
 local PATTERNS = { "*.safetensors", "*.pt", "*.ckpt", "*.bin" }
 
@@ -37,9 +38,8 @@ return {
 
   collect = function(ctx)
     local dir = (ctx and ctx.options and ctx.options.dir) or os.getenv("OPSLAB_CHECKPOINT_DIR")
-    if not dir or dir == "" then
-      error("no checkpoint directory: set options.dir or $OPSLAB_CHECKPOINT_DIR", 0)
-    end
+    -- Unconfigured is not a failure: most hosts train nothing.
+    if not dir or dir == "" then return {} end
     local files = assert(find_checkpoints(dir))
     local labels = { dir = dir }
     local samples = { { name = "checkpoint_files", value = #files, labels = labels } }

@@ -1,0 +1,94 @@
+import Foundation
+import LuaKit
+import Plotting
+import Telemetry
+
+/// `metrics.watch`: a live chart redrawn on every tick until Ctrl-C.
+extension Workbench {
+    func watch(_ call: LuaCall) throws {
+        let text = try call.string(1)
+        let selector: SeriesSelector
+        do { selector = try SeriesSelector(parsing: text) } catch {
+            throw call.argumentError(1, "is not a series selector: \(error)")
+        }
+        let options = try call.optionalTable(2)
+        let every = try duration(options?["every"], default: 1, name: "every", call: call)
+        guard every >= 0.1 else { throw call.error("every must be at least 100ms") }
+        let points = try count(options?["points"], default: 60, range: 2...10_000, name: "points", call: call)
+        let width = try count(options?["width"], default: 70, range: 10...1000, name: "width", call: call)
+        let height = try count(options?["height"], default: 15, range: 3...200, name: "height", call: call)
+        let times = try options.map { try count($0["times"], default: Int.max, range: 1...Int.max, name: "times", call: call) } ?? Int.max
+
+        // Only the collectors that declare this metric, when one does.
+        let runner = collectorRunner
+        let owners = Set(runner.collectors.filter { c in c.metrics.contains { $0.name == selector.name } }.map(\.name))
+        let interactive = isatty(1) != 0
+        var history: [SeriesKey: [(Double, Double)]] = [:]
+        var frame = 0
+        while frame < times {
+            let pass = runner.runPass(only: owners.isEmpty ? nil : owners)
+            let now = Double(pass.timestampMs) / 1000
+            for sample in pass.samples where selector.matches(sample) {
+                history[sample.seriesKey, default: []].append((now, sample.value))
+                if history[sample.seriesKey]!.count > points { history[sample.seriesKey]!.removeFirst() }
+            }
+            frame += 1
+            let keys = history.keys.sorted()
+            let shown = keys.prefix(ANSIColor.palette.count)
+            let series = shown.enumerated().map { index, key in
+                ChartSeries(key.labels.isEmpty ? key.name : key.labels.description,
+                            x: history[key]!.map(\.0), y: history[key]!.map(\.1),
+                            color: ANSIColor.paletteColor(index))
+            }
+            var screen = interactive ? "\u{1B}[H\u{1B}[J" : ""
+            if series.isEmpty {
+                screen += "\(selector): no matching series yet (frame \(frame))\n"
+            } else {
+                let chart = LineChart(series, width: width, height: height,
+                                      title: "\(selector)  every \(formatSeconds(every))  (Ctrl-C to stop)",
+                                      xFormat: .time(timeZone: .current), useColor: options?["color"].isTruthy ?? self.options.color)
+                screen += chart.render()
+                if keys.count > shown.count { screen += "\n(\(keys.count - shown.count) more series not shown)" }
+                screen += "\n"
+            }
+            try writeStandardOutput(screen)
+            guard frame < times else { break }
+            if sleepUnlessInterrupted(seconds: every) { break }
+        }
+    }
+
+    /// Sleeps in short steps; true when Ctrl-C arrived (and is consumed, so
+    /// the watch ends quietly instead of raising "interrupted").
+    private func sleepUnlessInterrupted(seconds: Double) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if lua.consumeStopRequest() { return true }
+            usleep(useconds_t(min(0.05, max(0, end.timeIntervalSinceNow)) * 1e6))
+        }
+        return lua.consumeStopRequest()
+    }
+
+    private func duration(_ value: LuaValue?, default fallback: Double, name: String, call: LuaCall) throws -> Double {
+        switch value {
+        case nil, .nil?: return fallback
+        case .integer(let n)?: return Double(n)
+        case .number(let d)? where d.isFinite: return d
+        case .string(let text)?:
+            guard let duration = Duration.parse(text) else { throw call.error("\(name): \"\(text)\" is not a duration such as \"1s\" or \"500ms\"") }
+            return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        default: throw call.error("\(name) must be a duration such as \"1s\", got \(value!.typeName)")
+        }
+    }
+
+    private func count(_ value: LuaValue?, default fallback: Int, range: ClosedRange<Int>, name: String, call: LuaCall) throws -> Int {
+        guard let value, !value.isNil else { return fallback }
+        guard let d = value.doubleValue, d.rounded() == d, d >= Double(range.lowerBound), d <= Double(min(range.upperBound, 1 << 40)) else {
+            throw call.error("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound == Int.max ? "" : String(range.upperBound)), got \(value)")
+        }
+        return Int(d)
+    }
+}
+
+func formatSeconds(_ seconds: Double) -> String {
+    seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : (seconds.rounded() == seconds ? "\(Int(seconds))s" : "\(seconds)s")
+}
