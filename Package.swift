@@ -9,6 +9,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // System libraries and the C shims that make their macros and variadic
@@ -29,7 +31,10 @@ let package = Package(
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit",
+            "Telemetry",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Hummingbird", package: "hummingbird"),
         ]),
 
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),

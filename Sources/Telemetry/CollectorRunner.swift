@@ -155,7 +155,9 @@ public final class CollectorRunner: Sendable {
         var status: CollectorStatus
         var kept: [Sample] = []
         switch outcome {
-        case .timedOut:
+        case .timedOut, .threw(CollectorError.deadlineExceeded):
+            // A collector that noticed its own deadline timed out as surely
+            // as one the runner had to abandon.
             status = .timedOut
         case .threw(let error):
             status = .failed("\(error)")

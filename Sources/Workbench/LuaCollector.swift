@@ -42,7 +42,10 @@ final class LuaCollector: Collector, @unchecked Sendable {
         ]
         let results: [LuaValue]
         do {
-            results = try plugin.invoke("collect", arguments: [.table(LuaTableValue(fields: ctx))])
+            results = try plugin.invoke("collect", arguments: [.table(LuaTableValue(fields: ctx))],
+                                        budget: max(0.001, context.deadline.remaining))
+        } catch let failure as LuaPlugin.Failure where failure.timedOut {
+            throw CollectorError.deadlineExceeded
         } catch {
             throw CollectorError.failed("\(error)")
         }

@@ -24,12 +24,17 @@ public final class LuaPlugin {
     /// A callback failed, or was refused.
     public struct Failure: Error, CustomStringConvertible {
         public let description: String
+        /// The callback ran past its time budget.
+        public var timedOut = false
     }
 
     /// Calls `callback` (a function field of the plugin's table) with
     /// `arguments` pushed by the caller-supplied closure, and returns every
     /// result as Swift values. Errors name the plugin and keep file:line.
-    public func invoke(_ callback: String, arguments: [LuaValue]) throws -> [LuaValue] {
+    /// - Parameter budget: seconds the callback may run; the workbench's
+    ///   plugin budget when nil.
+    public func invoke(_ callback: String, arguments: [LuaValue], budget: Double? = nil) throws -> [LuaValue] {
+        let budget = budget ?? workbench.options.pluginBudget
         let lua = workbench.lua
         let stack = lua.stack
         let registry = workbench.registry
@@ -47,16 +52,17 @@ public final class LuaPlugin {
         function.push(on: stack)
         for argument in arguments { stack.push(argument) }
         do {
-            try lua.withTimeBudget(seconds: workbench.options.pluginBudget) {
+            try lua.withTimeBudget(seconds: budget) {
                 try lua.call(arguments: Int32(arguments.count), results: -1)
             }
         } catch let error as LuaError {
             stack.settop(base)
             let message = error.stopReason == .timeout
-                ? "\(label) (\(file)): \(callback) exceeded its time budget of \(workbench.options.pluginBudget)s"
+                ? "\(label) (\(file)): \(callback) exceeded its time budget of \(budget)s"
                 : "\(label): \(callback) failed: \(error.message)"
             let quarantined = registry.recordFailure(kind: manifest.kind, name: manifest.name, message: message)
-            throw Failure(description: quarantined ? message + " (now quarantined)" : message)
+            throw Failure(description: quarantined ? message + " (now quarantined)" : message,
+                          timedOut: error.stopReason == .timeout)
         }
         registry.recordSuccess(kind: manifest.kind, name: manifest.name)
         defer { stack.settop(base) }

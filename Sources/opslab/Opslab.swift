@@ -9,7 +9,7 @@ import Glibc
 /// The opslab command: with no subcommand, the interactive workbench (or a
 /// script from stdin when it is not a terminal).
 @main
-struct Opslab: ParsableCommand {
+struct Opslab: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "opslab",
         abstract: "A scriptable workbench for the people who run AI infrastructure.",
@@ -21,7 +21,7 @@ struct Opslab: ParsableCommand {
             Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap (default 1024).
             """,
         version: Workbench.version,
-        subcommands: [Run.self, PluginCommand.self])
+        subcommands: [Run.self, Serve.self, PluginCommand.self])
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Run this Lua code and exit (may be repeated).", valueName: "code"))
     var execute: [String] = []

@@ -13,7 +13,12 @@ final class Session {
     let options: Workbench.Options
     private var cached: Workbench?
 
-    init() throws {
+    /// Whether SIGINT interrupts running Lua (scripts, the REPL) or is left
+    /// to the caller (serve, which stops on it).
+    private let interruptsLua: Bool
+
+    init(interruptsLua: Bool = true) throws {
+        self.interruptsLua = interruptsLua
         // A closed pipe must become a write error we report, not a silent death.
         signal(SIGPIPE, SIG_IGN)
         let environment = processEnvironment()
@@ -33,7 +38,7 @@ final class Session {
         if let cached { return cached }
         let workbench = try Workbench(paths: paths, options: options)
         // Ctrl-C stops running Lua with an "interrupted" error, in scripts too.
-        workbench.lua.installInterruptHandler()
+        if interruptsLua { workbench.lua.installInterruptHandler() }
         cached = workbench
         return workbench
     }

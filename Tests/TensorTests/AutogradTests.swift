@@ -105,14 +105,14 @@ import Testing
         // Modifying a tensor saved for backward is caught at backward time.
         let y = try w.exp()
         let z = try y.sum()
-        try Tensor.noGrad { try y.mul_(2) }
+        _ = try Tensor.noGrad { try y.mul_(2) }
         let e = expectError(.autograd, "backward", "ExpBackward0", "in-place", "version 1, expected 0") { try z.backward() }
         #expect(e != nil)
 
         // Writing through a view bumps the shared counter.
         let a = try Tensor([1, 2, 3]).requiresGrad()
         let p = try a.mul(a)                   // saves a
-        try Tensor.noGrad { try a.detach().slice(0, 0, 1).fill_(9) }
+        _ = try Tensor.noGrad { try a.detach().slice(0, 0, 1).fill_(9) }
         expectError(.autograd, "MulBackward0") { try p.sum().backward() }
 
         // Rebased in-place on a non-leaf keeps gradients right.

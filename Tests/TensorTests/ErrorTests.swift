@@ -124,7 +124,7 @@ import Testing
                 { try $0.div(0) }, { try $0.rdiv(0) }, { try Tensor.pow(2, $0) }, { try $0.clone() },
                 { try $0.contiguous() }, { try $0.sum() }, { try $0.mean() }, { try $0.variance() },
                 { try $0.std() }, { try $0.logsumexp() }, { try $0.softmax(dim: 0) }, { try $0.logSoftmax(dim: -1) },
-                { try $0.flatten() }, { try $0.squeeze() }, { try $0.t() }, { try $0.detach() },
+                { try $0.flatten() }, { try $0.squeeze() }, { try $0.t() }, { $0.detach() },
             ] {
                 _ = try f(t)
             }

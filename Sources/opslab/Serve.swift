@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import LuaKit
+import Telemetry
+import Workbench
+
+/// `opslab serve`: the long-running agent behind a fleet's Prometheus.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the collectors on schedule and serve /metrics for Prometheus.",
+        discussion: """
+            Endpoints: /metrics (Prometheus text format 0.0.4), /healthz (the process is up), /-/ready (the first collection pass is done). SIGTERM or SIGINT stops the server cleanly.
+
+            The config file is Lua, run in the workbench before collection starts; it can configure collectors (metrics.configure("checkpoint_dir", {dir = "/ckpt"})) and load plugins. See the README for a systemd unit.
+            """)
+
+    @Option(help: ArgumentHelp("Address and port to listen on.", valueName: "host:port"))
+    var listen = "127.0.0.1:9464"
+
+    @Option(help: ArgumentHelp("A Lua file run before collection starts.", valueName: "file"))
+    var config: String?
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel = "info"
+
+    @Flag(help: "Do not run ~/.config/opslab/init.lua.")
+    var noInit = false
+
+    func validate() throws {
+        _ = try ListenAddress(listen)
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
+        }
+    }
+
+    func run() async throws {
+        let address = try ListenAddress(listen)
+        let logger = {
+            var logger = Logger(label: "opslab.serve")
+            logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+            return logger
+        }()
+
+        let session = try Session(interruptsLua: false)
+        let workbench = try session.workbench()
+        if !noInit { try session.report { try workbench.runInitScript() } }
+        if let config {
+            try session.report { try workbench.runScript(path: config, arguments: []) }
+        }
+        for problem in workbench.registry.problems {
+            logger.warning("plugin not loaded", metadata: ["problem": "\(problem)"])
+        }
+        let agent = CollectionAgent(workbench: workbench) { [logger] report in
+            switch report.status {
+            case .ok, .skipped: break
+            case .timedOut:
+                logger.warning("collector timed out", metadata: ["collector": "\(report.collector)"])
+            case .failed(let why), .malformed(let why):
+                logger.warning("collector failed", metadata: ["collector": "\(report.collector)", "error": "\(why)"])
+            }
+        }
+        let server = MetricsServer(agent: agent, address: address, logger: logger)
+        do {
+            try await server.run {
+                logger.info("serving", metadata: ["address": "http://\(address)/metrics",
+                                                  "collectors": "\(agent.runner.collectors.count)"])
+                agent.start()
+            }
+        } catch let error as MetricsServer.BindError {
+            agent.stop()
+            writeStandardError("opslab serve: \(error)\n")
+            throw ExitCode(1)
+        }
+        agent.stop()
+        logger.info("stopped")
+    }
+}
+
+/// `host:port` as given to --listen.
+struct ListenAddress: CustomStringConvertible {
+    let host: String
+    let port: Int
+
+    init(_ text: String) throws {
+        // [v6::addr]:port, host:port or :port.
+        var host = "127.0.0.1"
+        var portText = text
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = String(text[text.index(after: text.startIndex)..<close])
+            portText = String(text[text.index(after: close)...].dropFirst())
+        } else if let colon = text.lastIndex(of: ":") {
+            if colon != text.startIndex { host = String(text[..<colon]) }
+            portText = String(text[text.index(after: colon)...])
+        }
+        guard let port = Int(portText), (0...65535).contains(port), !host.isEmpty else {
+            throw ValidationError("--listen expects host:port (e.g. 127.0.0.1:9464), got \"\(text)\"")
+        }
+        self.host = host
+        self.port = port
+    }
+
+    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
