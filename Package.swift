@@ -19,9 +19,12 @@ let package = Package(
                        providers: [.apt(["liblua5.4-dev"])]),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
         .target(name: "CEditline", linkerSettings: [.linkedLibrary("edit")]),
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
 
         // Domain modules: no Lua inside.
         .target(name: "Plugins"),
+        .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Telemetry"),
         .target(name: "Plotting"),
 
@@ -39,6 +42,7 @@ let package = Package(
 
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins"]),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
