@@ -70,7 +70,11 @@ import Testing
     }
 
     @Test func degenerateAndExtremeRanges() {
-        #expect(AxisScale(exact: 5, 5).lower == 4.5)
+        // An exact (x) axis pads a single value by one unit: one second
+        // either side of a lone timestamp, not 10% of 1.8e9 seconds.
+        #expect(AxisScale(exact: 5, 5).lower == 4)
+        #expect(AxisScale(exact: 1.8e9, 1.8e9).upper == 1.8e9 + 1)
+        #expect(AxisScale(nice: 5, 5, targetTicks: 3).lower <= 4.5)
         #expect(AxisScale(exact: 0, 0).upper == 1)
         let huge = AxisScale(nice: -Double.greatestFiniteMagnitude, Double.greatestFiniteMagnitude, targetTicks: 5)
         #expect(huge.lower.isFinite && huge.upper.isFinite)
