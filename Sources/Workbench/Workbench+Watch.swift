@@ -14,7 +14,7 @@ extension Workbench {
         let options = try call.optionalTable(2)
         let every = try duration(options?["every"], default: 1, name: "every", call: call)
         guard every >= 0.1 else { throw call.error("every must be at least 100ms") }
-        let points = try count(options?["points"], default: 60, range: 2...10_000, name: "points", call: call)
+        let pointLimit = try count(options?["points"], default: 60, range: 2...10_000, name: "points", call: call)
         let width = try count(options?["width"], default: 70, range: 10...1000, name: "width", call: call)
         let height = try count(options?["height"], default: 15, range: 3...200, name: "height", call: call)
         let times = try options.map { try count($0["times"], default: Int.max, range: 1...Int.max, name: "times", call: call) } ?? Int.max
@@ -29,16 +29,17 @@ extension Workbench {
             let pass = runner.runPass(only: owners.isEmpty ? nil : owners)
             let now = Double(pass.timestampMs) / 1000
             for sample in pass.samples where selector.matches(sample) {
-                history[sample.seriesKey, default: []].append((now, sample.value))
-                if history[sample.seriesKey]!.count > points { history[sample.seriesKey]!.removeFirst() }
+                var points = history[sample.seriesKey, default: []]
+                points.append((now, sample.value))
+                history[sample.seriesKey] = Array(points.suffix(pointLimit))
             }
             frame += 1
             let keys = history.keys.sorted()
             let shown = keys.prefix(ANSIColor.palette.count)
             let series = shown.enumerated().map { index, key in
-                ChartSeries(key.labels.isEmpty ? key.name : key.labels.description,
-                            x: history[key]!.map(\.0), y: history[key]!.map(\.1),
-                            color: ANSIColor.paletteColor(index))
+                let points = history[key] ?? []
+                return ChartSeries(key.labels.isEmpty ? key.name : key.labels.description,
+                                   x: points.map(\.0), y: points.map(\.1), color: ANSIColor.paletteColor(index))
             }
             var screen = interactive ? "\u{1B}[H\u{1B}[J" : ""
             if series.isEmpty {
@@ -76,7 +77,7 @@ extension Workbench {
         case .string(let text)?:
             guard let duration = Duration.parse(text) else { throw call.error("\(name): \"\(text)\" is not a duration such as \"1s\" or \"500ms\"") }
             return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-        default: throw call.error("\(name) must be a duration such as \"1s\", got \(value!.typeName)")
+        default: throw call.error("\(name) must be a duration such as \"1s\", got \(value?.typeName ?? "nil")")
         }
     }
 

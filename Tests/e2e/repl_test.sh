@@ -80,6 +80,15 @@ type_line ':reset'
 expect_screen ":reset" 'Fresh Lua state'
 type_line 'gpus'
 expect_screen ":reset cleared globals" 'nil'
+type_line ':collect memory load'
+expect_screen ":collect" 'memory     ok'
+clear_screen
+type_line 'metrics.watch("node_load1", {every = "200ms", width = 40, height = 6})'
+expect_screen "watch draws a chart" 'node_load1  every 200ms'
+keys C-c
+type_line '"after watch"'
+expect_screen "Ctrl-C ends the watch quietly" '"after watch"'
+if screen | grep -q 'interrupted'; then fail "watch ended with an error"; else pass; fi
 type_line ':nonsense'
 expect_screen "unknown command" 'unknown command :nonsense'
 
