@@ -2,13 +2,8 @@
 # One full pass of every built-in collector, timed inside opslab, beside the
 # real node_exporter answering one /metrics scrape on the same machine, both
 # measured in this run. Prints medians and the ratio; no pass/fail.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"
-swift build -c release --product opslab >/dev/null
-bin=$root/.build/release/opslab
+. "$(dirname "$0")/lib.sh"
 runs=${RUNS:-30}
-export OPSLAB_HOME=$(mktemp -d) HOME=$(mktemp -d)
 
 opslab_ms=$("$bin" --no-init -e "
   local builtin = {}
@@ -25,7 +20,7 @@ opslab_ms=$("$bin" --no-init -e "
   table.sort(times)
   io.write(string.format('%.2f', times[(#times + 1) // 2]))")
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$port" >/dev/null 2>&1 &
 ne=$!
 trap 'kill $ne 2>/dev/null' EXIT

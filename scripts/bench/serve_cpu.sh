@@ -2,14 +2,9 @@
 # CPU used by `opslab serve` at the default 15 s interval: user + system
 # time over DURATION seconds (default 300) as a share of one core, with one
 # Prometheus-style scrape of /metrics every 15 s. No pass/fail.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"
-swift build -c release --product opslab >/dev/null
-bin=$root/.build/release/opslab
+. "$(dirname "$0")/lib.sh"
 duration=${DURATION:-300}
-export OPSLAB_HOME=$(mktemp -d) HOME=$(mktemp -d)
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(free_port)
 "$bin" serve --no-init --listen "127.0.0.1:$port" --log-level warning &
 pid=$!
 trap 'kill $pid 2>/dev/null' EXIT

@@ -2,13 +2,8 @@
 # Cold start: wall time to the end of `opslab -e 'print(1)'`, beside
 # `lua5.4 -e 'print(1)'` and, where installed, `python3 -c 'import torch'`,
 # all measured in this run. Prints medians and ratios; no pass/fail.
-set -euo pipefail
-root=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$root"
-swift build -c release --product opslab >/dev/null
-bin=$root/.build/release/opslab
+. "$(dirname "$0")/lib.sh"
 runs=${RUNS:-30}
-export OPSLAB_HOME=$(mktemp -d) HOME=$(mktemp -d)
 
 # median_ms COMMAND...: the median wall time of $runs runs, in milliseconds.
 median_ms() {
