@@ -60,6 +60,8 @@ public struct LuaTableValue: Sendable {
     public var fields: [String: LuaValue] = [:]
     public var otherKeyCount = 0
     /// The table itself, for callers that need identity or to mutate it.
+    /// Pushing a copy that has one pushes this original table, not the
+    /// (possibly edited) copy: identity wins. Clear it to push the copy.
     public var reference: LuaReference?
 
     public init(array: [LuaValue] = [], fields: [String: LuaValue] = [:]) {

@@ -128,3 +128,37 @@ struct UserdataTests {
         lua.collectGarbage()
     }
 }
+
+@Suite("Completion keys")
+struct CompletionKeyTests {
+    @Test func methodsOfObjectsFieldsOfTablesAndIndexChains() throws {
+        let lua = try LuaState()
+        lua.register(Vector.lua)
+        lua.stack.push(Vector([1]), as: Vector.lua)
+        lua.setGlobal("v", valueAt: -1)
+        lua.stack.pop()
+        try lua.run("""
+            config = { alpha = 1, beta = { gamma = 2 }, run = function() end }
+            Base = { inherited = function() end }
+            obj = setmetatable({ own = 1 }, { __index = Base })
+            """)
+        #expect(lua.completionKeys(path: ["v"], methodsOnly: true) == ["push", "sum"])
+        #expect(lua.completionKeys(path: ["config"], methodsOnly: false) == ["alpha", "beta", "run"])
+        #expect(lua.completionKeys(path: ["config"], methodsOnly: true) == ["run"])
+        #expect(lua.completionKeys(path: ["config", "beta"], methodsOnly: false) == ["gamma"])
+        #expect(lua.completionKeys(path: ["obj"], methodsOnly: false) == ["inherited", "own"])
+        #expect(lua.completionKeys(path: ["missing", "x"], methodsOnly: false) == [])
+        #expect(lua.completionKeys(path: [], methodsOnly: false).contains("config"))
+    }
+
+    @Test func completionRunsNoMetamethods() throws {
+        let lua = try LuaState()
+        try lua.run("""
+            calls = 0
+            trap = setmetatable({}, { __index = function() calls = calls + 1 end, __pairs = function() calls = calls + 1 end })
+            """)
+        _ = lua.completionKeys(path: ["trap"], methodsOnly: false)
+        _ = lua.completionKeys(path: ["trap", "deep"], methodsOnly: false)
+        #expect(try lua.run("return calls")[0].doubleValue == 0)
+    }
+}
