@@ -8,8 +8,10 @@ import CLuaShim
 public struct LuaCall {
     /// The stack of the thread that made the call.
     public let stack: LuaStack
-    /// The function being called.
-    public let function: LuaFunction
+    /// The function being called. Unowned: the Lua closure being called
+    /// holds it for the whole call, and skipping the retain matters on a
+    /// path taken for every call.
+    public unowned(unsafe) let function: LuaFunction
 
     init(L: OpaquePointer, function: LuaFunction) {
         let owner = Unmanaged<LuaState>.fromOpaque(luakit_owner(L)).takeUnretainedValue()
