@@ -1,0 +1,144 @@
+import Tensor
+
+/// y = x W^T + b, with W of shape [out, in] as in PyTorch (so state dicts
+/// move between the two unchanged). Initialised like torch.nn.Linear:
+/// uniform(-1/sqrt(in), 1/sqrt(in)) for both W and b.
+public final class Linear: Module {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public private(set) var weight: Tensor!
+    public private(set) var bias: Tensor?
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, generator: Generator? = nil) throws {
+        guard inFeatures > 0, outFeatures > 0 else {
+            throw NNError.invalidArgument("Linear: in and out features must be positive, got \(inFeatures) and \(outFeatures)")
+        }
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        super.init()
+        let bound = 1 / Float(inFeatures).squareRoot()
+        weight = try register(parameter: Init.uniform([outFeatures, inFeatures], -bound, bound, generator: generator), named: "weight")
+        if bias {
+            self.bias = try register(parameter: Init.uniform([outFeatures], -bound, bound, generator: generator), named: "bias")
+        }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard input.shape.last == inFeatures else {
+            throw NNError.invalidArgument("Linear: expected input with last dim \(inFeatures), got shape \(input.shape)")
+        }
+        let out = try input.matmul(weight.t())
+        return try bias.map { try out + $0 } ?? out
+    }
+
+    public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }
+}
+
+/// A lookup table of `count` vectors of size `dim`; input holds indices
+/// (0-based, as floats) of any shape, output adds a trailing `dim`.
+public final class Embedding: Module {
+    public let count: Int
+    public let dim: Int
+    public private(set) var weight: Tensor!
+
+    public init(_ count: Int, _ dim: Int, generator: Generator? = nil) throws {
+        guard count > 0, dim > 0 else { throw NNError.invalidArgument("Embedding: sizes must be positive, got \(count) and \(dim)") }
+        self.count = count
+        self.dim = dim
+        super.init()
+        weight = try register(parameter: Tensor.randn([count, dim], generator: generator), named: "weight")
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        let rows = try weight.indexSelect(0, try input.reshape([-1]))
+        return try rows.reshape(input.shape + [dim])
+    }
+
+    public override var summary: String { "Embedding(\(count), \(dim))" }
+}
+
+/// Layer normalisation over the last dimension, with learnable scale and shift.
+public final class LayerNorm: Module {
+    public let dim: Int
+    public let eps: Float
+    public private(set) var weight: Tensor!
+    public private(set) var bias: Tensor!
+
+    public init(_ dim: Int, eps: Float = 1e-5) throws {
+        guard dim > 0 else { throw NNError.invalidArgument("LayerNorm: dim must be positive, got \(dim)") }
+        self.dim = dim
+        self.eps = eps
+        super.init()
+        weight = try register(parameter: Tensor.ones([dim]), named: "weight")
+        bias = try register(parameter: Tensor.zeros([dim]), named: "bias")
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard input.shape.last == dim else {
+            throw NNError.invalidArgument("LayerNorm: expected last dim \(dim), got shape \(input.shape)")
+        }
+        let mean = try input.mean([-1], keepdim: true)
+        let centered = try input - mean
+        let variance = try centered.square().mean([-1], keepdim: true)
+        return try centered * (variance + eps).rsqrt() * weight + bias
+    }
+
+    public override var summary: String { "LayerNorm(\(dim))" }
+}
+
+/// Root-mean-square normalisation over the last dimension, with a learnable scale.
+public final class RMSNorm: Module {
+    public let dim: Int
+    public let eps: Float
+    public private(set) var weight: Tensor!
+
+    public init(_ dim: Int, eps: Float = 1e-6) throws {
+        guard dim > 0 else { throw NNError.invalidArgument("RMSNorm: dim must be positive, got \(dim)") }
+        self.dim = dim
+        self.eps = eps
+        super.init()
+        weight = try register(parameter: Tensor.ones([dim]), named: "weight")
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard input.shape.last == dim else {
+            throw NNError.invalidArgument("RMSNorm: expected last dim \(dim), got shape \(input.shape)")
+        }
+        return try input * (input.square().mean([-1], keepdim: true) + eps).rsqrt() * weight
+    }
+
+    public override var summary: String { "RMSNorm(\(dim))" }
+}
+
+/// Zeroes each element with probability `p` while training and scales the
+/// rest by 1/(1-p); the identity in eval mode.
+public final class Dropout: Module {
+    public let p: Float
+    let generator: Generator?
+
+    public init(_ p: Float = 0.5, generator: Generator? = nil) throws {
+        guard p >= 0, p < 1 else { throw NNError.invalidArgument("Dropout: p must be in [0, 1), got \(p)") }
+        self.p = p
+        self.generator = generator
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        guard training, p > 0 else { return input }
+        let keep = try Tensor.rand(input.shape, generator: generator).ge(p)
+        return try input * keep * (1 / (1 - p))
+    }
+
+    public override var summary: String { "Dropout(p=\(p))" }
+}
+
+/// Runs its layers in order.
+public final class Sequential: Module {
+    public init(_ layers: [any Layer]) {
+        super.init()
+        for (i, layer) in layers.enumerated() { register(child: layer, named: String(i)) }
+    }
+
+    public override func forward(_ input: Tensor) throws -> Tensor {
+        try children.reduce(input) { try $1.layer.forward($0) }
+    }
+}

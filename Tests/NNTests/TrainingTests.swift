@@ -1,0 +1,144 @@
+import NN
+import Tensor
+import Testing
+
+@Suite("Modules, losses and optimizers")
+struct TrainingTests {
+    func xor() throws -> (Tensor, Tensor) {
+        (try Tensor([[0, 0], [0, 1], [1, 0], [1, 1]]), try Tensor([[0], [1], [1], [0]]))
+    }
+
+    func mlp(seed: UInt64) throws -> Sequential {
+        let g = Generator(seed: seed)
+        return Sequential([try Linear(2, 8, generator: g), Activation(.tanh), try Linear(8, 1, generator: g)])
+    }
+
+    @Test func anMLPLearnsXORWithAdamAndSGD() throws {
+        let (x, y) = try xor()
+        for useAdam in [true, false] {
+            let model = try mlp(seed: 7)
+            let params = model.namedParameters().map(\.tensor)
+            let opt: any Optimizer = useAdam ? try Adam(params, lr: 0.05) : try SGD(params, lr: 0.2, momentum: 0.9)
+            var loss: Float = 1
+            for _ in 0..<500 {
+                opt.zeroGrad()
+                let l = try Loss.mse(try model(x), y)
+                try l.backward()
+                try opt.step()
+                loss = try l.item()
+            }
+            #expect(loss < 0.01, "\(useAdam ? "Adam" : "SGD") ended at \(loss)")
+        }
+    }
+
+    @Test func namesCountsAndTree() throws {
+        let model = try mlp(seed: 1)
+        #expect(model.namedParameters().map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias"])
+        #expect(model.parameterCount == 2 * 8 + 8 + 8 + 1)
+        #expect(model.description.contains("(0): Linear(2 -> 8)  [24 params]"))
+        #expect(model.description.hasPrefix("Sequential  [33 params in all]"))
+    }
+
+    @Test func stateDictsAreShapeCheckedAndSurviveSafetensors() throws {
+        let a = try mlp(seed: 1), b = try mlp(seed: 2)
+        let (x, _) = try xor()
+        let bytes = try SafeTensors(tensors: a.stateDict(), metadata: ["arch": "mlp"]).encode()
+        let file = try SafeTensors.decode(bytes)
+        try b.loadStateDict(Dictionary(uniqueKeysWithValues: file.tensors.map { ($0.name, $0.tensor) }))
+        #expect(try b(x).toArray() == a(x).toArray())
+        let wrong = try Linear(3, 8)
+        #expect(throws: NNError.self) { try b.loadStateDict(["0.weight": wrong.weight]) }
+        do {
+            try b.loadStateDict(["0.weight": wrong.weight], strict: false)
+        } catch {
+            #expect("\(error)".contains("0.weight: expected shape [8, 2], got [8, 3]"))
+        }
+    }
+
+    @Test func optimizerStateResumesExactly() throws {
+        let (x, y) = try xor()
+        func train(_ model: Sequential, _ opt: Adam, steps: Int) throws {
+            for _ in 0..<steps {
+                opt.zeroGrad()
+                try Loss.mse(try model(x), y).backward()
+                try opt.step()
+            }
+        }
+        let straight = try mlp(seed: 3)
+        let straightOpt = try Adam(straight.namedParameters().map(\.tensor), lr: 0.01)
+        try train(straight, straightOpt, steps: 10)
+
+        let first = try mlp(seed: 3)
+        let firstOpt = try Adam(first.namedParameters().map(\.tensor), lr: 0.01)
+        try train(first, firstOpt, steps: 5)
+        let resumed = try mlp(seed: 99)
+        try resumed.loadStateDict(Dictionary(uniqueKeysWithValues: first.stateDict().map { ($0.name, try $0.tensor.clone()) }))
+        let resumedOpt = try Adam(resumed.namedParameters().map(\.tensor), lr: 0.01)
+        try resumedOpt.loadStateDict(firstOpt.stateDict())
+        try train(resumed, resumedOpt, steps: 5)
+        for (p, q) in zip(straight.namedParameters(), resumed.namedParameters()) {
+            #expect(p.tensor.toArray() == q.tensor.toArray(), "\(p.name)")
+        }
+    }
+
+    @Test func lossValues() throws {
+        let a = try Tensor([1, 2, 3]), b = try Tensor([1, 4, 0])
+        #expect(try Loss.mse(a, b).item() == (0 + 4 + 9) / 3)
+        #expect(abs(try Loss.l1(a, b).item() - 5.0 / 3) < 1e-6)
+        #expect(try Loss.huber(a, b).item() == (0 + 1.5 + 2.5) / 3)
+        // Uniform logits over 4 classes: -log(1/4) for every row.
+        let logits = try Tensor.zeros([3, 4])
+        let target = try Tensor([0, 3, 1])
+        #expect(abs(try Loss.crossEntropy(logits, target).item() - 1.3862944) < 1e-6)
+        #expect(abs(try Loss.crossEntropy(logits, target, labelSmoothing: 0.1).item() - 1.3862944) < 1e-6)
+        // An ignored row does not count.
+        let peaked = try Tensor([[10, 0], [0, 10]])
+        let withIgnored = try Loss.crossEntropy(peaked, try Tensor([0, -100]), ignoreIndex: -100).item()
+        let alone = try Loss.crossEntropy(try peaked.slice(0, 0, 1), try Tensor([0])).item()
+        #expect(withIgnored == alone)
+        #expect(abs(try Loss.binaryCrossEntropyWithLogits(try Tensor([0]), try Tensor([1])).item() - 0.6931472) < 1e-6)
+    }
+
+    @Test func crossEntropyGradientMatchesSoftmaxMinusOneHot() throws {
+        let logits = try Tensor([[1, 2, 0.5], [0, -1, 3]]).requiresGrad()
+        try Loss.crossEntropy(logits, try Tensor([2, 0])).backward()
+        let expected = try (logits.detach().softmax(dim: 1) - Tensor([[0, 0, 1], [1, 0, 0]])) / 2
+        for (g, e) in zip(try #require(logits.grad).toArray(), expected.toArray()) {
+            #expect(abs(g - e) < 1e-6)
+        }
+    }
+
+    @Test func badArgumentsAreErrors() throws {
+        #expect(throws: NNError.self) { try Linear(0, 3) }
+        #expect(throws: NNError.self) { try Linear(2, 3)(try Tensor([[1, 2, 3]])) }
+        #expect(throws: NNError.self) { try Loss.crossEntropy(try Tensor.zeros([2, 3]), try Tensor([0, 5])) }
+        #expect(throws: NNError.self) { try Loss.crossEntropy(try Tensor.zeros([2, 3]), try Tensor([0])) }
+        #expect(throws: NNError.self) { try Loss.mse(try Tensor([1]), try Tensor([1, 2])) }
+        #expect(throws: NNError.self) { try Dropout(1) }
+        #expect(throws: NNError.self) { try SGD([], lr: 0.1) }
+        #expect(throws: NNError.self) { try Adam([try Tensor([1])], lr: -1) }
+    }
+
+    @Test func dropoutOnlyWhileTraining() throws {
+        let drop = try Dropout(0.5, generator: Generator(seed: 1))
+        let x = try Tensor.ones([1000])
+        let trained = try drop(x).toArray()
+        #expect(trained.allSatisfy { $0 == 0 || $0 == 2 })
+        #expect((350...650).contains(trained.filter { $0 == 0 }.count))
+        drop.eval()
+        #expect(try drop(x).toArray() == x.toArray())
+    }
+
+    @Test func normalisationLayers() throws {
+        let x = try Tensor([[1, 2, 3, 4], [2, 2, 2, 2]])
+        let ln = try LayerNorm(4)
+        let y = try ln(x)
+        let row = Array(y.toArray()[0..<4])
+        #expect(abs(row.reduce(0, +)) < 1e-5)
+        #expect(y.toArray()[4...].allSatisfy { abs($0) < 1e-3 })
+        let rms = try RMSNorm(4)(x)
+        #expect(abs(rms.toArray()[4] - 1) < 1e-5)
+        let emb = try Embedding(10, 3, generator: Generator(seed: 1))
+        #expect(try emb(try Tensor([[1, 2], [3, 4]])).shape == [2, 2, 3])
+    }
+}
