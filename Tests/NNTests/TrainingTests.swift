@@ -142,3 +142,71 @@ struct TrainingTests {
         #expect(try emb(try Tensor([[1, 2], [3, 4]])).shape == [2, 2, 3])
     }
 }
+
+@Suite("Attention, convolution and schedules")
+struct ArchitectureTests {
+    @Test func causalAttentionDoesNotSeeTheFuture() throws {
+        let g = Generator(seed: 5)
+        let attention = try MultiHeadAttention(dim: 8, heads: 2, causal: true, generator: g)
+        let x = try Tensor.randn([1, 4, 8], generator: g)
+        let y = try attention(x)
+        #expect(y.shape == [1, 4, 8])
+        // Changing the last time step leaves the earlier outputs unchanged.
+        let changed = try Tensor.cat([try x.slice(1, 0, 3), try Tensor.randn([1, 1, 8], generator: g)], dim: 1)
+        let y2 = try attention(changed)
+        let early = try y.slice(1, 0, 3).toArray(), early2 = try y2.slice(1, 0, 3).toArray()
+        for (a, b) in zip(early, early2) { #expect(abs(a - b) < 1e-5) }
+        #expect(try y.slice(1, 3, 4).toArray() != y2.slice(1, 3, 4).toArray())
+    }
+
+    @Test func keyPaddingIsIgnored() throws {
+        let g = Generator(seed: 6)
+        let attention = try MultiHeadAttention(dim: 4, heads: 1, generator: g)
+        let x = try Tensor.randn([1, 3, 4], generator: g)
+        let mask = try Tensor([[0, 0, 1]])
+        let a = try attention.forward(x, keyPadding: mask)
+        let other = try Tensor.cat([try x.slice(1, 0, 2), try Tensor.randn([1, 1, 4], generator: g)], dim: 1)
+        let b = try attention.forward(other, keyPadding: mask)
+        for (u, v) in zip(try a.slice(1, 0, 2).toArray(), try b.slice(1, 0, 2).toArray()) { #expect(abs(u - v) < 1e-5) }
+    }
+
+    @Test func transformerBlockShapesAndGradients() throws {
+        let block = try TransformerBlock(dim: 8, heads: 2, generator: Generator(seed: 2))
+        let y = try block(try Tensor.randn([2, 5, 8], generator: Generator(seed: 3)))
+        #expect(y.shape == [2, 5, 8])
+        try y.square().mean().backward()
+        #expect(block.namedParameters().allSatisfy { $0.tensor.grad != nil })
+        #expect(block.namedParameters().map(\.name).contains("attn.q.weight"))
+    }
+
+    @Test func conv1dMatchesAHandComputation() throws {
+        let conv = try Conv1d(1, 1, kernel: 2, padding: 1, bias: false)
+        _ = try Tensor.noGrad { try conv.weight.copy_(try Tensor(shape: [1, 1, 2], data: [1, -1])) }
+        let y = try conv(try Tensor(shape: [1, 1, 3], data: [1, 4, 9]))
+        // Padded [0, 1, 4, 9, 0] with kernel [1, -1]: 0-1, 1-4, 4-9, 9-0.
+        #expect(y.shape == [1, 1, 4])
+        #expect(y.toArray() == [-1, -3, -5, 9])
+    }
+
+    @Test func schedules() {
+        let step = LearningRateSchedule.step(base: 1, every: 10, gamma: 0.5)
+        #expect(step.rate(at: 9) == 1 && step.rate(at: 10) == 0.5 && step.rate(at: 25) == 0.25)
+        let cosine = LearningRateSchedule.cosine(base: 1, warmup: 10, total: 110, minimum: 0)
+        #expect(cosine.rate(at: 0) == 0.1 && cosine.rate(at: 9) == 1)
+        #expect(abs(cosine.rate(at: 60) - 0.5) < 1e-6 && cosine.rate(at: 500) == 0)
+    }
+
+    @Test func adaptiveOptimizersDescend() throws {
+        for make in [{ (p: [Tensor]) throws -> any Optimizer in try RMSProp(p, lr: 0.05) },
+                     { (p: [Tensor]) throws -> any Optimizer in try AdaGrad(p, lr: 0.5) }] {
+            let w = try Tensor([3, -2]).requiresGrad()
+            let opt = try make([w])
+            for _ in 0..<200 {
+                opt.zeroGrad()
+                try w.square().sum().backward()
+                try opt.step()
+            }
+            #expect(w.toArray().allSatisfy { abs($0) < 0.1 }, "\(type(of: opt)) left \(w.toArray())")
+        }
+    }
+}
