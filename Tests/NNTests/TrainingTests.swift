@@ -1,3 +1,4 @@
+import Foundation
 import NN
 import Tensor
 import Testing
@@ -208,5 +209,34 @@ struct ArchitectureTests {
             }
             #expect(w.toArray().allSatisfy { abs($0) < 0.1 }, "\(type(of: opt)) left \(w.toArray())")
         }
+    }
+}
+
+@Suite("Data")
+struct DataTests {
+    @Test func batchesCoverEveryRowOnceAndShuffleIsSeeded() throws {
+        let x = try Tensor.arange(10).reshape([10, 1])
+        let loader = try DataLoader(x: x, y: try x * 2, batchSize: 4, shuffle: true, seed: 3)
+        let batches = Array(loader)
+        #expect(batches.map(\.x.shape[0]) == [4, 4, 2])
+        #expect(batches.flatMap { $0.x.toArray() }.sorted() == (0..<10).map(Float.init))
+        for batch in batches { #expect(try #require(batch.y).toArray() == batch.x.toArray().map { $0 * 2 }) }
+        let again = try DataLoader(x: x, batchSize: 4, shuffle: true, seed: 3)
+        #expect(Array(again).flatMap { $0.x.toArray() } == batches.flatMap { $0.x.toArray() })
+        #expect(try DataLoader(x: x, batchSize: 4, dropLast: true).batchCount == 2)
+        #expect(throws: NNError.self) { try DataLoader(x: x, y: try Tensor([1]), batchSize: 2) }
+        #expect(throws: NNError.self) { try DataLoader(x: x, batchSize: 0) }
+    }
+
+    @Test func csv() throws {
+        let path = NSTemporaryDirectory() + "opslab-\(getpid()).csv"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try "temp,util\n71.5,0.9\n80,1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let (t, header) = try loadCSV(path)
+        #expect(header == ["temp", "util"] && t.shape == [2, 2] && t.toArray() == [71.5, 0.9, 80, 1])
+        try "1,2\n3\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: NNError.self) { try loadCSV(path) }
+        try "1,2\n3,x\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(throws: NNError.self) { try loadCSV(path) }
     }
 }
