@@ -21,7 +21,7 @@ struct Opslab: AsyncParsableCommand {
             Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap (default 1024).
             """,
         version: Workbench.version,
-        subcommands: [Run.self, Serve.self, PluginCommand.self])
+        subcommands: [Run.self, Serve.self, PluginCommand.self, ModelCommand.self])
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Run this Lua code and exit (may be repeated).", valueName: "code"))
     var execute: [String] = []
