@@ -16,8 +16,8 @@
 //     stored unless it collides with an existing sample (same rules as above).
 //     The default window is 0, as in Prometheus.
 //
-// Samples go to the head as one raw blob per series per batch, committed
-// with the batch, so an append that returned survives a kill -9.
+// Accepted samples go to the head as one raw row for the whole batch (see
+// HeadBatch), committed with it, so an append that returned survives a kill -9.
 
 import Foundation
 import GRDB
@@ -33,24 +33,9 @@ extension MetricsStore {
     ///   of the batch is stored.
     public func append(_ samples: [Sample]) throws(StoreError) {
         guard !samples.isEmpty else { return }
-        // Group by series, keeping each series' samples in arrival order.
-        var groupIndex: [SeriesKey: Int] = [:]
-        var keys: [SeriesKey] = []
-        var groupTimes: [[Int64]] = []
-        var groupValues: [[Double]] = []
-        for sample in samples {
-            let key = sample.seriesKey
-            if let index = groupIndex[key] {
-                groupTimes[index].append(sample.timestampMs)
-                groupValues[index].append(sample.value)
-            } else {
-                groupIndex[key] = keys.count
-                keys.append(key)
-                groupTimes.append([sample.timestampMs])
-                groupValues.append([sample.value])
-            }
+        try appendBatch(count: samples.count) { emit in
+            for sample in samples { try emit(sample.seriesKey, sample.timestampMs, sample.value) }
         }
-        try appendGroups(keys: keys, times: groupTimes, values: groupValues)
     }
 
     /// Appends many samples of one series, in order; the fast path for
@@ -62,10 +47,23 @@ extension MetricsStore {
             throw StoreError.invalidArgument("append: \(timestamps.count) timestamps but \(values.count) values")
         }
         guard !timestamps.isEmpty else { return }
-        try appendGroups(keys: [key], times: [timestamps], values: [values])
+        try appendBatch(count: timestamps.count) { emit in
+            for i in timestamps.indices { try emit(key, timestamps[i], values[i]) }
+        }
     }
 
-    private func appendGroups(keys: [SeriesKey], times: [[Int64]], values: [[Double]]) throws(StoreError) {
+    /// The samples of one series within a batch, in arrival order.
+    private struct Group {
+        var id: Int64
+        var key: SeriesKey
+        var timestamps: [Int64] = []
+        var values: [Double] = []
+    }
+
+    /// Resolves, validates and writes one batch in one transaction. `produce`
+    /// feeds the samples to the closure it is given, in arrival order.
+    private func appendBatch(count total: Int,
+                             _ produce: ((SeriesKey, Int64, Double) throws -> Void) throws -> Void) throws(StoreError) {
         let window = options.outOfOrderWindowMs
         let maxSeries = options.maxSeries
         let cache = self.cache
@@ -73,33 +71,57 @@ extension MetricsStore {
         // back, `write` resets the cache, so no tentative entry outlives it.
         try write { db in
             var created = 0
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO chunk (series_id, encoding, min_t, max_t, count, data) VALUES (?, 0, ?, ?, ?, ?)
-                """)
-            for (index, key) in keys.enumerated() {
-                var isNew = false
-                let id: Int64
-                if let existing = try cache.lookup(key, db) {
-                    id = existing
+            var groups: [Group] = []
+            var groupOf: [Int64: Int] = [:]
+            var previous: (key: SeriesKey, group: Int)?
+            // Group by series id: a label set is hashed once per sample (to
+            // find its id), and runs of one series not at all.
+            try produce { key, t, value in
+                let index: Int
+                if let previous, previous.key == key {
+                    index = previous.group
                 } else {
-                    guard try cache.count(db) + created < maxSeries else {
-                        throw StoreError.seriesLimitExceeded(limit: maxSeries, series: key)
+                    let id: Int64
+                    if let existing = try cache.lookup(key, db) {
+                        id = existing
+                    } else {
+                        guard try cache.count(db) + created < maxSeries else {
+                            throw StoreError.seriesLimitExceeded(limit: maxSeries, series: key)
+                        }
+                        try db.execute(sql: "INSERT INTO series (name, labels) VALUES (?, ?)",
+                                       arguments: [key.name, StoreSchema.encodeLabels(key.labels)])
+                        id = db.lastInsertedRowID
+                        created += 1
+                        cache.remember(key, id: id)
                     }
-                    try db.execute(sql: "INSERT INTO series (name, labels) VALUES (?, ?)",
-                                   arguments: [key.name, StoreSchema.encodeLabels(key.labels)])
-                    id = db.lastInsertedRowID
-                    created += 1
-                    isNew = true
+                    if let existing = groupOf[id] {
+                        index = existing
+                    } else {
+                        index = groups.count
+                        groupOf[id] = index
+                        groups.append(Group(id: id, key: key))
+                    }
+                    previous = (key, index)
                 }
-                var newest = isNew ? nil : try cache.newestSample(of: id, db)
-                var acceptedT: [Int64] = []
-                var acceptedBits: [UInt64] = []
-                acceptedT.reserveCapacity(times[index].count)
-                acceptedBits.reserveCapacity(times[index].count)
-                var sorted = true
-                for (t, value) in zip(times[index], values[index]) {
+                groups[index].timestamps.append(t)
+                groups[index].values.append(value)
+            }
+            cache.seriesCount = cache.seriesCount.map { $0 + created }
+
+            var ids: [Int64] = []
+            var acceptedT: [Int64] = []
+            var acceptedBits: [UInt64] = []
+            ids.reserveCapacity(total)
+            acceptedT.reserveCapacity(total)
+            acceptedBits.reserveCapacity(total)
+            for group in groups {
+                let id = group.id
+                var newest = try cache.newestSample(of: id, db)
+                let groupStart = acceptedT.count
+                for (t, value) in zip(group.timestamps, group.values) {
                     let bits = value.bitPattern
                     guard let last = newest, t <= last.t else {
+                        ids.append(id)
                         acceptedT.append(t)
                         acceptedBits.append(bits)
                         newest = SeriesCache.Newest(t: t, bits: bits)
@@ -107,44 +129,42 @@ extension MetricsStore {
                     }
                     if t == last.t {
                         if bits == last.bits { continue }
-                        throw StoreError.duplicateSampleForTimestamp(series: key, timestampMs: t)
+                        throw StoreError.duplicateSampleForTimestamp(series: group.key, timestampMs: t)
                     }
                     guard last.t - t <= window else {
-                        throw StoreError.outOfOrderSample(series: key, timestampMs: t, newestMs: last.t)
+                        throw StoreError.outOfOrderSample(series: group.key, timestampMs: t, newestMs: last.t)
                     }
-                    // Within the window: look for a sample already at t.
-                    let existing = try acceptedT.firstIndex(of: t).map { acceptedBits[$0] }
+                    // Within the window: look for a sample already at t, in
+                    // this batch first, then in the database.
+                    let existing = try acceptedT[groupStart...].firstIndex(of: t).map { acceptedBits[$0] }
                         ?? storedValueBits(seriesID: id, at: t, db)
                     if let existing {
                         if existing == bits { continue }
-                        throw StoreError.duplicateSampleForTimestamp(series: key, timestampMs: t)
+                        throw StoreError.duplicateSampleForTimestamp(series: group.key, timestampMs: t)
                     }
+                    ids.append(id)
                     acceptedT.append(t)
                     acceptedBits.append(bits)
-                    sorted = false
                 }
-                guard !acceptedT.isEmpty else { continue }
-                if !sorted {
-                    let order = acceptedT.indices.sorted { acceptedT[$0] < acceptedT[$1] }
-                    acceptedT = order.map { acceptedT[$0] }
-                    acceptedBits = order.map { acceptedBits[$0] }
-                }
-                let data = StoreSchema.encodeHead(timestamps: acceptedT, bits: acceptedBits)
-                try insert.execute(arguments: [id, acceptedT[0], acceptedT[acceptedT.count - 1],
-                                               acceptedT.count, data])
-                if isNew {
-                    cache.remember(key, id: id)
-                    cache.seriesCount = cache.seriesCount.map { $0 + 1 }
-                    created -= 1
-                }
-                cache.newest[id] = newest
+                if let newest { cache.note(id, newest.t, newest.bits) }
             }
+            guard let minT = acceptedT.min(), let maxT = acceptedT.max() else { return }
+            let insert = try db.cachedStatement(sql: "INSERT INTO head (min_t, max_t, count, data) VALUES (?, ?, ?, ?)")
+            try insert.execute(arguments: [minT, maxT, acceptedT.count,
+                                           HeadBatch.encode(ids: ids, timestamps: acceptedT, bits: acceptedBits)])
         }
     }
 
     /// The value bits stored for series `id` at exactly `t`, if any; only the
-    /// out-of-order path needs this, so it decodes the chunks covering `t`.
+    /// out-of-order path needs this, so it decodes what covers `t`.
     private func storedValueBits(seriesID id: Int64, at t: Int64, _ db: Database) throws -> UInt64? {
+        var found: UInt64?
+        try HeadBatch.forEachRow(db, from: t, through: t) { rowID, data in
+            try HeadBatch.decode(data, rowID: rowID) { sid, st, bits in
+                if sid == id, st == t { found = bits }
+            }
+        }
+        if let found { return found }
         let rows = try Row.fetchAll(db, sql: """
             SELECT id, encoding, data FROM chunk WHERE series_id = ? AND min_t <= ? AND max_t >= ?
             """, arguments: [id, t, t])

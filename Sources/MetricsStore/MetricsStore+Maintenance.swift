@@ -1,11 +1,11 @@
 // Keeping the database small: compaction, retention and deletion.
 //
-// Compaction turns head rows (raw, 16 bytes a sample) into closed Gorilla
-// chunks, and merges closed chunks smaller than the target size (the partial
-// last chunk a previous compaction left, chunks written around out-of-order
-// samples) with whatever follows them. It works series by series, in
-// transactions of a bounded number of series, so that appenders on other
-// connections wait at most one short transaction.
+// Compaction turns head rows (raw, 24 bytes a sample) into closed Gorilla
+// chunks per series, and merges closed chunks smaller than the target size
+// (the partial last chunk a previous compaction left, chunks written around
+// out-of-order samples) with the new samples. It runs in one transaction:
+// head rows hold many series, so closing them piecemeal would mean rewriting
+// them; run it often (every few minutes) and each run stays short.
 //
 // Retention is chunk-granular, as Prometheus's is block-granular: a chunk is
 // dropped once its newest sample is older than the cutoff, so a few samples
@@ -18,9 +18,6 @@ import GRDB
 import Telemetry
 
 extension MetricsStore {
-    /// Series handled per compaction transaction.
-    static let compactionBatch = 64
-
     /// Moves head samples into closed chunks and merges small closed chunks.
     ///
     /// - Parameter cutoffMs: when given, only head rows whose samples are all
@@ -30,61 +27,61 @@ extension MetricsStore {
     public func compact(before cutoffMs: Int64? = nil) throws(StoreError) -> CompactionReport {
         let limit = cutoffMs ?? Int64.max
         let target = options.chunkSamples
-        // Series with head rows to close, or with more than one small chunk.
-        let candidates: [Int64] = try read { db in
-            try Int64.fetchAll(db, sql: """
-                SELECT DISTINCT series_id FROM chunk WHERE encoding = 0 AND max_t < ?
-                UNION
-                SELECT series_id FROM chunk WHERE encoding = 1 AND count < ?
-                GROUP BY series_id HAVING count(*) > 1
-                """, arguments: [limit, target])
-        }
-        var report = CompactionReport()
-        var start = 0
-        while start < candidates.count {
-            let batch = candidates[start..<min(start + Self.compactionBatch, candidates.count)]
-            start += Self.compactionBatch
-            let partial = try write { db -> CompactionReport in
-                var partial = CompactionReport()
-                for id in batch { try compactSeries(id, limit: limit, db, into: &partial) }
-                return partial
+        return try write { db in
+            var report = CompactionReport()
+            // Gather the head rows to close, by series.
+            var bySeries: [Int64: SeriesSamples] = [:]
+            var rowIDs: [Int64] = []
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, data, count FROM head WHERE max_t < ? ORDER BY id",
+                                           arguments: [limit])
+            while let row = try rows.next() {
+                let rowID: Int64 = try row.decode(atIndex: 0)
+                try HeadBatch.decode(try row.decode(atIndex: 1), rowID: rowID) { id, t, bits in
+                    bySeries[id, default: SeriesSamples()].append(t, Double(bitPattern: bits))
+                }
+                report.headSamplesClosed += try row.decode(Int.self, atIndex: 2)
+                rowIDs.append(rowID)
             }
-            report.seriesCompacted += partial.seriesCompacted
-            report.headSamplesClosed += partial.headSamplesClosed
-            report.chunksRead += partial.chunksRead
-            report.chunksWritten += partial.chunksWritten
+            report.chunksRead += rowIDs.count
+            // Series with more than one small chunk get merged even without head data.
+            let smallOnly = try Int64.fetchAll(db, sql: """
+                SELECT series_id FROM chunk WHERE count < ? GROUP BY series_id HAVING count(*) > 1
+                """, arguments: [target])
+            for id in smallOnly where bySeries[id] == nil { bySeries[id] = SeriesSamples() }
+            for id in bySeries.keys.sorted() {
+                guard let head = bySeries[id] else { continue }
+                try compactSeries(id, head: head, db, into: &report)
+            }
+            let delete = try db.cachedStatement(sql: "DELETE FROM head WHERE id = ?")
+            for rowID in rowIDs { try delete.execute(arguments: [rowID]) }
+            return report
         }
-        return report
     }
 
-    /// Rewrites one series' head rows before `limit` and small closed chunks
-    /// as closed chunks of the target size.
-    private func compactSeries(_ id: Int64, limit: Int64, _ db: Database,
+    /// Rewrites one series' closed head samples together with its small
+    /// closed chunks as chunks of the target size.
+    private func compactSeries(_ id: Int64, head: SeriesSamples, _ db: Database,
                                into report: inout CompactionReport) throws {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT id, encoding, data, count FROM chunk
-            WHERE series_id = ? AND ((encoding = 0 AND max_t < ?) OR (encoding = 1 AND count < ?))
-            ORDER BY min_t
-            """, arguments: [id, limit, options.chunkSamples])
-        let hasHead = try rows.contains { try $0.decode(Int64.self, atIndex: 1) == ChunkEncoding.head.rawValue }
-        guard hasHead || rows.count > 1 else { return }
+            SELECT id, encoding, data FROM chunk WHERE series_id = ? AND count < ? ORDER BY min_t
+            """, arguments: [id, options.chunkSamples])
+        guard !head.timestamps.isEmpty || rows.count > 1 else { return }
         var timestamps: [Int64] = []
         var values: [Double] = []
-        var ordered = true
+        var ordered = head.ordered
         var ids: [Int64] = []
         for row in rows {
             let chunkID: Int64 = try row.decode(atIndex: 0)
-            let encoding: Int64 = try row.decode(atIndex: 1)
             let before = timestamps.last
             let start = timestamps.count
-            try StoreSchema.decodeChunk(encoding: encoding, data: row.decode(atIndex: 2), seriesID: id,
-                                        chunkID: chunkID, into: &timestamps, &values)
+            try StoreSchema.decodeChunk(encoding: row.decode(atIndex: 1), data: row.decode(atIndex: 2),
+                                        seriesID: id, chunkID: chunkID, into: &timestamps, &values)
             if let before, start < timestamps.count, timestamps[start] <= before { ordered = false }
-            if encoding == ChunkEncoding.head.rawValue {
-                report.headSamplesClosed += try row.decode(Int.self, atIndex: 3)
-            }
             ids.append(chunkID)
         }
+        if let last = timestamps.last, let first = head.timestamps.first, first <= last { ordered = false }
+        timestamps += head.timestamps
+        values += head.values
         if !ordered { Self.mergeOverlaps(&timestamps, &values) }
         let insert = try db.cachedStatement(sql: """
             INSERT INTO chunk (series_id, encoding, min_t, max_t, count, data) VALUES (?, 1, ?, ?, ?, ?)
@@ -109,6 +106,34 @@ extension MetricsStore {
         report.seriesCompacted += 1
     }
 
+    /// Rewrites the head rows holding samples of `ids` without them.
+    static func removeFromHead(_ ids: Set<Int64>, _ db: Database) throws {
+        guard !ids.isEmpty else { return }
+        var rewrites: [(Int64, [Int64], [Int64], [UInt64])] = []
+        try HeadBatch.forEachRow(db) { rowID, data in
+            var keptIDs: [Int64] = []
+            var keptT: [Int64] = []
+            var keptBits: [UInt64] = []
+            var changed = false
+            try HeadBatch.decode(data, rowID: rowID) { id, t, bits in
+                if ids.contains(id) { changed = true; return }
+                keptIDs.append(id)
+                keptT.append(t)
+                keptBits.append(bits)
+            }
+            if changed { rewrites.append((rowID, keptIDs, keptT, keptBits)) }
+        }
+        for (rowID, keptIDs, keptT, keptBits) in rewrites {
+            if let minT = keptT.min(), let maxT = keptT.max() {
+                try db.execute(sql: "UPDATE head SET min_t = ?, max_t = ?, count = ?, data = ? WHERE id = ?",
+                               arguments: [minT, maxT, keptT.count,
+                                           HeadBatch.encode(ids: keptIDs, timestamps: keptT, bits: keptBits), rowID])
+            } else {
+                try db.execute(sql: "DELETE FROM head WHERE id = ?", arguments: [rowID])
+            }
+        }
+    }
+
     /// Drops chunks whose samples are all older than `cutoffMs`, and series
     /// left empty.
     ///
@@ -118,10 +143,19 @@ extension MetricsStore {
         let cache = self.cache
         return try write { db in
             try db.execute(sql: "DELETE FROM chunk WHERE max_t < ?", arguments: [cutoffMs])
-            let dropped = db.changesCount
-            try db.execute(sql: """
-                DELETE FROM series WHERE NOT EXISTS (SELECT 1 FROM chunk WHERE chunk.series_id = series.id)
+            var dropped = db.changesCount
+            try db.execute(sql: "DELETE FROM head WHERE max_t < ?", arguments: [cutoffMs])
+            dropped += db.changesCount
+            // Series with neither chunks nor head samples left go too.
+            var inHead = Set<Int64>()
+            try HeadBatch.forEachRow(db) { rowID, data in
+                try HeadBatch.decode(data, rowID: rowID) { id, _, _ in inHead.insert(id) }
+            }
+            let empty = try Int64.fetchAll(db, sql: """
+                SELECT id FROM series WHERE NOT EXISTS (SELECT 1 FROM chunk WHERE chunk.series_id = series.id)
                 """)
+            let delete = try db.cachedStatement(sql: "DELETE FROM series WHERE id = ?")
+            for id in empty where !inHead.contains(id) { try delete.execute(arguments: [id]) }
             // This connection's own writes do not move data_version.
             cache.reset()
             return dropped
@@ -159,6 +193,7 @@ extension MetricsStore {
                 try chunks.execute(arguments: [id])
                 try series.execute(arguments: [id])
             }
+            try Self.removeFromHead(Set(doomed.map(\.0)), db)
             cache.reset()
             return doomed.count
         }

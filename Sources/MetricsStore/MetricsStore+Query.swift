@@ -3,11 +3,12 @@
 //
 // A series' samples may sit in several places at once: closed chunks, head
 // rows, and (after out-of-order appends or a merge of small chunks) chunks
-// whose time ranges overlap. `select` reads every chunk overlapping the
-// range through the (series_id, max_t) index, concatenates them in index
-// order and, only when some chunk starts before the previous one ended,
-// sorts and drops repeated timestamps. The common case, chunks in time order,
-// costs one pass.
+// whose time ranges overlap. `select` reads the head rows overlapping the
+// range once for all selected series, then each series' chunks through the
+// (series_id, max_t) index, concatenates chunks and head samples and, only
+// when something starts before what precedes it ended, sorts and drops
+// repeated timestamps. The common case, everything in time order, costs one
+// pass.
 
 import Foundation
 import GRDB
@@ -28,8 +29,13 @@ extension MetricsStore {
         let cache = self.cache
         return try read { db in
             var result: [StoredSeries] = []
-            for (id, key) in try cache.matching(matchers, db, path: path) {
-                let (timestamps, values) = try Self.samples(of: id, from: from, through: through, db)
+            let selected = try cache.matching(matchers, db, path: path)
+            guard !selected.isEmpty else { return [] }
+            // One pass over the head serves every selected series.
+            var head = try HeadBatch.collect(db, from: from, through: through, wanted: Set(selected.map(\.0)))
+            for (id, key) in selected {
+                let (timestamps, values) = try Self.samples(of: id, from: from, through: through,
+                                                            head: head.removeValue(forKey: id), db)
                 if !timestamps.isEmpty {
                     result.append(StoredSeries(name: key.name, labels: key.labels,
                                                timestamps: timestamps, values: values))
@@ -56,28 +62,22 @@ extension MetricsStore {
             var closed = 0
             var chunks = 0
             var bytes = 0
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT encoding, total(count), count(*), total(length(data)) FROM chunk GROUP BY encoding
-                """)
-            for row in rows {
-                let encoding: Int64 = try row.decode(atIndex: 0)
-                let samples = Int(try row.decode(Double.self, atIndex: 1))
-                if encoding == ChunkEncoding.head.rawValue {
-                    head += samples
-                } else {
-                    closed += samples
-                    chunks += try row.decode(Int.self, atIndex: 2)
-                    bytes += Int(try row.decode(Double.self, atIndex: 3))
-                }
+            // total() is a float that never overflows; these counts fit a Double exactly.
+            if let row = try Row.fetchOne(db, sql: "SELECT total(count), count(*), total(length(data)) FROM chunk") {
+                closed = Int(try row.decode(Double.self, atIndex: 0))
+                chunks = try row.decode(Int.self, atIndex: 1)
+                bytes = Int(try row.decode(Double.self, atIndex: 2))
             }
+            head = Int(try Double.fetchOne(db, sql: "SELECT total(count) FROM head") ?? 0)
             return (series, head, closed, chunks, bytes)
         }
         return StoreStats(seriesCount: counts.0, sampleCount: counts.1 + counts.2, headSampleCount: counts.1,
                           chunkCount: counts.3, chunkBytes: counts.4, bytesOnDisk: fileBytes())
     }
 
-    /// Reads and merges the samples of series `id` within `[from, through]`.
-    static func samples(of id: Int64, from: Int64, through: Int64,
+    /// Reads the closed chunks of series `id` overlapping `[from, through]`
+    /// and merges them with the series' head samples.
+    static func samples(of id: Int64, from: Int64, through: Int64, head: SeriesSamples?,
                         _ db: Database) throws -> ([Int64], [Double]) {
         let statement = try db.cachedStatement(sql: """
             SELECT id, encoding, min_t, data FROM chunk
@@ -93,6 +93,12 @@ extension MetricsStore {
             try StoreSchema.decodeChunk(encoding: row.decode(atIndex: 1), data: row.decode(atIndex: 3),
                                         seriesID: id, chunkID: row.decode(atIndex: 0),
                                         into: &timestamps, &values)
+        }
+        if let head, !head.timestamps.isEmpty {
+            if !head.ordered { ordered = false }
+            if let last = timestamps.last, let first = head.timestamps.first, first <= last { ordered = false }
+            timestamps += head.timestamps
+            values += head.values
         }
         if !ordered { mergeOverlaps(&timestamps, &values) }
         // Chunks overlapping the range may hold samples outside it; trim by

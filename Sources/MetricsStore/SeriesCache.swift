@@ -31,8 +31,9 @@ final class SeriesCache: @unchecked Sendable {
     private var loadedThrough: Int64 = 0
     /// Series count, when known.
     var seriesCount: Int?
-    /// Newest sample per series id, filled lazily.
-    var newest: [Int64: Newest] = [:]
+    /// Newest sample per series id, complete once `newestLoaded`.
+    private(set) var newest: [Int64: Newest] = [:]
+    private var newestLoaded = false
 
     /// Drops every cached entry when another connection committed since the
     /// last call.
@@ -52,6 +53,7 @@ final class SeriesCache: @unchecked Sendable {
         loadedThrough = 0
         seriesCount = nil
         newest = [:]
+        newestLoaded = false
     }
 
     /// Records a series known to exist in the database.
@@ -118,22 +120,40 @@ final class SeriesCache: @unchecked Sendable {
         return result
     }
 
-    /// The newest sample of series `id`, reading the chunk with the latest
-    /// end time on a miss; nil when the series holds no samples.
+    /// The newest sample of series `id`; nil when the series holds none.
+    /// The first call after a reset loads the newest sample of every series
+    /// at once: the head is not indexed by series, so one pass over it serves
+    /// all series rather than one pass each.
     func newestSample(of id: Int64, _ db: Database) throws -> Newest? {
-        if let cached = newest[id] { return cached }
-        let statement = try db.cachedStatement(sql: """
-            SELECT id, encoding, data FROM chunk WHERE series_id = ? ORDER BY max_t DESC LIMIT 1
+        if !newestLoaded { try loadNewest(db) }
+        return newest[id]
+    }
+
+    private func loadNewest(_ db: Database) throws {
+        newest = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT c.series_id, c.id, c.encoding, c.data FROM chunk c
+            JOIN (SELECT series_id, max(max_t) AS newest FROM chunk GROUP BY series_id) latest
+            ON c.series_id = latest.series_id AND c.max_t = latest.newest
             """)
-        guard let row = try Row.fetchOne(statement, arguments: [id]) else { return nil }
-        var timestamps: [Int64] = []
-        var values: [Double] = []
-        try StoreSchema.decodeChunk(encoding: row.decode(atIndex: 1), data: row.decode(atIndex: 2),
-                                    seriesID: id, chunkID: row.decode(atIndex: 0),
-                                    into: &timestamps, &values)
-        guard let t = timestamps.last, let v = values.last else { return nil }
-        let result = Newest(t: t, bits: v.bitPattern)
-        newest[id] = result
-        return result
+        while let row = try rows.next() {
+            let id: Int64 = try row.decode(atIndex: 0)
+            var timestamps: [Int64] = []
+            var values: [Double] = []
+            try StoreSchema.decodeChunk(encoding: row.decode(atIndex: 2), data: row.decode(atIndex: 3),
+                                        seriesID: id, chunkID: row.decode(atIndex: 1),
+                                        into: &timestamps, &values)
+            if let t = timestamps.last, let v = values.last { note(id, t, v.bitPattern) }
+        }
+        try HeadBatch.forEachRow(db) { rowID, data in
+            try HeadBatch.decode(data, rowID: rowID) { id, t, bits in note(id, t, bits) }
+        }
+        newestLoaded = true
+    }
+
+    /// Records a sample as the newest of its series if it is newer.
+    func note(_ id: Int64, _ t: Int64, _ bits: UInt64) {
+        if let current = newest[id], current.t >= t { return }
+        newest[id] = Newest(t: t, bits: bits)
     }
 }

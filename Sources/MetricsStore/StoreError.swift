@@ -15,6 +15,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case corruptDatabase(path: String, detail: String)
     /// A stored chunk could not be decoded; the rest of the database may be fine.
     case corruptChunk(seriesID: Int64, chunkID: Int64, detail: String)
+    /// A head row (raw samples of one append batch) could not be decoded.
+    case corruptHead(rowID: Int64, detail: String)
     /// The disk (or the configured size cap) is full; the batch was not written
     /// and everything committed before it is intact.
     case diskFull(path: String)
@@ -39,6 +41,8 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "metrics database \(path) is not a valid database or is damaged: \(detail)"
         case let .corruptChunk(seriesID, chunkID, detail):
             return "corrupt chunk \(chunkID) of series \(seriesID): \(detail)"
+        case let .corruptHead(rowID, detail):
+            return "corrupt head row \(rowID): \(detail)"
         case let .diskFull(path):
             return "disk full while writing \(path); the batch was not stored, earlier data is intact"
         case let .seriesLimitExceeded(limit, series):

@@ -1,16 +1,20 @@
 // How the store lays its data out in SQLite.
 //
-// Two tables. `series` gives every metric name plus label set an integer id;
-// ids come from AUTOINCREMENT so that an id freed by deletion is never reused
-// (a reader holding a cached id must not see another series' samples).
-// `chunk` holds samples as blobs, one row per run of samples of one series:
+// Three tables. `series` gives every metric name plus label set an integer
+// id; ids come from AUTOINCREMENT so that an id freed by deletion is never
+// reused (a reader holding a cached id must not see another series' samples).
 //
-//   encoding 0 (head)   raw samples exactly as appended, 16 bytes each
-//                       (little-endian Int64 timestamp, then the value's bits);
-//                       one row per series per append batch, so an append is
-//                       one insert per series and is durable at commit.
-//   encoding 1 (closed) Gorilla/XOR compressed (see XORChunk), written by
-//                       compaction, about 120 samples or 2 h per chunk.
+// `head` is the write-ahead part: one row per append batch holding the
+// batch's samples raw (see HeadBatch). One row per batch, not per series,
+// because a per-series row means one index entry per series per batch, and
+// a batch of a thousand series then dirties a thousand index pages: that
+// write amplification capped ingest at a few ten thousand samples a second.
+// Its only index is on max_t, which grows with time and so appends at the
+// right edge.
+//
+// `chunk` holds closed chunks, one row per run of about 120 samples or 2 h of
+// one series, Gorilla/XOR compressed (see XORChunk) by compaction, indexed by
+// (series_id, max_t) for range queries.
 //
 // Every row carries min_t, max_t and its sample count so that range queries,
 // retention and statistics need not decode anything. Values are stored inside
@@ -26,10 +30,9 @@ import Foundation
 import GRDB
 import Telemetry
 
-/// Chunk encodings as stored in `chunk.encoding`.
+/// Chunk encodings as stored in `chunk.encoding`; a column rather than an
+/// assumption so that a later encoding can coexist with existing chunks.
 enum ChunkEncoding: Int64 {
-    /// Raw head samples, 16 bytes each.
-    case head = 0
     /// A closed Gorilla/XOR chunk.
     case xor = 1
 }
@@ -56,7 +59,14 @@ enum StoreSchema {
                     data BLOB NOT NULL
                 );
                 CREATE INDEX chunk_by_series_time ON chunk (series_id, max_t);
-                CREATE INDEX chunk_by_encoding ON chunk (encoding, series_id);
+                CREATE TABLE head (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    min_t INTEGER NOT NULL,
+                    max_t INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    data BLOB NOT NULL
+                );
+                CREATE INDEX head_by_time ON head (max_t);
                 """)
         }
         return migrator
@@ -101,52 +111,11 @@ enum StoreSchema {
         return Labels(pairs)
     }
 
-    // MARK: Raw head blobs
-
-    /// Encodes samples as raw head data: 16 little-endian bytes each.
-    static func encodeHead(timestamps: [Int64], bits: [UInt64]) -> Data {
-        var data = Data(count: timestamps.count * 16)
-        data.withUnsafeMutableBytes { raw in
-            for i in timestamps.indices {
-                raw.storeBytes(of: timestamps[i].littleEndian, toByteOffset: i * 16, as: Int64.self)
-                raw.storeBytes(of: bits[i].littleEndian, toByteOffset: i * 16 + 8, as: UInt64.self)
-            }
-        }
-        return data
-    }
-
-    /// Decodes raw head data, appending to the arrays; nil when the length is
-    /// not a whole number of samples or timestamps do not increase.
-    static func decodeHead(_ data: Data, into timestamps: inout [Int64],
-                           _ values: inout [Double]) -> Bool {
-        guard data.count % 16 == 0 else { return false }
-        let n = data.count / 16
-        timestamps.reserveCapacity(timestamps.count + n)
-        values.reserveCapacity(values.count + n)
-        return data.withUnsafeBytes { raw -> Bool in
-            var previous: Int64?
-            for i in 0..<n {
-                let t = Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: Int64.self))
-                let v = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: UInt64.self))
-                if let previous, t <= previous { return false }
-                previous = t
-                timestamps.append(t)
-                values.append(Double(bitPattern: v))
-            }
-            return true
-        }
-    }
-
     /// Decodes one stored chunk of either encoding, appending to the arrays.
     /// - Throws: `StoreError.corruptChunk` when the data does not decode.
     static func decodeChunk(encoding: Int64, data: Data, seriesID: Int64, chunkID: Int64,
                             into timestamps: inout [Int64], _ values: inout [Double]) throws(StoreError) {
         switch ChunkEncoding(rawValue: encoding) {
-        case .head:
-            guard decodeHead(data, into: &timestamps, &values) else {
-                throw StoreError.corruptChunk(seriesID: seriesID, chunkID: chunkID,
-                                              detail: "head data of \(data.count) bytes is malformed")
-            }
         case .xor:
             do {
                 try XORChunk.decode([UInt8](data), into: &timestamps, &values)
