@@ -92,7 +92,7 @@ public final class MetricsStore: Sendable {
             queue = try DatabaseQueue(path: path, configuration: config)
             try StoreSchema.migrator.migrate(queue)
         } catch {
-            throw Self.translate(error, path: path)
+            throw StoreError(translating: error, path: path)
         }
         cache = SeriesCache()
     }
@@ -119,7 +119,7 @@ public final class MetricsStore: Sendable {
             // A rolled-back transaction may have left tentative entries in the
             // caches; they are rebuilt from the database on next use.
             cache.reset()
-            throw Self.translate(error, path: path)
+            throw StoreError(translating: error, path: path)
         }
     }
 
@@ -131,25 +131,8 @@ public final class MetricsStore: Sendable {
                 return try body(db)
             }
         } catch {
-            throw Self.translate(error, path: path)
+            throw StoreError(translating: error, path: path)
         }
-    }
-
-    /// Maps GRDB and SQLite errors to the cases a caller can act on.
-    static func translate(_ error: Error, path: String) -> StoreError {
-        if let error = error as? StoreError { return error }
-        if let error = error as? DatabaseError {
-            let detail = error.message ?? "\(error)"
-            switch error.resultCode {
-            case .SQLITE_FULL:
-                return .diskFull(path: path)
-            case .SQLITE_NOTADB, .SQLITE_CORRUPT:
-                return .corruptDatabase(path: path, detail: detail)
-            default:
-                return .database(path: path, detail: "\(detail) (SQLite code \(error.extendedResultCode.rawValue))")
-            }
-        }
-        return .database(path: path, detail: "\(error)")
     }
 
     /// Sizes of the database file and its write-ahead log, in bytes.
@@ -170,7 +153,7 @@ public final class MetricsStore: Sendable {
                 _ = try db.checkpoint(.truncate)
             }
         } catch {
-            throw Self.translate(error, path: path)
+            throw StoreError(translating: error, path: path)
         }
     }
 
@@ -183,7 +166,7 @@ public final class MetricsStore: Sendable {
                 _ = try db.checkpoint(.truncate)
             }
         } catch {
-            throw Self.translate(error, path: path)
+            throw StoreError(translating: error, path: path)
         }
     }
 }

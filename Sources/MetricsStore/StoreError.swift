@@ -7,6 +7,7 @@
 // rest. Rejected samples carry the series and timestamp so that a collector
 // author can find the offending sample.
 
+import GRDB
 import Telemetry
 
 /// A failure of the metrics store.
@@ -57,6 +58,33 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return message
         case let .database(path, detail):
             return "metrics database \(path): \(detail)"
+        }
+    }
+}
+
+extension StoreError {
+    /// Maps a GRDB or SQLite error to the case a caller can act on: a full
+    /// disk (SQLITE_FULL, also raised by the `max_page_count` cap), a file
+    /// that is not a database or is damaged (SQLITE_NOTADB, SQLITE_CORRUPT),
+    /// and otherwise SQLite's own message with its extended result code.
+    /// A `StoreError` passes through unchanged.
+    init(translating error: Error, path: String) {
+        if let error = error as? StoreError {
+            self = error
+            return
+        }
+        guard let error = error as? DatabaseError else {
+            self = .database(path: path, detail: "\(error)")
+            return
+        }
+        let detail = error.message ?? "\(error)"
+        switch error.resultCode {
+        case .SQLITE_FULL:
+            self = .diskFull(path: path)
+        case .SQLITE_NOTADB, .SQLITE_CORRUPT:
+            self = .corruptDatabase(path: path, detail: detail)
+        default:
+            self = .database(path: path, detail: "\(detail) (SQLite code \(error.extendedResultCode.rawValue))")
         }
     }
 }
