@@ -52,14 +52,6 @@ extension MetricsStore {
         }
     }
 
-    /// The samples of one series within a batch, in arrival order.
-    private struct Group {
-        var id: Int64
-        var key: SeriesKey
-        var timestamps: [Int64] = []
-        var values: [Double] = []
-    }
-
     /// Resolves, validates and writes one batch in one transaction. `produce`
     /// feeds the samples to the closure it is given, in arrival order.
     private func appendBatch(count total: Int,
@@ -67,87 +59,67 @@ extension MetricsStore {
         let window = options.outOfOrderWindowMs
         let maxSeries = options.maxSeries
         let cache = self.cache
-        // The cache is updated as the batch goes; when the transaction rolls
-        // back, `write` resets the cache, so no tentative entry outlives it.
+        // The cache is updated as the batch goes (new series, newest samples);
+        // when the transaction rolls back, `write` resets the cache, so no
+        // tentative entry outlives it.
         try write { db in
+            try cache.loadNewestIfNeeded(db)
             var created = 0
-            var groups: [Group] = []
-            var groupOf: [Int64: Int] = [:]
-            var previous: (key: SeriesKey, group: Int)?
-            // Group by series id: a label set is hashed once per sample (to
-            // find its id), and runs of one series not at all.
-            try produce { key, t, value in
-                let index: Int
-                if let previous, previous.key == key {
-                    index = previous.group
-                } else {
-                    let id: Int64
-                    if let existing = try cache.lookup(key, db) {
-                        id = existing
-                    } else {
-                        guard try cache.count(db) + created < maxSeries else {
-                            throw StoreError.seriesLimitExceeded(limit: maxSeries, series: key)
-                        }
-                        try db.execute(sql: "INSERT INTO series (name, labels) VALUES (?, ?)",
-                                       arguments: [key.name, StoreSchema.encodeLabels(key.labels)])
-                        id = db.lastInsertedRowID
-                        created += 1
-                        cache.remember(key, id: id)
-                    }
-                    if let existing = groupOf[id] {
-                        index = existing
-                    } else {
-                        index = groups.count
-                        groupOf[id] = index
-                        groups.append(Group(id: id, key: key))
-                    }
-                    previous = (key, index)
-                }
-                groups[index].timestamps.append(t)
-                groups[index].values.append(value)
-            }
-            cache.seriesCount = cache.seriesCount.map { $0 + created }
-
+            var previous: (key: SeriesKey, id: Int64)?
             var ids: [Int64] = []
             var acceptedT: [Int64] = []
             var acceptedBits: [UInt64] = []
             ids.reserveCapacity(total)
             acceptedT.reserveCapacity(total)
             acceptedBits.reserveCapacity(total)
-            for group in groups {
-                let id = group.id
-                var newest = try cache.newestSample(of: id, db)
-                let groupStart = acceptedT.count
-                for (t, value) in zip(group.timestamps, group.values) {
-                    let bits = value.bitPattern
-                    guard let last = newest, t <= last.t else {
-                        ids.append(id)
-                        acceptedT.append(t)
-                        acceptedBits.append(bits)
-                        newest = SeriesCache.Newest(t: t, bits: bits)
-                        continue
+
+            /// The id of `key`, creating the series within the limit; a run of
+            /// samples of one series resolves once (no hashing).
+            func resolve(_ key: SeriesKey) throws -> Int64 {
+                if let previous, previous.key == key { return previous.id }
+                let id: Int64
+                if let existing = try cache.lookup(key, db) {
+                    id = existing
+                } else {
+                    guard try cache.count(db) + created < maxSeries else {
+                        throw StoreError.seriesLimitExceeded(limit: maxSeries, series: key)
                     }
+                    try db.execute(sql: "INSERT INTO series (name, labels) VALUES (?, ?)",
+                                   arguments: [key.name, StoreSchema.encodeLabels(key.labels)])
+                    id = db.lastInsertedRowID
+                    created += 1
+                    cache.remember(key, id: id)
+                }
+                previous = (key, id)
+                return id
+            }
+
+            try produce { key, t, value in
+                let id = try resolve(key)
+                let bits = value.bitPattern
+                if let last = cache.newest[id], t <= last.t {
                     if t == last.t {
-                        if bits == last.bits { continue }
-                        throw StoreError.duplicateSampleForTimestamp(series: group.key, timestampMs: t)
+                        if bits == last.bits { return }
+                        throw StoreError.duplicateSampleForTimestamp(series: key, timestampMs: t)
                     }
                     guard last.t - t <= window else {
-                        throw StoreError.outOfOrderSample(series: group.key, timestampMs: t, newestMs: last.t)
+                        throw StoreError.outOfOrderSample(series: key, timestampMs: t, newestMs: last.t)
                     }
                     // Within the window: look for a sample already at t, in
                     // this batch first, then in the database.
-                    let existing = try acceptedT[groupStart...].firstIndex(of: t).map { acceptedBits[$0] }
-                        ?? storedValueBits(seriesID: id, at: t, db)
-                    if let existing {
-                        if existing == bits { continue }
-                        throw StoreError.duplicateSampleForTimestamp(series: group.key, timestampMs: t)
+                    let inBatch = acceptedT.indices.first { acceptedT[$0] == t && ids[$0] == id }
+                    if let existing = try inBatch.map({ acceptedBits[$0] }) ?? storedValueBits(seriesID: id, at: t, db) {
+                        if existing == bits { return }
+                        throw StoreError.duplicateSampleForTimestamp(series: key, timestampMs: t)
                     }
-                    ids.append(id)
-                    acceptedT.append(t)
-                    acceptedBits.append(bits)
+                } else {
+                    cache.note(id, t, bits)
                 }
-                if let newest { cache.note(id, newest.t, newest.bits) }
+                ids.append(id)
+                acceptedT.append(t)
+                acceptedBits.append(bits)
             }
+            cache.seriesCount = cache.seriesCount.map { $0 + created }
             guard let minT = acceptedT.min(), let maxT = acceptedT.max() else { return }
             let insert = try db.cachedStatement(sql: "INSERT INTO head (min_t, max_t, count, data) VALUES (?, ?, ?, ?)")
             try insert.execute(arguments: [minT, maxT, acceptedT.count,

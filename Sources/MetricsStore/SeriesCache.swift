@@ -125,11 +125,13 @@ final class SeriesCache: @unchecked Sendable {
     /// at once: the head is not indexed by series, so one pass over it serves
     /// all series rather than one pass each.
     func newestSample(of id: Int64, _ db: Database) throws -> Newest? {
-        if !newestLoaded { try loadNewest(db) }
+        try loadNewestIfNeeded(db)
         return newest[id]
     }
 
-    private func loadNewest(_ db: Database) throws {
+    /// Makes `newest` complete, reading it from the database after a reset.
+    func loadNewestIfNeeded(_ db: Database) throws {
+        guard !newestLoaded else { return }
         newest = [:]
         let rows = try Row.fetchCursor(db, sql: """
             SELECT c.series_id, c.id, c.encoding, c.data FROM chunk c
