@@ -81,6 +81,12 @@ extension MetricsStore {
                 if let existing = try cache.lookup(key, db) {
                     id = existing
                 } else {
+                    // Checked only when a series is created, so it costs nothing per sample.
+                    guard !key.name.isEmpty, key.labels[LabelMatcher.metricNameLabel] == nil else {
+                        throw StoreError.invalidArgument(key.name.isEmpty
+                            ? "sample \(key) has an empty metric name"
+                            : "sample \(key) has a __name__ label; the metric name goes in Sample.name")
+                    }
                     guard try cache.count(db) + created < maxSeries else {
                         throw StoreError.seriesLimitExceeded(limit: maxSeries, series: key)
                     }

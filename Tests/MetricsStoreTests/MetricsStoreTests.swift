@@ -164,3 +164,47 @@ import Telemetry
         #expect(stats.bytesOnDisk > 0 && stats.chunkBytes < 310 * 4)
     }
 }
+
+@Suite struct SharedFileTests {
+    @Test func instancesSeeEachOthersSeriesAndDeletions() throws {
+        let dir = try TemporaryDirectory()
+        let a = try MetricsStore(path: dir.path())
+        let b = try MetricsStore(path: dir.path())
+        try a.append([Sample("x", ["k": "1"], 1, timestampMs: baseMs)])
+        #expect(try b.series().count == 1)                     // b caches one series
+        try a.append([Sample("x", ["k": "2"], 1, timestampMs: baseMs)])
+        #expect(try b.series().count == 2)                     // ... and sees the new one
+        // b learns x{k=1}'s newest sample, then a deletes the series.
+        #expect(throws: StoreError.self) { try b.append([Sample("x", ["k": "1"], 2, timestampMs: baseMs)]) }
+        #expect(try a.delete([m("k", .equal, "1")]) == 1)
+        // For b the series is gone too: an older sample starts it afresh.
+        try b.append([Sample("x", ["k": "1"], 7, timestampMs: baseMs - 1000)])
+        #expect(try a.select([m("k", .equal, "1")], from: 0, through: .max).first?.values == [7])
+        // a's newest-sample cache follows b's appends.
+        try b.append([Sample("x", ["k": "2"], 5, timestampMs: baseMs + 1000)])
+        #expect(throws: StoreError.self) { try a.append([Sample("x", ["k": "2"], 1, timestampMs: baseMs + 500)]) }
+    }
+
+    @Test func headAndChunksMergeInRangeQueries() throws {
+        let dir = try TemporaryDirectory()
+        let store = try MetricsStore(path: dir.path())
+        try store.append(regularSamples("g", count: 300))
+        try store.compact()
+        try store.append(regularSamples("g", count: 100, start: baseMs + 300 * 15_000, value: { Double($0 + 300) }))
+        let all = try store.select([], from: 0, through: .max)
+        #expect(all.first?.values == (0..<400).map { Double($0) })
+        // A range cutting through a closed chunk and into the head.
+        let part = try store.select([], from: baseMs + 250 * 15_000, through: baseMs + 320 * 15_000 - 1)
+        #expect(part.first?.values == (250..<320).map { Double($0) })
+    }
+
+    @Test func reservedAndEmptyNamesAreRejected() throws {
+        let dir = try TemporaryDirectory()
+        let store = try MetricsStore(path: dir.path())
+        #expect(throws: StoreError.self) { try store.append([Sample("", 1, timestampMs: baseMs)]) }
+        #expect(throws: StoreError.self) {
+            try store.append([Sample("x", ["__name__": "y"], 1, timestampMs: baseMs)])
+        }
+        #expect(try store.stats().seriesCount == 0)
+    }
+}
