@@ -3,9 +3,10 @@
 // Compaction turns head rows (raw, 24 bytes a sample) into closed Gorilla
 // chunks per series, and merges closed chunks smaller than the target size
 // (the partial last chunk a previous compaction left, chunks written around
-// out-of-order samples) with the new samples. It runs in one transaction:
-// head rows hold many series, so closing them piecemeal would mean rewriting
-// them; run it often (every few minutes) and each run stays short.
+// out-of-order samples) with the new samples. It closes whole head rows,
+// oldest first, about a million samples per transaction: head rows hold many
+// series, so closing part of a row would mean rewriting it. Run it every few
+// minutes and a run is one short transaction.
 //
 // Retention is chunk-granular, as Prometheus's is block-granular: a chunk is
 // dropped once its newest sample is older than the cutoff, so a few samples
@@ -20,42 +21,61 @@ import Telemetry
 extension MetricsStore {
     /// Moves head samples into closed chunks and merges small closed chunks.
     ///
+    /// Runs as a series of transactions, each closing the oldest head rows up
+    /// to `StoreOptions.compactionStepSamples` samples, so it can be stopped (or fail) between
+    /// steps without losing or duplicating anything.
+    ///
     /// - Parameter cutoffMs: when given, only head rows whose samples are all
     ///   older than it are closed; newer ones stay in the head. nil closes all.
     /// - Returns: what was rewritten.
     @discardableResult
     public func compact(before cutoffMs: Int64? = nil) throws(StoreError) -> CompactionReport {
         let limit = cutoffMs ?? Int64.max
-        let target = options.chunkSamples
-        return try write { db in
-            var report = CompactionReport()
-            // Gather the head rows to close, by series.
+        var report = CompactionReport()
+        while try compactStep(limit: limit, into: &report) {}
+        // Series with more than one small chunk get merged even without head data.
+        try write { db in
+            let smallOnly = try Int64.fetchAll(db, sql: """
+                SELECT series_id FROM chunk WHERE count < ? GROUP BY series_id HAVING count(*) > 1
+                """, arguments: [options.chunkSamples])
+            for id in smallOnly { try compactSeries(id, head: SeriesSamples(), db, into: &report) }
+        }
+        return report
+    }
+
+    /// Closes the oldest head rows before `limit`, up to the step size, in
+    /// one transaction; false when there was nothing left to close.
+    private func compactStep(limit: Int64, into report: inout CompactionReport) throws(StoreError) -> Bool {
+        let step = try write { db -> CompactionReport? in
+            var step = CompactionReport()
             var bySeries: [Int64: SeriesSamples] = [:]
             var rowIDs: [Int64] = []
             let rows = try Row.fetchCursor(db, sql: "SELECT id, data, count FROM head WHERE max_t < ? ORDER BY id",
                                            arguments: [limit])
-            while let row = try rows.next() {
+            while step.headSamplesClosed < options.compactionStepSamples, let row = try rows.next() {
                 let rowID: Int64 = try row.decode(atIndex: 0)
                 try HeadBatch.decode(try row.decode(atIndex: 1), rowID: rowID) { id, t, bits in
                     bySeries[id, default: SeriesSamples()].append(t, Double(bitPattern: bits))
                 }
-                report.headSamplesClosed += try row.decode(Int.self, atIndex: 2)
+                step.headSamplesClosed += try row.decode(Int.self, atIndex: 2)
                 rowIDs.append(rowID)
             }
-            report.chunksRead += rowIDs.count
-            // Series with more than one small chunk get merged even without head data.
-            let smallOnly = try Int64.fetchAll(db, sql: """
-                SELECT series_id FROM chunk WHERE count < ? GROUP BY series_id HAVING count(*) > 1
-                """, arguments: [target])
-            for id in smallOnly where bySeries[id] == nil { bySeries[id] = SeriesSamples() }
+            guard !rowIDs.isEmpty else { return nil }
+            step.chunksRead += rowIDs.count
             for id in bySeries.keys.sorted() {
                 guard let head = bySeries[id] else { continue }
-                try compactSeries(id, head: head, db, into: &report)
+                try compactSeries(id, head: head, db, into: &step)
             }
             let delete = try db.cachedStatement(sql: "DELETE FROM head WHERE id = ?")
             for rowID in rowIDs { try delete.execute(arguments: [rowID]) }
-            return report
+            return step
         }
+        guard let step else { return false }
+        report.seriesCompacted += step.seriesCompacted
+        report.headSamplesClosed += step.headSamplesClosed
+        report.chunksRead += step.chunksRead
+        report.chunksWritten += step.chunksWritten
+        return true
     }
 
     /// Rewrites one series' closed head samples together with its small

@@ -42,6 +42,11 @@ public struct StoreOptions: Sendable {
     public var chunkSamples: Int = XORChunk.targetSamples
     /// Time span per closed chunk at which compaction starts a new chunk.
     public var chunkSpanMs: Int64 = 2 * 3_600_000
+    /// Head samples closed per compaction transaction. Bounds the memory a
+    /// compaction holds (24 bytes a sample) and how long it keeps other
+    /// writers waiting; large enough that a series' partial last chunk is not
+    /// rewritten at every step.
+    public var compactionStepSamples: Int = 1_000_000
 
     /// The defaults.
     public init() {}
@@ -68,9 +73,9 @@ public final class MetricsStore: Sendable {
         self.path = path
         self.options = options
         guard options.maxSeries > 0, options.outOfOrderWindowMs >= 0, options.chunkSamples > 1,
-              options.chunkSpanMs > 0, options.busyTimeoutSeconds >= 0 else {
-            throw StoreError.invalidArgument("StoreOptions: maxSeries, chunkSamples and chunkSpanMs must be "
-                + "positive and outOfOrderWindowMs, busyTimeoutSeconds not negative")
+              options.chunkSpanMs > 0, options.busyTimeoutSeconds >= 0, options.compactionStepSamples > 0 else {
+            throw StoreError.invalidArgument("StoreOptions: maxSeries, chunkSamples, chunkSpanMs and "
+                + "compactionStepSamples must be positive and outOfOrderWindowMs, busyTimeoutSeconds not negative")
         }
         var config = Configuration()
         config.journalMode = .wal

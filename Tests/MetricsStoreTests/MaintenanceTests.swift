@@ -24,6 +24,32 @@ import Telemetry
         #expect(try store.compact().chunksWritten == 0)
     }
 
+    @Test func compactionInSmallStepsGivesTheSameChunks() throws {
+        let dir = try TemporaryDirectory()
+        var options = StoreOptions()
+        options.compactionStepSamples = 250
+        let stepped = try MetricsStore(path: dir.path("stepped.db"), options: options)
+        let whole = try MetricsStore(path: dir.path("whole.db"))
+        for start in stride(from: 0, to: 2000, by: 100) {
+            let samples = (0..<5).flatMap {
+                regularSamples("g", ["i": "\($0)"], count: 100, start: baseMs + Int64(start) * 15_000)
+            }
+            try stepped.append(samples)
+            try whole.append(samples)
+        }
+        let report = try stepped.compact()
+        try whole.compact()
+        #expect(report.headSamplesClosed == 10_000)
+        #expect(try stepped.select([], from: 0, through: .max) == whole.select([], from: 0, through: .max))
+        #expect(try stepped.stats().chunkCount == whole.stats().chunkCount)
+        #expect(try stepped.stats().headSampleCount == 0)
+        #expect(throws: StoreError.self) {
+            var bad = StoreOptions()
+            bad.compactionStepSamples = 0
+            _ = try MetricsStore(path: dir.path("bad.db"), options: bad)
+        }
+    }
+
     @Test func smallChunksMergeWithLaterSamples() throws {
         let dir = try TemporaryDirectory()
         let store = try MetricsStore(path: dir.path())
