@@ -64,15 +64,22 @@ extension MetricsStore {
             var bytes = 0
             // total() is a float that never overflows; these counts fit a Double exactly.
             if let row = try Row.fetchOne(db, sql: "SELECT total(count), count(*), total(length(data)) FROM chunk") {
-                closed = Int(try row.decode(Double.self, atIndex: 0))
+                closed = Self.count(try row.decode(Double.self, atIndex: 0))
                 chunks = try row.decode(Int.self, atIndex: 1)
-                bytes = Int(try row.decode(Double.self, atIndex: 2))
+                bytes = Self.count(try row.decode(Double.self, atIndex: 2))
             }
-            head = Int(try Double.fetchOne(db, sql: "SELECT total(count) FROM head") ?? 0)
+            head = Self.count(try Double.fetchOne(db, sql: "SELECT total(count) FROM head") ?? 0)
             return (series, head, closed, chunks, bytes)
         }
         return StoreStats(seriesCount: counts.0, sampleCount: counts.1 + counts.2, headSampleCount: counts.1,
                           chunkCount: counts.3, chunkBytes: counts.4, bytesOnDisk: fileBytes())
+    }
+
+    /// A SQL total as an Int; a damaged file can hold any number, and
+    /// `Int(Double)` traps on NaN or out-of-range values, so those clamp.
+    static func count(_ total: Double) -> Int {
+        guard total.isFinite else { return total > 0 ? Int.max : 0 }
+        return Int(max(0, min(total, 9.0e18)))
     }
 
     /// Reads the closed chunks of series `id` overlapping `[from, through]`
