@@ -46,6 +46,40 @@ import Telemetry
         }
     }
 
+    @Test func randomlyDamagedFilesNeverCrash() throws {
+        let dir = try TemporaryDirectory()
+        let original = dir.path("original.db")
+        do {
+            let store = try MetricsStore(path: original)
+            for i in 0..<20 { try store.append(regularSamples("g", ["i": "\(i)"], count: 300)) }
+            try store.compact()
+            try store.append(regularSamples("g", ["i": "0"], count: 10, start: baseMs + 300 * 15_000))
+            try store.checkpoint()
+        }
+        let pristine = try Data(contentsOf: URL(fileURLWithPath: original))
+        var rng = SystemRandomNumberGenerator()
+        var failures = 0
+        for round in 0..<40 {
+            var bytes = pristine
+            for _ in 0..<Int.random(in: 1...64, using: &rng) {
+                bytes[Int.random(in: 100..<bytes.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng)
+            }
+            let path = dir.path("damaged-\(round).db")
+            try bytes.write(to: URL(fileURLWithPath: path))
+            // Any outcome but a trap is acceptable: data, or a StoreError.
+            do {
+                let store = try MetricsStore(path: path)
+                _ = try store.select([], from: 0, through: .max)
+                _ = try store.stats()
+                try store.append([Sample("g", ["i": "0"], 1, timestampMs: baseMs + 400 * 15_000)])
+                try store.compact()
+            } catch {
+                failures += 1
+            }
+        }
+        #expect(failures > 0)
+    }
+
     @Test func corruptChunkThrowsAndOtherSeriesStillRead() throws {
         let dir = try TemporaryDirectory()
         let store = try MetricsStore(path: dir.path())
