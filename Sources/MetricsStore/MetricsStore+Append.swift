@@ -29,8 +29,9 @@ extension MetricsStore {
     /// - Throws: `StoreError.outOfOrderSample` or
     ///   `.duplicateSampleForTimestamp` for a rejected sample,
     ///   `.seriesLimitExceeded` for a new series beyond the limit,
-    ///   `.diskFull` when the disk or size cap is full; in every case nothing
-    ///   of the batch is stored.
+    ///   `.invalidArgument` for a new series with an empty name or a
+    ///   `__name__` label, `.diskFull` when the disk or size cap is full; in
+    ///   every case nothing of the batch is stored.
     public func append(_ samples: [Sample]) throws(StoreError) {
         guard !samples.isEmpty else { return }
         try appendBatch(count: samples.count) { emit in
