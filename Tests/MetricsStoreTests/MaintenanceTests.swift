@@ -69,6 +69,26 @@ import Telemetry
         #expect(all.first?.timestamps == (0..<200).map { baseMs + Int64($0) * 15_000 })
     }
 
+    @Test func lateSamplesInsideAFullChunkMergeInQueries() throws {
+        let dir = try TemporaryDirectory()
+        var options = StoreOptions()
+        options.outOfOrderWindowMs = 3_600_000
+        let store = try MetricsStore(path: dir.path(), options: options)
+        try store.append(regularSamples("g", count: 130))                 // 120 + 10 after compaction
+        try store.compact()
+        // Late samples between existing ones, inside the full first chunk.
+        let late = [Sample("g", -1, timestampMs: baseMs + 7_500), Sample("g", -2, timestampMs: baseMs + 97_500)]
+        try store.append(late)
+        var expectedT = (0..<130).map { baseMs + Int64($0) * 15_000 } + late.map(\.timestampMs)
+        expectedT.sort()
+        let before = try store.select([], from: 0, through: .max)
+        #expect(before.first?.timestamps == expectedT)
+        try store.compact()
+        let after = try store.select([], from: 0, through: .max)
+        #expect(after == before)
+        #expect(after.first?.values[1] == -1 && after.first?.values[8] == -2)
+    }
+
     @Test func chunksAreCutAtTwoHours() throws {
         let dir = try TemporaryDirectory()
         let store = try MetricsStore(path: dir.path())
