@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         // System libraries and the C shims that make their macros and variadic
@@ -29,6 +30,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Telemetry"),
         .target(name: "Plotting"),
+        .target(name: "MetricsStore", dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]),
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
@@ -48,6 +50,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
     ]
 )
