@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Tensor", dependencies: ["CBLAS"]),
         .target(name: "Telemetry"),
         .target(name: "Plotting"),
+        .target(name: "PromQL", dependencies: ["Telemetry"]),
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
     ]
 )

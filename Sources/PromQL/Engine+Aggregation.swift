@@ -1,0 +1,141 @@
+// Aggregation operators: sum, avg, min, max, count, stddev, stdvar,
+// topk, bottomk, quantile, grouped `by` or `without` labels.
+//
+// Each group's running value is updated in input order with the same
+// formulas Prometheus uses (an incremental mean for avg, Welford for stddev)
+// so rounding agrees. topk and bottomk keep a binary heap built exactly like
+// Go's container/heap: which of several equal values survives depends on the
+// heap's shape, and matching it makes ties come out as Prometheus's do.
+
+import Telemetry
+
+private struct Group {
+    var labels: Labels
+    var value: Double
+    var mean: Double
+    var count: Double
+    var values: [Double] = []
+    var heap: [VectorElement] = []
+}
+
+extension Engine {
+    func aggregate(_ op: AggregationOp, _ expr: Expr, parameter: Expr?, grouping: [String], without: Bool, at t: Int64) throws -> [VectorElement] {
+        let input = try evalVector(expr, at: t)
+        var param = 0.0
+        if let parameter { param = try evalScalar(parameter, at: t) }
+        var k = 0
+        if op == .topk || op == .bottomk {
+            // Go converts out-of-range floats (NaN, huge values) to the minimum int64,
+            // which then means "no results".
+            guard param.isFinite, param > -9.2e18, param < 9.2e18, Int64(param) >= 1 else { return [] }
+            k = Int(Swift.min(Int64(param), Int64(input.count) + 1))
+        }
+        let names = Set(grouping)
+        let dropped = names.union(["__name__"])
+        var order: [Labels] = []
+        var groups: [Labels: Group] = [:]
+        for e in input {
+            let key = without ? e.labels.removing(dropped) : e.labels.keeping(names)
+            guard var g = groups[key] else {
+                order.append(key)
+                var g = Group(labels: key, value: e.value, mean: e.value, count: 1)
+                if op == .stddev || op == .stdvar { g.value = 0 }
+                if op == .quantile { g.values = [e.value] }
+                if op == .topk || op == .bottomk { g.heap = [e] }
+                groups[key] = g
+                continue
+            }
+            groups[key] = nil  // avoid a copy while mutating
+            switch op {
+            case .sum: g.value += e.value
+            case .count: g.count += 1
+            case .avg:
+                g.count += 1
+                if g.mean.isInfinite {
+                    if e.value.isInfinite && (g.mean > 0) == (e.value > 0) { break }
+                    if !e.value.isInfinite && !e.value.isNaN { break }
+                }
+                // Dividing both terms keeps the running mean from overflowing.
+                g.mean += e.value / g.count - g.mean / g.count
+            case .min: if g.value > e.value || g.value.isNaN { g.value = e.value }
+            case .max: if g.value < e.value || g.value.isNaN { g.value = e.value }
+            case .stddev, .stdvar:
+                g.count += 1
+                let delta = e.value - g.mean
+                g.mean += delta / g.count
+                g.value += delta * (e.value - g.mean)
+            case .quantile: g.values.append(e.value)
+            case .topk, .bottomk:
+                let less = heapOrder(op)
+                if g.heap.count < k {
+                    g.heap.append(e)
+                    heapUp(&g.heap, g.heap.count - 1, less)
+                } else if let top = g.heap.first, replacesTop(op, top.value, e.value) {
+                    g.heap[0] = e
+                    if k > 1 { heapFix(&g.heap, 0, less) }
+                }
+            }
+            groups[key] = g
+        }
+        var out: [VectorElement] = []
+        for key in order {
+            guard let g = groups[key] else { continue }
+            switch op {
+            case .sum, .min, .max: out.append((g.labels, g.value))
+            case .count: out.append((g.labels, g.count))
+            case .avg: out.append((g.labels, g.mean))
+            case .stdvar: out.append((g.labels, g.value / g.count))
+            case .stddev: out.append((g.labels, (g.value / g.count).squareRoot()))
+            case .quantile: out.append((g.labels, quantile(param, g.values)))
+            case .topk, .bottomk: out.append(contentsOf: g.heap)
+            }
+        }
+        return out
+    }
+}
+
+// Whether a new value displaces the heap's top once the heap holds k elements.
+private func replacesTop(_ op: AggregationOp, _ top: Double, _ new: Double) -> Bool {
+    let better = op == .topk ? top < new : top > new
+    return better || (top.isNaN && !new.isNaN)
+}
+
+private func heapOrder(_ op: AggregationOp) -> (Double, Double) -> Bool {
+    if op == .topk { return valueLess }
+    return reverseValueLess
+}
+
+// Go's vectorByValueHeap.Less: NaN sorts below everything.
+private func valueLess(_ a: Double, _ b: Double) -> Bool { a.isNaN ? true : a < b }
+// Go's vectorByReverseValueHeap.Less.
+private func reverseValueLess(_ a: Double, _ b: Double) -> Bool { a.isNaN ? true : a > b }
+
+// container/heap's up and down, over element values.
+private func heapUp(_ h: inout [VectorElement], _ start: Int, _ less: (Double, Double) -> Bool) {
+    var j = start
+    while j > 0 {
+        let i = (j - 1) / 2
+        guard less(h[j].value, h[i].value) else { break }
+        h.swapAt(i, j)
+        j = i
+    }
+}
+
+private func heapDown(_ h: inout [VectorElement], _ start: Int, _ less: (Double, Double) -> Bool) -> Bool {
+    var i = start
+    let n = h.count
+    while true {
+        let j1 = 2 * i + 1
+        if j1 >= n { break }
+        var j = j1
+        if j1 + 1 < n, less(h[j1 + 1].value, h[j1].value) { j = j1 + 1 }
+        guard less(h[j].value, h[i].value) else { break }
+        h.swapAt(i, j)
+        i = j
+    }
+    return i > start
+}
+
+private func heapFix(_ h: inout [VectorElement], _ i: Int, _ less: (Double, Double) -> Bool) {
+    if !heapDown(&h, i, less) { heapUp(&h, i, less) }
+}

@@ -1,0 +1,123 @@
+// The syntax tree of a parsed query.
+//
+// The tree is typed after parsing (see `Expr.type`): Prometheus rejects
+// `rate(foo)` or `sum(foo[5m])` before evaluation, and so does `Query.parse`,
+// so the evaluator can assume well-typed input and stay short.
+
+import Telemetry
+
+/// The type of value an expression evaluates to.
+public enum ValueType: String, Sendable, Hashable {
+    /// A single number, without labels.
+    case scalar
+    /// One sample per series at the evaluation instant.
+    case instantVector = "instant vector"
+    /// A window of samples per series.
+    case rangeVector = "range vector"
+    /// A string literal.
+    case string
+}
+
+/// A binary operator.
+public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
+    case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^"
+    case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
+    case and, or, unless
+
+    /// Binding strength; higher binds tighter (Prometheus's grammar order).
+    var precedence: Int {
+        switch self {
+        case .or: return 1
+        case .and, .unless: return 2
+        case .eql, .neq, .gtr, .lss, .gte, .lte: return 3
+        case .add, .sub: return 4
+        case .mul, .div, .mod: return 5
+        case .pow: return 6
+        }
+    }
+
+    /// `^` is the one right-associative operator: `2 ^ 3 ^ 2` is `2 ^ 9`.
+    var isRightAssociative: Bool { self == .pow }
+
+    /// `==`, `!=`, `>`, `<`, `>=`, `<=`: they filter unless `bool` is given.
+    public var isComparison: Bool {
+        switch self {
+        case .eql, .neq, .gtr, .lss, .gte, .lte: return true
+        default: return false
+        }
+    }
+
+    /// `and`, `or`, `unless`: they work on vectors only and keep sample values.
+    public var isSetOperator: Bool { self == .and || self == .or || self == .unless }
+}
+
+/// How two vectors' samples are paired in a binary operation.
+public struct VectorMatching: Sendable, Equatable {
+    /// True for `on(...)`: match on the listed labels only; false for
+    /// `ignoring(...)` (or no clause): match on all labels but the listed ones
+    /// and the metric name.
+    public var on: Bool
+    /// The labels listed in `on(...)` or `ignoring(...)`.
+    public var labels: [String]
+
+    /// Creates a matching clause.
+    public init(on: Bool = false, labels: [String] = []) {
+        self.on = on
+        self.labels = labels
+    }
+}
+
+/// An aggregation operator.
+public enum AggregationOp: String, Sendable, Hashable, CaseIterable {
+    case sum, avg, min, max, count, topk, bottomk, quantile, stddev, stdvar
+
+    /// topk, bottomk and quantile take a scalar before the vector.
+    var takesParameter: Bool { self == .topk || self == .bottomk || self == .quantile }
+}
+
+/// A selector of series at an instant: `name{matchers} offset d`.
+public struct VectorSelector: Sendable {
+    /// The metric name when written before the braces.
+    public var name: String?
+    /// All matchers, including `__name__="name"` for a written name.
+    public var matchers: [LabelMatcher]
+    /// Milliseconds to shift back in time (negative shifts forward).
+    public var offset: Int64
+}
+
+/// A parsed PromQL expression.
+public indirect enum Expr: Sendable {
+    /// A number literal such as `1`, `0x1f`, `1e3`, `Inf`, `NaN`.
+    case number(Double)
+    /// A string literal.
+    case string(String)
+    /// An instant-vector selector.
+    case vectorSelector(VectorSelector)
+    /// A range-vector selector: `selector[range]`, range in milliseconds.
+    case matrixSelector(VectorSelector, range: Int64)
+    /// A function call.
+    case call(Function, [Expr])
+    /// An aggregation; `without` false means `by` (including no clause).
+    case aggregate(AggregationOp, Expr, parameter: Expr?, grouping: [String], without: Bool)
+    /// A binary operation; `bool` turns comparisons into 0/1 values.
+    case binary(BinaryOp, Expr, Expr, matching: VectorMatching?, bool: Bool)
+    /// Unary minus (`negate` true) or plus.
+    case unary(negate: Bool, Expr)
+    /// A parenthesised expression.
+    case paren(Expr)
+
+    /// The type of value the expression produces.
+    public var type: ValueType {
+        switch self {
+        case .number: return .scalar
+        case .string: return .string
+        case .vectorSelector: return .instantVector
+        case .matrixSelector: return .rangeVector
+        case .call(let f, _): return f.returnType
+        case .aggregate: return .instantVector
+        case .binary(_, let l, let r, _, _):
+            return l.type == .scalar && r.type == .scalar ? .scalar : .instantVector
+        case .unary(_, let e), .paren(let e): return e.type
+        }
+    }
+}

@@ -1,0 +1,348 @@
+// A recursive-descent parser with precedence climbing for binary operators.
+//
+// Precedence and associativity follow Prometheus's grammar: `or` < `and`,
+// `unless` < comparisons < `+ -` < `* / %` < `^`, all left-associative but
+// `^`. Unary minus binds like `*` (the grammar's `%prec MUL`), so `-2 ^ 2` is
+// `-(2 ^ 2)` while `-a * b` is `(-a) * b`. Types are checked while the tree is
+// built, with the same messages Prometheus uses, so that every error carries
+// the column of the offending token.
+
+/// A syntax or type error in a query, with the 1-based column where it was found.
+public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// 1-based column (counted in Unicode scalars) of the offending token.
+    public let column: Int
+    /// What was wrong, e.g. `unexpected end of input, expected "]"`.
+    public let message: String
+
+    /// Creates an error.
+    public init(column: Int, message: String) {
+        self.column = column
+        self.message = message
+    }
+
+    /// `column N: message`.
+    public var description: String { "column \(column): \(message)" }
+}
+
+/// Entry point for parsing query text.
+public enum Query {
+    /// Parses and type-checks `text`; throws `ParseError` with the column of the problem.
+    public static func parse(_ text: String) throws(ParseError) -> Expr {
+        var parser = Parser(tokens: try tokenize(text))
+        let expr = try parser.expression(minPrecedence: 1)
+        guard parser.current.kind == .end else {
+            throw parser.unexpected(expected: "an operator or end of input")
+        }
+        return expr
+    }
+}
+
+private let aggregationNames = Set(AggregationOp.allCases.map(\.rawValue))
+// Words that cannot start a metric name in operand position.
+private let reservedWords: Set<String> = ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless"]
+private let maxDepth = 200
+
+private struct Parser {
+    let tokens: [Token]
+    var index = 0
+    var depth = 0
+
+    init(tokens: [Token]) { self.tokens = tokens }
+
+    var current: Token { tokens[Swift.min(index, tokens.count - 1)] }
+    var nextToken: Token { tokens[Swift.min(index + 1, tokens.count - 1)] }
+
+    mutating func advance() { if index < tokens.count - 1 { index += 1 } }
+
+    func error(_ message: String, at token: Token? = nil) -> ParseError {
+        ParseError(column: (token ?? current).position + 1, message: message)
+    }
+
+    func unexpected(expected: String) -> ParseError {
+        error("unexpected \(current.display), expected \(expected)")
+    }
+
+    mutating func expect(_ kind: TokenKind, _ what: String) throws(ParseError) {
+        guard current.kind == kind else { throw unexpected(expected: what) }
+        advance()
+    }
+
+    /// The binary operator at the current token, if any.
+    var binaryOperator: BinaryOp? {
+        switch current.kind {
+        case .op(let s): return BinaryOp(rawValue: s)
+        case .identifier(let s) where s == "and" || s == "or" || s == "unless": return BinaryOp(rawValue: s)
+        default: return nil
+        }
+    }
+
+    mutating func expression(minPrecedence: Int) throws(ParseError) -> Expr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth < maxDepth else { throw error("expression nested too deeply") }
+        var lhs = try unary()
+        while let op = binaryOperator, op.precedence >= minPrecedence {
+            let opToken = current
+            advance()
+            var bool = false
+            if case .identifier("bool") = current.kind {
+                guard op.isComparison else { throw error("bool modifier can only be used on comparisons") }
+                bool = true
+                advance()
+            }
+            var matching: VectorMatching?
+            if case .identifier(let word) = current.kind, word == "on" || word == "ignoring" {
+                advance()
+                matching = VectorMatching(on: word == "on", labels: try labelList())
+                if case .identifier(let g) = current.kind, g == "group_left" || g == "group_right" {
+                    throw error("\(g) is not supported")
+                }
+            }
+            let rhs = try expression(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
+            try checkBinary(op, lhs, rhs, matching: matching, bool: bool, at: opToken)
+            lhs = .binary(op, lhs, rhs, matching: matching, bool: bool)
+        }
+        return lhs
+    }
+
+    func checkBinary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, matching: VectorMatching?, bool: Bool, at token: Token) throws(ParseError) {
+        let lt = lhs.type, rt = rhs.type
+        guard (lt == .scalar || lt == .instantVector), (rt == .scalar || rt == .instantVector) else {
+            throw error("binary expression must contain only scalar and instant vector types", at: token)
+        }
+        if op.isComparison, !bool, lt == .scalar, rt == .scalar {
+            throw error("comparisons between scalars must use BOOL modifier", at: token)
+        }
+        if op.isSetOperator, lt == .scalar || rt == .scalar {
+            throw error("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", at: token)
+        }
+        if matching != nil, lt == .scalar || rt == .scalar {
+            throw error("vector matching only allowed between instant vectors", at: token)
+        }
+    }
+
+    mutating func unary() throws(ParseError) -> Expr {
+        if case .op(let s) = current.kind, s == "-" || s == "+" {
+            let token = current
+            advance()
+            // Operand binds only `^` more tightly than the sign (precedence of `*` + 1).
+            let operand = try expression(minPrecedence: BinaryOp.pow.precedence)
+            guard operand.type == .scalar || operand.type == .instantVector else {
+                throw error("unary expression only allowed on expressions of type scalar or instant vector", at: token)
+            }
+            if case .number(let n) = operand { return .number(s == "-" ? -n : n) }
+            return .unary(negate: s == "-", operand)
+        }
+        return try postfix(try primary())
+    }
+
+    /// Range brackets and `offset` after a selector.
+    mutating func postfix(_ base: Expr) throws(ParseError) -> Expr {
+        var expr = base
+        while true {
+            if current.kind == .leftBracket {
+                guard case .vectorSelector(let sel) = expr else {
+                    throw error("ranges only allowed for vector selectors")
+                }
+                advance()
+                guard case .duration(let range) = current.kind else { throw unexpected(expected: "a duration") }
+                guard range > 0 else { throw error("range must be greater than zero") }
+                advance()
+                if current.kind == .colon { throw error("subqueries are not supported") }
+                try expect(.rightBracket, "\"]\"")
+                expr = .matrixSelector(sel, range: range)
+            } else if case .identifier("offset") = current.kind {
+                advance()
+                var sign: Int64 = 1
+                if case .op("-") = current.kind { sign = -1; advance() }
+                guard case .duration(let d) = current.kind else { throw unexpected(expected: "a duration") }
+                advance()
+                switch expr {
+                case .vectorSelector(var sel) where sel.offset == 0:
+                    sel.offset = sign * d
+                    expr = .vectorSelector(sel)
+                case .matrixSelector(var sel, let range) where sel.offset == 0:
+                    sel.offset = sign * d
+                    expr = .matrixSelector(sel, range: range)
+                default:
+                    throw error("offset modifier must be preceded by an instant vector selector or range vector selector")
+                }
+            } else {
+                return expr
+            }
+        }
+    }
+
+    mutating func primary() throws(ParseError) -> Expr {
+        let token = current
+        switch token.kind {
+        case .number(let n):
+            advance()
+            return .number(n)
+        case .string(let s):
+            advance()
+            return .string(s)
+        case .leftParen:
+            advance()
+            let inner = try expression(minPrecedence: 1)
+            try expect(.rightParen, "\")\"")
+            return .paren(inner)
+        case .leftBrace:
+            return .vectorSelector(try selector(name: nil, at: token))
+        case .identifier(let word):
+            let lower = word.lowercased()
+            if lower == "inf" || lower == "nan" {
+                advance()
+                return .number(lower == "inf" ? .infinity : .nan)
+            }
+            if aggregationNames.contains(word), nextToken.kind == .leftParen
+                || nextToken.kind == .identifier("by") || nextToken.kind == .identifier("without") {
+                return try aggregation()
+            }
+            if nextToken.kind == .leftParen { return try call() }
+            if reservedWords.contains(word) || aggregationNames.contains(word) {
+                throw unexpected(expected: "an expression")
+            }
+            advance()
+            return .vectorSelector(try selector(name: word, at: token))
+        case .end:
+            throw unexpected(expected: "an expression")
+        default:
+            throw unexpected(expected: "an expression")
+        }
+    }
+
+    mutating func selector(name: String?, at start: Token) throws(ParseError) -> VectorSelector {
+        var matchers: [LabelMatcher] = []
+        if let name { matchers.append(try makeMatcher("__name__", "=", name, at: start)) }
+        if current.kind == .leftBrace {
+            advance()
+            while current.kind != .rightBrace {
+                let labelToken = current
+                guard case .identifier(let label) = current.kind else { throw unexpected(expected: "a label name or \"}\"") }
+                guard isLabelName(label) else { throw error("invalid label name \"\(label)\"") }
+                advance()
+                guard case .op(let op) = current.kind, ["=", "!=", "=~", "!~"].contains(op) else {
+                    throw unexpected(expected: "a label matching operator (=, !=, =~, !~)")
+                }
+                advance()
+                guard case .string(let value) = current.kind else { throw unexpected(expected: "a quoted label value") }
+                advance()
+                if label == "__name__", name != nil {
+                    throw error("metric name must not be set twice: \(quoteString(name ?? "")) or \(quoteString(value))", at: labelToken)
+                }
+                matchers.append(try makeMatcher(label, op, value, at: labelToken))
+                if current.kind == .comma { advance() } else if current.kind != .rightBrace {
+                    throw unexpected(expected: "\",\" or \"}\"")
+                }
+            }
+            advance()
+        }
+        // Prometheus refuses selectors that would match every series.
+        guard matchers.contains(where: { !$0.matches("") }) else {
+            throw error("vector selector must contain at least one non-empty matcher", at: start)
+        }
+        return VectorSelector(name: name, matchers: matchers, offset: 0)
+    }
+
+    func makeMatcher(_ name: String, _ op: String, _ value: String, at token: Token) throws(ParseError) -> LabelMatcher {
+        do {
+            return try LabelMatcher(name: name, value: value, op: MatchOp(rawValue: op) ?? .equal)
+        } catch {
+            throw self.error("\(error)", at: token)
+        }
+    }
+
+    /// `(a, b, ...)` as written after by, without, on, ignoring.
+    mutating func labelList() throws(ParseError) -> [String] {
+        try expect(.leftParen, "\"(\"")
+        var labels: [String] = []
+        while current.kind != .rightParen {
+            guard case .identifier(let label) = current.kind else { throw unexpected(expected: "a label name or \")\"") }
+            guard isLabelName(label) else { throw error("invalid label name \"\(label)\"") }
+            labels.append(label)
+            advance()
+            if current.kind == .comma { advance() } else if current.kind != .rightParen {
+                throw unexpected(expected: "\",\" or \")\"")
+            }
+        }
+        advance()
+        return labels
+    }
+
+    mutating func grouping() throws(ParseError) -> (labels: [String], without: Bool)? {
+        guard case .identifier(let word) = current.kind, word == "by" || word == "without" else { return nil }
+        advance()
+        return (try labelList(), word == "without")
+    }
+
+    mutating func aggregation() throws(ParseError) -> Expr {
+        let token = current
+        guard case .identifier(let name) = token.kind, let op = AggregationOp(rawValue: name) else {
+            throw unexpected(expected: "an aggregation")
+        }
+        advance()
+        let before = try grouping()
+        let argsStart = current
+        let args = try arguments()
+        var group = before
+        if let after = try grouping() {
+            guard before == nil else { throw error("duplicate grouping clause") }
+            group = after
+        }
+        let expectedCount = op.takesParameter ? 2 : 1
+        guard args.count == expectedCount else {
+            throw error("wrong number of arguments for aggregate expression provided, expected \(expectedCount), got \(args.count)", at: argsStart)
+        }
+        let vector = args[expectedCount - 1]
+        guard vector.type == .instantVector else {
+            throw error("expected type instant vector in aggregation expression, got \(vector.type.rawValue)", at: argsStart)
+        }
+        let parameter = op.takesParameter ? args[0] : nil
+        if let parameter, parameter.type != .scalar {
+            throw error("expected type scalar in aggregation parameter, got \(parameter.type.rawValue)", at: argsStart)
+        }
+        return .aggregate(op, vector, parameter: parameter, grouping: group?.labels ?? [], without: group?.without ?? false)
+    }
+
+    mutating func call() throws(ParseError) -> Expr {
+        let token = current
+        guard case .identifier(let name) = token.kind else { throw unexpected(expected: "a function name") }
+        guard let function = Function(rawValue: name) else {
+            throw error("unknown function with name \(quoteString(name))")
+        }
+        advance()
+        let args = try arguments()
+        let types = function.argumentTypes
+        guard args.count == types.count else {
+            throw error("expected \(types.count) argument(s) in call to \(quoteString(name)), got \(args.count)", at: token)
+        }
+        for (arg, type) in zip(args, types) where arg.type != type {
+            throw error("expected type \(type.rawValue) in call to function \(quoteString(name)), got \(arg.type.rawValue)", at: token)
+        }
+        return .call(function, args)
+    }
+
+    /// `( expr, expr, ... )`.
+    mutating func arguments() throws(ParseError) -> [Expr] {
+        try expect(.leftParen, "\"(\"")
+        var args: [Expr] = []
+        while current.kind != .rightParen {
+            args.append(try expression(minPrecedence: 1))
+            if current.kind == .comma {
+                advance()
+                guard current.kind != .rightParen else { throw unexpected(expected: "an expression") }
+            } else if current.kind != .rightParen {
+                throw unexpected(expected: "\",\" or \")\"")
+            }
+        }
+        advance()
+        return args
+    }
+}
+
+/// Label names are identifiers without colons (colons are for metric names).
+func isLabelName(_ s: String) -> Bool {
+    guard let first = s.unicodeScalars.first, isLetter(first) || first == "_" else { return false }
+    return s.unicodeScalars.allSatisfy { isLetter($0) || isDigit($0) || $0 == "_" }
+}

@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Differential test of opslab's PromQL engine against a real Prometheus.
+
+1. generates synthetic series (gen_data.py) as OpenMetrics and JSON;
+2. turns the OpenMetrics file into TSDB blocks with promtool;
+3. starts prometheus on 127.0.0.1 (a free port) over those blocks, with no
+   scrape jobs and a long retention so the blocks are kept;
+4. evaluates every query of corpus.txt at several instants through
+   /api/v1/query and writes the answers to WORK/prometheus.json;
+5. runs the Swift test `PromQLTests.DifferentialTests` with PROMQL_DIFF_DIR=WORK,
+   which evaluates the same cases on the same samples into WORK/opslab.json;
+6. compares: same result type, same label sets, values equal within 1e-9
+   relative (1e-12 absolute near zero), NaN == NaN; errors match errors.
+
+Usage: Tests/promql/diff.py [--package DIR] [--work DIR] [--keep]
+Prints one line per disagreement, then "N passed, N failed"; exits 1 on failures.
+"""
+import argparse
+import json
+import math
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import gen_data  # noqa: E402
+
+# Evaluation instants, as offsets from the first sample (ms): inside the data,
+# off the 15 s grid, inside gpu 3's gap, after gpu 2 (h1) ended, at the last
+# sample, within and beyond the lookback after the end.
+EVAL_OFFSETS_MS = [
+    30 * 60_000, 61 * 60_000 + 7_000, 62 * 60_000 + 500, 70 * 60_000 + 1_000,
+    95 * 60_000 + 13_250, 120 * 60_000, 123 * 60_000, 127 * 60_000,
+]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_corpus():
+    with open(os.path.join(HERE, "corpus.txt")) as f:
+        return [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+
+
+def start_prometheus(work, tsdb):
+    port = free_port()
+    cfg = os.path.join(work, "prometheus.yml")
+    with open(cfg, "w") as f:
+        f.write("global:\n  evaluation_interval: 1h\nscrape_configs: []\n")
+    log = open(os.path.join(work, "prometheus.log"), "w")
+    proc = subprocess.Popen([
+        "prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tsdb}",
+        "--storage.tsdb.retention.time=100y", f"--web.listen-address=127.0.0.1:{port}",
+    ], stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            with urllib.request.urlopen(url + "/-/ready", timeout=1) as r:
+                if r.status == 200:
+                    return proc, url
+        except Exception:
+            pass
+        if proc.poll() is not None:
+            break
+        time.sleep(0.1)
+    proc.kill()
+    sys.exit("prometheus did not become ready; see " + log.name)
+
+
+def query(url, q, t_ms):
+    params = urllib.parse.urlencode({"query": q, "time": f"{t_ms / 1000:.3f}"})
+    try:
+        with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=30) as r:
+            return json.load(r)
+    except urllib.error.HTTPError as e:
+        return json.load(e)
+
+
+def close(a, b):
+    x, y = float(a), float(b)
+    if math.isnan(x) or math.isnan(y):
+        return math.isnan(x) and math.isnan(y)
+    if x == y:
+        return True
+    return abs(x - y) <= max(1e-9 * max(abs(x), abs(y)), 1e-12)
+
+
+def compare(p, o):
+    """None when the answers agree, else why not."""
+    if p["status"] != "success" or o["status"] != "success":
+        if p["status"] == o["status"]:
+            return None
+        return f"prometheus {p['status']} ({p.get('error', '')}) vs opslab {o['status']} ({o.get('error', '')})"
+    pd, od = p["data"], o["data"]
+    if pd["resultType"] != od["resultType"]:
+        return f"result type {pd['resultType']} vs {od['resultType']}"
+    if pd["resultType"] in ("scalar", "string"):
+        ok = close(pd["result"][1], od["result"][1]) if pd["resultType"] == "scalar" else pd["result"][1] == od["result"][1]
+        return None if ok else f"{pd['result'][1]} vs {od['result'][1]}"
+    key = lambda m: tuple(sorted(m.items()))
+    if pd["resultType"] == "vector":
+        pm = {key(e["metric"]): e["value"][1] for e in pd["result"]}
+        om = {key(e["metric"]): e["value"][1] for e in od["result"]}
+    else:
+        pm = {key(e["metric"]): e["values"] for e in pd["result"]}
+        om = {key(e["metric"]): e["values"] for e in od["result"]}
+    if set(pm) != set(om):
+        return f"label sets differ: only prometheus {sorted(set(pm) - set(om))[:3]}, only opslab {sorted(set(om) - set(pm))[:3]}"
+    for k in pm:
+        a, b = pm[k], om[k]
+        if pd["resultType"] == "vector":
+            if not close(a, b):
+                return f"{dict(k)}: {a} vs {b}"
+        else:
+            if len(a) != len(b) or any(x[0] != y[0] or not close(x[1], y[1]) for x, y in zip(a, b)):
+                return f"{dict(k)}: points differ"
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--package", default=os.path.abspath(os.path.join(HERE, "..", "..")),
+                    help="Swift package to run the PromQLTests target in")
+    ap.add_argument("--work", help="working directory (default: a temporary one)")
+    ap.add_argument("--keep", action="store_true", help="keep the working directory")
+    ap.add_argument("--swift-args", default="", help="extra arguments for swift test (e.g. --scratch-path X)")
+    args = ap.parse_args()
+    work = args.work or tempfile.mkdtemp(prefix="promql-diff-")
+    os.makedirs(work, exist_ok=True)
+
+    # Data in the recent past, aligned to 2 h blocks; retention is relative to
+    # the newest block, so it stays queryable.
+    base_ms = (int(time.time()) - 6 * 3600) // 7200 * 7200 * 1000
+    series = gen_data.generate(base_ms)
+    om, js = os.path.join(work, "data.om"), os.path.join(work, "series.json")
+    gen_data.write(series, om, js)
+    tsdb = os.path.join(work, "tsdb")
+    shutil.rmtree(tsdb, ignore_errors=True)
+    subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, tsdb],
+                   check=True, stdout=subprocess.DEVNULL)
+
+    cases = [(q, base_ms + off) for q in load_corpus() for off in EVAL_OFFSETS_MS]
+    proc, url = start_prometheus(work, tsdb)
+    try:
+        answers = [dict(query=q, time=t, **query(url, q, t)) for q, t in cases]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    with open(os.path.join(work, "prometheus.json"), "w") as f:
+        json.dump(answers, f)
+
+    env = dict(os.environ, PROMQL_DIFF_DIR=work)
+    cmd = ["swift", "test", "--package-path", args.package, "--filter", "DifferentialTests"] + args.swift_args.split()
+    r = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    opslab_path = os.path.join(work, "opslab.json")
+    if not os.path.exists(opslab_path):
+        print(r.stdout[-4000:])
+        sys.exit("the Swift side wrote no opslab.json")
+    with open(opslab_path) as f:
+        ours = json.load(f)
+
+    passed = failed = 0
+    failing_queries = {}
+    for p, o in zip(answers, ours):
+        why = compare(p, o)
+        if why is None:
+            passed += 1
+        else:
+            failed += 1
+            failing_queries.setdefault(p["query"], []).append(f"t=+{(p['time'] - base_ms) // 1000}s {why}")
+    for q, whys in failing_queries.items():
+        print(f"FAIL {q}\n    " + "\n    ".join(whys[:3]))
+    print(f"queries: {len(load_corpus())}, agreeing at every instant: {len(load_corpus()) - len(failing_queries)}")
+    print(f"{passed} passed, {failed} failed")
+    if not args.keep and not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
