@@ -94,10 +94,12 @@ extension Engine {
     }
 }
 
-// Whether a new value displaces the heap's top once the heap holds k elements.
+// Whether a new value displaces the heap's top once the heap holds k
+// elements. A NaN on top is always displaced, even by another NaN: Prometheus
+// 2.42 behaves so (checked against it: the last of several NaNs survives).
 private func replacesTop(_ op: AggregationOp, _ top: Double, _ new: Double) -> Bool {
     let better = op == .topk ? top < new : top > new
-    return better || (top.isNaN && !new.isNaN)
+    return better || top.isNaN
 }
 
 private func heapOrder(_ op: AggregationOp) -> (Double, Double) -> Bool {

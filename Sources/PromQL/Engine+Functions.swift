@@ -234,14 +234,16 @@ func quantile(_ q: Double, _ values: [Double]) -> Double {
     return sorted[Int(lower)] * (1 - weight) + sorted[Int(upper)] * weight
 }
 
-/// Go's math.Max: NaN wins, then +Inf.
+/// Go's math.Max: +Inf wins, then NaN.
 func goMax(_ a: Double, _ b: Double) -> Double {
+    if a == .infinity || b == .infinity { return .infinity }
     if a.isNaN || b.isNaN { return .nan }
     return Swift.max(a, b)
 }
 
-/// Go's math.Min: NaN wins, then -Inf.
+/// Go's math.Min: -Inf wins, then NaN.
 func goMin(_ a: Double, _ b: Double) -> Double {
+    if a == -.infinity || b == -.infinity { return -.infinity }
     if a.isNaN || b.isNaN { return .nan }
     return Swift.min(a, b)
 }

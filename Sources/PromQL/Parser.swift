@@ -80,13 +80,13 @@ private struct Parser {
         depth += 1
         defer { depth -= 1 }
         guard depth < maxDepth else { throw error("expression nested too deeply") }
+        let lhsStart = current
         var lhs = try unary()
         while let op = binaryOperator, op.precedence >= minPrecedence {
             let opToken = current
             advance()
             var bool = false
             if case .identifier("bool") = current.kind {
-                guard op.isComparison else { throw error("bool modifier can only be used on comparisons") }
                 bool = true
                 advance()
             }
@@ -98,26 +98,36 @@ private struct Parser {
                     throw error("\(g) is not supported")
                 }
             }
+            let rhsStart = current
             let rhs = try expression(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
-            try checkBinary(op, lhs, rhs, matching: matching, bool: bool, at: opToken)
+            try checkBinary(op, lhs, rhs, matching: matching, bool: bool, at: (lhsStart, opToken, rhsStart))
             lhs = .binary(op, lhs, rhs, matching: matching, bool: bool)
         }
         return lhs
     }
 
-    func checkBinary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, matching: VectorMatching?, bool: Bool, at token: Token) throws(ParseError) {
+    /// Prometheus's checks, in its order; operator problems point at the
+    /// operator, operand problems at the operand, the rest at the expression.
+    func checkBinary(_ op: BinaryOp, _ lhs: Expr, _ rhs: Expr, matching: VectorMatching?, bool: Bool,
+                     at tokens: (lhs: Token, op: Token, rhs: Token)) throws(ParseError) {
         let lt = lhs.type, rt = rhs.type
-        guard (lt == .scalar || lt == .instantVector), (rt == .scalar || rt == .instantVector) else {
-            throw error("binary expression must contain only scalar and instant vector types", at: token)
+        if bool, !op.isComparison {
+            throw error("bool modifier can only be used on comparison operators", at: tokens.op)
         }
         if op.isComparison, !bool, lt == .scalar, rt == .scalar {
-            throw error("comparisons between scalars must use BOOL modifier", at: token)
+            throw error("comparisons between scalars must use BOOL modifier", at: tokens.op)
+        }
+        guard lt == .scalar || lt == .instantVector else {
+            throw error("binary expression must contain only scalar and instant vector types", at: tokens.lhs)
+        }
+        guard rt == .scalar || rt == .instantVector else {
+            throw error("binary expression must contain only scalar and instant vector types", at: tokens.rhs)
+        }
+        if let matching, !matching.labels.isEmpty, lt == .scalar || rt == .scalar {
+            throw error("vector matching only allowed between instant vectors", at: tokens.lhs)
         }
         if op.isSetOperator, lt == .scalar || rt == .scalar {
-            throw error("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", at: token)
-        }
-        if matching != nil, lt == .scalar || rt == .scalar {
-            throw error("vector matching only allowed between instant vectors", at: token)
+            throw error("set operator \"\(op.rawValue)\" not allowed in binary scalar expression", at: tokens.lhs)
         }
     }
 
@@ -133,11 +143,12 @@ private struct Parser {
             if case .number(let n) = operand { return .number(s == "-" ? -n : n) }
             return .unary(negate: s == "-", operand)
         }
-        return try postfix(try primary())
+        let start = current
+        return try postfix(try primary(), start: start)
     }
 
     /// Range brackets and `offset` after a selector.
-    mutating func postfix(_ base: Expr) throws(ParseError) -> Expr {
+    mutating func postfix(_ base: Expr, start: Token) throws(ParseError) -> Expr {
         var expr = base
         while true {
             if current.kind == .leftBracket {
@@ -158,10 +169,12 @@ private struct Parser {
                 guard case .duration(let d) = current.kind else { throw unexpected(expected: "a duration") }
                 advance()
                 switch expr {
-                case .vectorSelector(var sel) where sel.offset == 0:
+                case .vectorSelector(let sel) where sel.offset != 0, .matrixSelector(let sel, _) where sel.offset != 0:
+                    throw error("offset may not be set multiple times", at: start)
+                case .vectorSelector(var sel):
                     sel.offset = sign * d
                     expr = .vectorSelector(sel)
-                case .matrixSelector(var sel, let range) where sel.offset == 0:
+                case .matrixSelector(var sel, let range):
                     sel.offset = sign * d
                     expr = .matrixSelector(sel, range: range)
                 default:
@@ -284,7 +297,7 @@ private struct Parser {
         advance()
         let before = try grouping()
         let argsStart = current
-        let args = try arguments()
+        let (args, starts) = try arguments()
         var group = before
         if let after = try grouping() {
             guard before == nil else { throw error("duplicate grouping clause") }
@@ -296,11 +309,11 @@ private struct Parser {
         }
         let vector = args[expectedCount - 1]
         guard vector.type == .instantVector else {
-            throw error("expected type instant vector in aggregation expression, got \(vector.type.rawValue)", at: argsStart)
+            throw error("expected type instant vector in aggregation expression, got \(vector.type.rawValue)", at: starts[expectedCount - 1])
         }
         let parameter = op.takesParameter ? args[0] : nil
         if let parameter, parameter.type != .scalar {
-            throw error("expected type scalar in aggregation parameter, got \(parameter.type.rawValue)", at: argsStart)
+            throw error("expected type scalar in aggregation parameter, got \(parameter.type.rawValue)", at: starts[0])
         }
         return .aggregate(op, vector, parameter: parameter, grouping: group?.labels ?? [], without: group?.without ?? false)
     }
@@ -312,22 +325,24 @@ private struct Parser {
             throw error("unknown function with name \(quoteString(name))")
         }
         advance()
-        let args = try arguments()
+        let (args, starts) = try arguments()
         let types = function.argumentTypes
         guard args.count == types.count else {
             throw error("expected \(types.count) argument(s) in call to \(quoteString(name)), got \(args.count)", at: token)
         }
-        for (arg, type) in zip(args, types) where arg.type != type {
-            throw error("expected type \(type.rawValue) in call to function \(quoteString(name)), got \(arg.type.rawValue)", at: token)
+        for (i, (arg, type)) in zip(args, types).enumerated() where arg.type != type {
+            throw error("expected type \(type.rawValue) in call to function \(quoteString(name)), got \(arg.type.rawValue)", at: starts[i])
         }
         return .call(function, args)
     }
 
-    /// `( expr, expr, ... )`.
-    mutating func arguments() throws(ParseError) -> [Expr] {
+    /// `( expr, expr, ... )`, with the first token of each argument for error columns.
+    mutating func arguments() throws(ParseError) -> (args: [Expr], starts: [Token]) {
         try expect(.leftParen, "\"(\"")
         var args: [Expr] = []
+        var starts: [Token] = []
         while current.kind != .rightParen {
+            starts.append(current)
             args.append(try expression(minPrecedence: 1))
             if current.kind == .comma {
                 advance()
@@ -337,7 +352,7 @@ private struct Parser {
             }
         }
         advance()
-        return args
+        return (args, starts)
     }
 }
 

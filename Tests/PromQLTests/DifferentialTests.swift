@@ -29,10 +29,27 @@ import Telemetry
         for c in cases {
             let query = try #require(c["query"] as? String)
             let time = try #require(c["time"] as? NSNumber).int64Value
-            answers.append(answer(engine, query, time))
+            if let range = c["range"] as? [NSNumber], range.count == 3 {
+                answers.append(answerRange(engine, query, range.map(\.int64Value)))
+            } else {
+                answers.append(answer(engine, query, time))
+            }
         }
         let out = try JSONSerialization.data(withJSONObject: answers)
         try out.write(to: URL(fileURLWithPath: dir + "/opslab.json"))
+    }
+
+    func answerRange(_ engine: Engine, _ query: String, _ range: [Int64]) -> [String: Any] {
+        do {
+            let m = try engine.range(query, start: range[0], end: range[1], step: range[2])
+            let result = m.map { s in
+                ["metric": s.labels.dictionary,
+                 "values": s.points.map { [Double($0.t) / 1000, format($0.v)] }] as [String: Any]
+            }
+            return ["status": "success", "data": ["resultType": "matrix", "result": result]]
+        } catch {
+            return ["status": "error", "error": "\(error)"]
+        }
     }
 
     func answer(_ engine: Engine, _ query: String, _ time: Int64) -> [String: Any] {

@@ -6,11 +6,12 @@
 3. starts prometheus on 127.0.0.1 (a free port) over those blocks, with no
    scrape jobs and a long retention so the blocks are kept;
 4. evaluates every query of corpus.txt at several instants through
-   /api/v1/query and writes the answers to WORK/prometheus.json;
+   /api/v1/query, and once over a range through /api/v1/query_range, and writes the answers to WORK/prometheus.json;
 5. runs the Swift test `PromQLTests.DifferentialTests` with PROMQL_DIFF_DIR=WORK,
    which evaluates the same cases on the same samples into WORK/opslab.json;
 6. compares: same result type, same label sets, values equal within 1e-9
-   relative (1e-12 absolute near zero), NaN == NaN; errors match errors.
+   relative (1e-12 absolute near zero), NaN == NaN; errors match errors,
+   and parse errors point at the same column.
 
 Usage: Tests/promql/diff.py [--package DIR] [--work DIR] [--keep]
 Prints one line per disagreement, then "N passed, N failed"; exits 1 on failures.
@@ -19,6 +20,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -77,10 +79,22 @@ def start_prometheus(work, tsdb):
     sys.exit("prometheus did not become ready; see " + log.name)
 
 
-def query(url, q, t_ms):
-    params = urllib.parse.urlencode({"query": q, "time": f"{t_ms / 1000:.3f}"})
+# One range query per corpus line as well: an odd step so that steps fall
+# between samples, from inside the data to past its end.
+RANGE_START_MS, RANGE_END_MS, RANGE_STEP_MS = 20 * 60_000, 125 * 60_000, 97_000
+
+
+def query(url, q, t_ms, rng=None):
+    if rng is None:
+        endpoint = "query"
+        params = urllib.parse.urlencode({"query": q, "time": f"{t_ms / 1000:.3f}"})
+    else:
+        endpoint = "query_range"
+        start, end, step = rng
+        params = urllib.parse.urlencode({"query": q, "start": f"{start / 1000:.3f}",
+                                         "end": f"{end / 1000:.3f}", "step": f"{step / 1000:.3f}"})
     try:
-        with urllib.request.urlopen(f"{url}/api/v1/query?{params}", timeout=30) as r:
+        with urllib.request.urlopen(f"{url}/api/v1/{endpoint}?{params}", timeout=30) as r:
             return json.load(r)
     except urllib.error.HTTPError as e:
         return json.load(e)
@@ -99,6 +113,11 @@ def compare(p, o):
     """None when the answers agree, else why not."""
     if p["status"] != "success" or o["status"] != "success":
         if p["status"] == o["status"]:
+            # A parse error must point at the same column as Prometheus's.
+            pc = re.search(r"1:(\d+): parse error", p.get("error", ""))
+            oc = re.search(r"^column (\d+):", o.get("error", ""))
+            if pc and (not oc or pc.group(1) != oc.group(1)):
+                return f"error column: prometheus {p['error']} vs opslab {o['error']}"
             return None
         return f"prometheus {p['status']} ({p.get('error', '')}) vs opslab {o['status']} ({o.get('error', '')})"
     pd, od = p["data"], o["data"]
@@ -149,10 +168,13 @@ def main():
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, tsdb],
                    check=True, stdout=subprocess.DEVNULL)
 
-    cases = [(q, base_ms + off) for q in load_corpus() for off in EVAL_OFFSETS_MS]
+    rng = (base_ms + RANGE_START_MS, base_ms + RANGE_END_MS, RANGE_STEP_MS)
     proc, url = start_prometheus(work, tsdb)
     try:
-        answers = [dict(query=q, time=t, **query(url, q, t)) for q, t in cases]
+        answers = []
+        for q in load_corpus():
+            answers += [dict(query=q, time=base_ms + off, **query(url, q, base_ms + off)) for off in EVAL_OFFSETS_MS]
+            answers.append(dict(query=q, time=rng[0], range=list(rng), **query(url, q, None, rng)))
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -177,7 +199,8 @@ def main():
             passed += 1
         else:
             failed += 1
-            failing_queries.setdefault(p["query"], []).append(f"t=+{(p['time'] - base_ms) // 1000}s {why}")
+            when = "range" if "range" in p else f"t=+{(p['time'] - base_ms) // 1000}s"
+            failing_queries.setdefault(p["query"], []).append(f"{when} {why}")
     for q, whys in failing_queries.items():
         print(f"FAIL {q}\n    " + "\n    ".join(whys[:3]))
     print(f"queries: {len(load_corpus())}, agreeing at every instant: {len(load_corpus()) - len(failing_queries)}")
