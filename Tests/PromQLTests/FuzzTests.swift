@@ -1,0 +1,61 @@
+// Random input must produce a value or an error, never a trap.
+
+import Testing
+import Telemetry
+@testable import PromQL
+
+/// A small deterministic generator (SplitMix64) so failures reproduce.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite struct FuzzTests {
+    static let fragments = [
+        "rate(", "sum", " by ", " without ", "(", ")", "[", "]", "{", "}", "\"", "'", "`", ",", "=", "!=", "=~", "!~",
+        "5m", "1h30m", "0x", "1e", "1e309", "-", "+", "*", "/", "%", "^", "==", ">", "<=", " bool ", " on(", " ignoring(",
+        " and ", " or ", " unless ", " offset ", "foo", "m", "job", "__name__", "\\", "\\x", "\\u12", "NaN", "Inf",
+        "topk(", "quantile(", "absent(", "time()", "é", "#", "\n", " ", "9999999999999999999999y", ":", "group_left",
+    ]
+
+    @Test func randomFragmentsNeverTrap() {
+        var rng = SplitMix64(state: 42)
+        let engine = Engine(source: InMemorySeriesSource([
+            series("foo", ["job": "a"], every15s(0, 600) { $0 }),
+            series("m", ["job": "b"], every15s(0, 600) { -$0 }),
+        ]))
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 1...12, using: &rng)
+            let text = (0..<n).map { _ in Self.fragments.randomElement(using: &rng)! }.joined()
+            if let expr = try? Query.parse(text) {
+                _ = try? engine.instant(expr, at: 300_000)
+                _ = try? engine.range(expr, start: 0, end: 600_000, step: 60_000)
+            }
+        }
+    }
+
+    @Test func randomBytesNeverTrap() {
+        var rng = SplitMix64(state: 7)
+        for _ in 0..<20_000 {
+            let n = Int.random(in: 0...24, using: &rng)
+            let scalars = (0..<n).map { _ in Unicode.Scalar(UInt8.random(in: 0...127, using: &rng)) }
+            _ = try? Query.parse(String(String.UnicodeScalarView(scalars)))
+        }
+    }
+
+    @Test func hugeParametersDoNotTrap() throws {
+        let engine = Engine(source: InMemorySeriesSource([series("foo", [(0, 1)])]))
+        for q in ["topk(1e300, foo)", "topk(NaN, foo)", "bottomk(-Inf, foo)", "quantile(NaN, foo)",
+                  "foo offset 292y", "rate(foo[292y])", "predict_linear(foo[5m], Inf)"] {
+            _ = try? engine.instant(q, at: 0)
+            _ = try? engine.instant(q, at: Int64.max)
+            _ = try? engine.instant(q, at: Int64.min)
+        }
+    }
+}
