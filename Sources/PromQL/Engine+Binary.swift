@@ -51,33 +51,60 @@ extension Engine {
         return out
     }
 
-    func vectorVector(_ op: BinaryOp, _ lhs: [VectorElement], _ rhs: [VectorElement], _ matching: VectorMatching, bool: Bool) throws -> [VectorElement] {
+    func vectorVector(_ op: BinaryOp, _ lhsIn: [VectorElement], _ rhsIn: [VectorElement], _ matching: VectorMatching, bool: Bool) throws -> [VectorElement] {
+        // The right side is always the "one" side; group_right swaps the operands
+        // for matching and swaps the values back for the operation.
+        let swapped = matching.cardinality == .oneToMany
+        let (lhs, rhs) = swapped ? (rhsIn, lhsIn) : (lhsIn, rhsIn)
         let signature = signatureFunction(matching)
         var right: [Labels: VectorElement] = [:]
         for r in rhs {
             let sig = signature(r.labels)
             if let dup = right[sig] {
-                throw EvaluationError("found duplicate series for the match group \(sig) on the right hand-side of the operation: [\(r.labels), \(dup.labels)];many-to-many matching not allowed: matching labels must be unique on one side")
+                throw EvaluationError("found duplicate series for the match group \(sig) on the \(swapped ? "left" : "right") hand-side of the operation: [\(r.labels), \(dup.labels)];many-to-many matching not allowed: matching labels must be unique on one side")
             }
             right[sig] = r
         }
-        var matched = Set<Labels>()
+        var matchedSignatures = Set<Labels>()
+        var inserted = Set<Labels>()
         var out: [VectorElement] = []
         for l in lhs {
             let sig = signature(l.labels)
             guard let r = right[sig] else { continue }
-            var (value, keep) = elementOp(op, l.value, r.value)
+            let (a, b) = swapped ? (r.value, l.value) : (l.value, r.value)
+            var (value, keep) = elementOp(op, a, b)
             if bool { value = keep ? 1 : 0 } else if !keep { continue }
-            guard matched.insert(sig).inserted else {
-                throw EvaluationError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+            let labels = resultLabels(l.labels, one: r.labels, op, matching, bool: bool)
+            if matching.cardinality == .oneToOne {
+                guard matchedSignatures.insert(sig).inserted else {
+                    throw EvaluationError("multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)")
+                }
+            } else if !inserted.insert(labels).inserted {
+                throw EvaluationError("multiple matches for labels: grouping labels must ensure unique matches")
             }
-            var labels = l.labels
-            if !op.isComparison || bool { labels = labels.droppingName }
-            labels = matching.on ? labels.keeping(Set(matching.labels)) : labels.removing(Set(matching.labels))
             out.append((labels, value))
         }
         try checkUniqueLabels(out)
         return out
+    }
+
+    /// The labels of a result element: the "many" side's labels, without the
+    /// name where the value changed meaning, narrowed by on/ignoring for
+    /// one-to-one matching, plus the group_x labels copied from the "one" side.
+    func resultLabels(_ many: Labels, one: Labels, _ op: BinaryOp, _ matching: VectorMatching, bool: Bool) -> Labels {
+        var labels = many
+        if !op.isComparison { labels = labels.droppingName }
+        if matching.cardinality == .oneToOne {
+            labels = matching.on ? labels.keeping(Set(matching.labels)) : labels.removing(Set(matching.labels))
+        }
+        if !matching.include.isEmpty {
+            var dict = labels.dictionary
+            for name in matching.include {
+                if let v = one[name], !v.isEmpty { dict[name] = v } else { dict[name] = nil }
+            }
+            labels = Labels(dict)
+        }
+        return bool ? labels.droppingName : labels
     }
 
     /// `and` (keepMatches) keeps left elements whose signature occurs on the

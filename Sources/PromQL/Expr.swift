@@ -53,17 +53,33 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
 
 /// How two vectors' samples are paired in a binary operation.
 public struct VectorMatching: Sendable, Equatable {
+    /// Which side may hold several elements per match group.
+    public enum Cardinality: Sendable, Equatable {
+        /// Each pair is unique on both sides (the default).
+        case oneToOne
+        /// `group_left`: many left elements may pair with one right element.
+        case manyToOne
+        /// `group_right`: one left element may pair with many right elements.
+        case oneToMany
+    }
+
     /// True for `on(...)`: match on the listed labels only; false for
     /// `ignoring(...)` (or no clause): match on all labels but the listed ones
     /// and the metric name.
     public var on: Bool
     /// The labels listed in `on(...)` or `ignoring(...)`.
     public var labels: [String]
+    /// One-to-one unless `group_left` or `group_right` was given.
+    public var cardinality: Cardinality
+    /// Labels listed in `group_left(...)`/`group_right(...)`, copied from the "one" side.
+    public var include: [String]
 
     /// Creates a matching clause.
-    public init(on: Bool = false, labels: [String] = []) {
+    public init(on: Bool = false, labels: [String] = [], cardinality: Cardinality = .oneToOne, include: [String] = []) {
         self.on = on
         self.labels = labels
+        self.cardinality = cardinality
+        self.include = include
     }
 }
 

@@ -95,7 +95,14 @@ private struct Parser {
                 advance()
                 matching = VectorMatching(on: word == "on", labels: try labelList())
                 if case .identifier(let g) = current.kind, g == "group_left" || g == "group_right" {
-                    throw error("\(g) is not supported")
+                    advance()
+                    matching?.cardinality = g == "group_left" ? .manyToOne : .oneToMany
+                    if current.kind == .leftParen { matching?.include = try labelList() }
+                    if op.isSetOperator { throw error("no grouping allowed for \"\(op.rawValue)\" operation", at: lhsStart) }
+                    if let on = matching?.on, on, let m = matching,
+                       let both = m.labels.first(where: { m.include.contains($0) }) {
+                        throw error("label \(quoteString(both)) must not occur in ON and GROUP clause at once", at: opToken)
+                    }
                 }
             }
             let rhsStart = current

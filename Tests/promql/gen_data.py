@@ -92,6 +92,9 @@ def generate(base_ms):
     add("up", {"job": "api", "instance": "a"}, [(t, 1.0) for t in times])
     add("up", {"job": "api", "instance": "b"}, [(t, 1.0 if (t // STEP_MS) % 50 else 0.0) for t in times])
     add("up", {"job": "web", "instance": "a"}, [(t, 1.0) for t in times])
+    # Info metric for group_left joins.
+    add("host_info", {"host": "h1", "zone": "eu"}, [(t, 1.0) for t in times])
+    add("host_info", {"host": "h2", "zone": "us"}, [(t, 1.0) for t in times])
     # Ties for topk/bottomk.
     for k in range(6):
         add("tied_gauge", {"k": str(k)}, [(t, float(k // 2)) for t in times])
