@@ -81,6 +81,7 @@ import Telemetry
 private func parseValue(_ s: String) -> Double {
     switch s {
     case "NaN": return .nan
+    case "stale": return staleNaN
     case "+Inf": return .infinity
     case "-Inf": return -.infinity
     default: return Double(s) ?? .nan

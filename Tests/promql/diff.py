@@ -2,7 +2,9 @@
 """Differential test of opslab's PromQL engine against a real Prometheus.
 
 1. generates synthetic series (gen_data.py) as OpenMetrics and JSON;
-2. turns the OpenMetrics file into TSDB blocks with promtool;
+2. turns the OpenMetrics file into TSDB blocks with promtool; series with
+   staleness markers (not expressible in OpenMetrics) are sent after start-up
+   through the remote-write receiver, into the head after the blocks' end;
 3. starts prometheus on 127.0.0.1 (a free port) over those blocks, with no
    scrape jobs and a long retention so the blocks are kept;
 4. evaluates every query of corpus.txt at several instants through
@@ -40,6 +42,9 @@ import gen_data  # noqa: E402
 EVAL_OFFSETS_MS = [
     30 * 60_000, 61 * 60_000 + 7_000, 62 * 60_000 + 500, 70 * 60_000 + 1_000,
     95 * 60_000 + 13_250, 120 * 60_000, 123 * 60_000, 127 * 60_000,
+    # Where the remote-written series with staleness markers live.
+    125 * 60_000 + 10_000, 128 * 60_000 + 30_000, 131 * 60_000 + 45_000, 133 * 60_000,
+    137 * 60_000 + 5_000, 152 * 60_000, 158 * 60_000 + 20_000,
 ]
 
 
@@ -63,6 +68,7 @@ def start_prometheus(work, tsdb):
     proc = subprocess.Popen([
         "prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tsdb}",
         "--storage.tsdb.retention.time=100y", f"--web.listen-address=127.0.0.1:{port}",
+        "--web.enable-remote-write-receiver",
     ], stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     for _ in range(200):
@@ -81,7 +87,7 @@ def start_prometheus(work, tsdb):
 
 # One range query per corpus line as well: an odd step so that steps fall
 # between samples, from inside the data to past its end.
-RANGE_START_MS, RANGE_END_MS, RANGE_STEP_MS = 20 * 60_000, 125 * 60_000, 97_000
+RANGE_START_MS, RANGE_END_MS, RANGE_STEP_MS = 20 * 60_000, 165 * 60_000, 97_000
 
 
 def query(url, q, t_ms, rng=None):
@@ -161,8 +167,9 @@ def main():
     # the newest block, so it stays queryable.
     base_ms = (int(time.time()) - 6 * 3600) // 7200 * 7200 * 1000
     series = gen_data.generate(base_ms)
+    stale = gen_data.generate_stale(base_ms)
     om, js = os.path.join(work, "data.om"), os.path.join(work, "series.json")
-    gen_data.write(series, om, js)
+    gen_data.write(series, om, js, extra=stale)
     tsdb = os.path.join(work, "tsdb")
     shutil.rmtree(tsdb, ignore_errors=True)
     subprocess.run(["promtool", "tsdb", "create-blocks-from", "openmetrics", om, tsdb],
@@ -171,6 +178,11 @@ def main():
     rng = (base_ms + RANGE_START_MS, base_ms + RANGE_END_MS, RANGE_STEP_MS)
     proc, url = start_prometheus(work, tsdb)
     try:
+        req = urllib.request.Request(url + "/api/v1/write", data=gen_data.remote_write_body(stale), method="POST", headers={
+            "Content-Type": "application/x-protobuf", "Content-Encoding": "snappy",
+            "X-Prometheus-Remote-Write-Version": "0.1.0"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            assert r.status in (200, 204), r.status
         answers = []
         for q in load_corpus():
             answers += [dict(query=q, time=base_ms + off, **query(url, q, base_ms + off)) for off in EVAL_OFFSETS_MS]

@@ -5,18 +5,28 @@ them into TSDB blocks for Prometheus) and as JSON (for opslab's engine).
 The series cover what trips query engines: counters with resets, gauges,
 gaps longer than the lookback delta, NaN and infinite values, irregular
 scrape times, a series that ends early, and several label sets per name.
-Staleness markers cannot be written in OpenMetrics, so they are covered by
-the Swift unit tests instead.
+Staleness markers cannot be written in OpenMetrics, so the series that
+carry them start after the blocks end and reach Prometheus through its
+remote-write receiver instead (see remote_write_body).
 """
 import json
 import math
 import random
+import struct
 
 STEP_MS = 15_000
+STALE_NAN_BITS = 0x7FF0000000000002
+STALE = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
 SPAN_MS = 2 * 3600 * 1000
 
 
+def is_stale(v):
+    return struct.pack("<d", v) == struct.pack("<Q", STALE_NAN_BITS)
+
+
 def fmt(v):
+    if is_stale(v):
+        return "stale"
     if math.isnan(v):
         return "NaN"
     if math.isinf(v):
@@ -101,7 +111,79 @@ def generate(base_ms):
     return series
 
 
-def write(series, om_path, json_path):
+def generate_stale(base_ms):
+    """Series after the blocks' end (base + 2 h) carrying staleness markers."""
+    start = base_ms + SPAN_MS + STEP_MS
+    times = list(range(start, start + 40 * 60_000, STEP_MS))
+    out = []
+    # Flaps: 20 samples, a marker, 2 minutes of silence, again.
+    pts = []
+    for k, t in enumerate(times):
+        phase = k % 30
+        if phase < 20:
+            pts.append((t, float(k % 7)))
+        elif phase == 20:
+            pts.append((t, STALE))
+    out.append(("flappy", {"id": "1"}, pts))
+    # Ends with a marker after 10 minutes.
+    out.append(("flappy", {"id": "2"}, [(t, 3.0) for t in times[:40]] + [(times[40], STALE)]))
+    # A counter interrupted by a marker, then resumed (and reset).
+    pts = []
+    v = 100.0
+    for k, t in enumerate(times):
+        if k == 60:
+            pts.append((t, STALE))
+            continue
+        if 60 < k < 70:
+            continue
+        if k == 70:
+            v = 0.0
+        v += 4
+        pts.append((t, v))
+    out.append(("flappy_total", {"id": "3"}, pts))
+    # An ordinary NaN right before a marker.
+    out.append(("flappy", {"id": "4"}, [(times[0], 1.0), (times[1], float("nan")), (times[2], STALE)]))
+    return out
+
+
+def _varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7F
+        n >>= 7
+        if n:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _field(num, payload):
+    return _varint(num << 3 | 2) + _varint(len(payload)) + payload
+
+
+def remote_write_body(series):
+    """A snappy-compressed prompb.WriteRequest, encoded by hand (no protobuf
+    or snappy module needed): snappy's block format allows one literal run."""
+    msg = bytearray()
+    for name, labels, pts in series:
+        ts = bytearray()
+        for k, v in sorted(dict(labels, __name__=name).items()):
+            ts += _field(1, _field(1, k.encode()) + _field(2, v.encode()))
+        for t, v in pts:
+            sample = b"\x09" + struct.pack("<d", v) + b"\x10" + _varint(t)
+            ts += _field(2, sample)
+        msg += _field(1, bytes(ts))
+    n = len(msg)
+    body = _varint(n)
+    if n <= 60:
+        body += bytes([(n - 1) << 2])
+    else:
+        body += bytes([63 << 2]) + struct.pack("<I", n - 1)
+    return bytes(body + msg)
+
+
+def write(series, om_path, json_path, extra=()):
     by_name = {}
     for name, labels, pts in series:
         by_name.setdefault(name, []).append((labels, pts))
@@ -115,7 +197,7 @@ def write(series, om_path, json_path):
                     f.write(f"{name}{lbl} {fmt(v)} {t // 1000}.{t % 1000:03d}\n")
         f.write("# EOF\n")
     out = []
-    for name, labels, pts in series:
+    for name, labels, pts in list(series) + list(extra):
         out.append({"labels": dict(labels, __name__=name),
                     "t": [t for t, _ in pts], "v": [fmt(v) for _, v in pts]})
     with open(json_path, "w") as f:
