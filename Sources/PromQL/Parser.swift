@@ -38,8 +38,9 @@ public enum Query {
 }
 
 private let aggregationNames = Set(AggregationOp.allCases.map(\.rawValue))
-// Words that cannot start a metric name in operand position.
-private let reservedWords: Set<String> = ["by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "and", "or", "unless"]
+// Prometheus's grammar lets every keyword but `bool` name a metric in
+// operand position (`sum`, `offset`, `and` are valid selectors there).
+private let reservedWords: Set<String> = ["bool"]
 private let maxDepth = 200
 
 private struct Parser {
@@ -220,7 +221,7 @@ private struct Parser {
                 return try aggregation()
             }
             if nextToken.kind == .leftParen { return try call() }
-            if reservedWords.contains(word) || aggregationNames.contains(word) {
+            if reservedWords.contains(word) {
                 throw unexpected(expected: "an expression")
             }
             advance()

@@ -63,7 +63,7 @@ def start_prometheus(work, tsdb):
     port = free_port()
     cfg = os.path.join(work, "prometheus.yml")
     with open(cfg, "w") as f:
-        f.write("global:\n  evaluation_interval: 1h\nscrape_configs: []\n")
+        f.write("global:\n  evaluation_interval: 1m\nscrape_configs: []\n")
     log = open(os.path.join(work, "prometheus.log"), "w")
     proc = subprocess.Popen([
         "prometheus", f"--config.file={cfg}", f"--storage.tsdb.path={tsdb}",
