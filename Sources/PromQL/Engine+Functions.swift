@@ -60,12 +60,22 @@ extension Engine {
     /// one value (nil leaves the series out).
     func overTime(_ arg: Expr, _ f: Function, at t: Int64,
                   _ reduce: ([(t: Int64, v: Double)], RangeWindow) -> Double?) throws -> [VectorElement] {
-        guard case .matrixSelector(let sel, let range) = arg else {
-            throw EvaluationError("expected a range vector selector in call to \(f.name)")
+        var arg = arg
+        while case .paren(let inner) = arg { arg = inner }  // rate((foo[5m])) is valid
+        let window: RangeWindow
+        let matrix: Matrix
+        switch arg {
+        case .matrixSelector(let sel, let range):
+            window = RangeWindow(start: t &- sel.offset &- range, end: t &- sel.offset, range: range)
+            matrix = try rangeSelect(sel, range: range, at: t)
+        case .subquery(let inner, let range, let step, let offset):
+            window = RangeWindow(start: t &- offset &- range, end: t &- offset, range: range)
+            matrix = try subquery(inner, range: range, step: step, offset: offset, at: t)
+        default:
+            throw EvaluationError("expected a range vector in call to \(f.name)")
         }
-        let window = RangeWindow(start: t &- sel.offset &- range, end: t &- sel.offset, range: range)
         var out: [VectorElement] = []
-        for series in try rangeSelect(sel, range: range, at: t) {
+        for series in matrix {
             guard let v = reduce(series.points, window) else { continue }
             out.append((f.keepsMetricName ? series.labels : series.labels.droppingName, v))
         }

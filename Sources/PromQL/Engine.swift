@@ -17,6 +17,9 @@ public struct Engine {
     public var lookbackDelta: Int64
     /// The most steps a range query may have (Prometheus refuses more than 11,000).
     public var maxSteps: Int64 = 11_000
+    /// The step of a subquery written without one, in milliseconds
+    /// (Prometheus uses the global evaluation interval, 1 minute by default).
+    public var defaultSubqueryStep: Int64 = 60_000
 
     /// Creates an engine reading from `source`.
     public init(source: any SeriesSource, lookbackDelta: Int64 = 300_000) {
@@ -73,6 +76,8 @@ public struct Engine {
         case .paren(let e): return try eval(e, at: t)
         case .vectorSelector(let sel): return .vector(try instantSelect(sel, at: t))
         case .matrixSelector(let sel, let range): return .matrix(try rangeSelect(sel, range: range, at: t))
+        case .subquery(let inner, let range, let step, let offset):
+            return .matrix(try subquery(inner, range: range, step: step, offset: offset, at: t))
         case .unary(let negate, let e):
             let v = try eval(e, at: t)
             guard negate else { return v }
@@ -119,6 +124,33 @@ public struct Engine {
             if !points.isEmpty { out.append(MatrixSeries(labels: s.labels, points: points)) }
         }
         return out
+    }
+
+    /// Evaluates `inner` at every multiple of the step within
+    /// [t - offset - range, t - offset]: steps are aligned to absolute time,
+    /// not to `t`, as in Prometheus, so consecutive evaluations share points.
+    func subquery(_ inner: Expr, range: Int64, step: Int64?, offset: Int64, at t: Int64) throws -> Matrix {
+        let interval = Swift.max(1, step ?? defaultSubqueryStep)
+        let end = t &- offset
+        let from = end &- range
+        guard (range / interval) < maxSteps * 10 else {
+            throw EvaluationError("subquery has too many steps")
+        }
+        // Go's integer division truncates toward zero, and so does Swift's.
+        var ts = interval &* (from / interval)
+        if ts < from { ts &+= interval }
+        var byLabels: [Labels: [(t: Int64, v: Double)]] = [:]
+        var order: [Labels] = []
+        while ts <= end {
+            for e in try evalVector(inner, at: ts) {
+                if byLabels[e.labels] == nil { order.append(e.labels) }
+                byLabels[e.labels, default: []].append((ts, e.value))
+            }
+            let (next, overflow) = ts.addingReportingOverflow(interval)
+            if overflow { break }
+            ts = next
+        }
+        return order.map { MatrixSeries(labels: $0, points: byLabels[$0] ?? []) }
     }
 
     /// Evaluates an expression the parser typed as an instant vector.

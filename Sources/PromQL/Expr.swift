@@ -111,6 +111,9 @@ public indirect enum Expr: Sendable {
     case vectorSelector(VectorSelector)
     /// A range-vector selector: `selector[range]`, range in milliseconds.
     case matrixSelector(VectorSelector, range: Int64)
+    /// A subquery: `expr[range:step] offset d`, all in milliseconds; a nil
+    /// step means the engine's default (Prometheus: the evaluation interval).
+    case subquery(Expr, range: Int64, step: Int64?, offset: Int64)
     /// A function call.
     case call(Function, [Expr])
     /// An aggregation; `without` false means `by` (including no clause).
@@ -128,7 +131,7 @@ public indirect enum Expr: Sendable {
         case .number: return .scalar
         case .string: return .string
         case .vectorSelector: return .instantVector
-        case .matrixSelector: return .rangeVector
+        case .matrixSelector, .subquery: return .rangeVector
         case .call(let f, _): return f.returnType
         case .aggregate: return .instantVector
         case .binary(_, let l, let r, _, _):

@@ -155,20 +155,35 @@ private struct Parser {
         return try postfix(try primary(), start: start)
     }
 
-    /// Range brackets and `offset` after a selector.
+    /// Range brackets, subquery brackets and `offset` after an operand.
     mutating func postfix(_ base: Expr, start: Token) throws(ParseError) -> Expr {
         var expr = base
         while true {
             if current.kind == .leftBracket {
-                guard case .vectorSelector(let sel) = expr else {
-                    throw error("ranges only allowed for vector selectors")
-                }
+                let bracket = current
                 advance()
                 guard case .duration(let range) = current.kind else { throw unexpected(expected: "a duration") }
                 guard range > 0 else { throw error("range must be greater than zero") }
                 advance()
-                if current.kind == .colon { throw error("subqueries are not supported") }
+                if current.kind == .colon {
+                    advance()
+                    var step: Int64?
+                    if case .duration(let d) = current.kind {
+                        guard d > 0 else { throw error("subquery step must be greater than zero") }
+                        step = d
+                        advance()
+                    }
+                    try expect(.rightBracket, "\"]\"")
+                    guard expr.type == .instantVector else {
+                        throw error("subquery is only allowed on instant vector, got \(expr.type.rawValue) instead", at: start)
+                    }
+                    expr = .subquery(expr, range: range, step: step, offset: 0)
+                    continue
+                }
                 try expect(.rightBracket, "\"]\"")
+                guard case .vectorSelector(let sel) = expr else {
+                    throw error("ranges only allowed for vector selectors", at: bracket)
+                }
                 expr = .matrixSelector(sel, range: range)
             } else if case .identifier("offset") = current.kind {
                 advance()
@@ -179,14 +194,18 @@ private struct Parser {
                 switch expr {
                 case .vectorSelector(let sel) where sel.offset != 0, .matrixSelector(let sel, _) where sel.offset != 0:
                     throw error("offset may not be set multiple times", at: start)
+                case .subquery(_, _, _, let offset) where offset != 0:
+                    throw error("offset may not be set multiple times", at: start)
                 case .vectorSelector(var sel):
                     sel.offset = sign * d
                     expr = .vectorSelector(sel)
                 case .matrixSelector(var sel, let range):
                     sel.offset = sign * d
                     expr = .matrixSelector(sel, range: range)
+                case .subquery(let inner, let range, let step, _):
+                    expr = .subquery(inner, range: range, step: step, offset: sign * d)
                 default:
-                    throw error("offset modifier must be preceded by an instant vector selector or range vector selector")
+                    throw error("offset modifier must be preceded by an instant vector selector or range vector selector or a subquery")
                 }
             } else {
                 return expr

@@ -138,6 +138,33 @@ func vector(_ engine: Engine, _ query: String, at seconds: Double) throws -> [St
         #expect(throws: EvaluationError.self) { try e.instant("req / on(job) lim", at: 10_000) }
     }
 
+    @Test func groupLeftCopiesLabelsFromTheOneSide() throws {
+        let src = InMemorySeriesSource([
+            series("temp", ["host": "h1", "gpu": "0"], [(0, 50)]),
+            series("temp", ["host": "h1", "gpu": "1"], [(0, 60)]),
+            series("info", ["host": "h1", "zone": "eu"], [(0, 1)]),
+        ])
+        let e = Engine(source: src)
+        #expect(try vector(e, "temp * on(host) group_left(zone) info", at: 10)
+                == ["{gpu=\"0\",host=\"h1\",zone=\"eu\"}": 50, "{gpu=\"1\",host=\"h1\",zone=\"eu\"}": 60])
+        #expect(try vector(e, "info * on(host) group_right temp", at: 10)
+                == ["{gpu=\"0\",host=\"h1\"}": 50, "{gpu=\"1\",host=\"h1\"}": 60])
+        // Without group_left the many side is an error.
+        #expect(throws: EvaluationError.self) { try e.instant("temp * on(host) info", at: 10_000) }
+    }
+
+    @Test func subqueriesAlignStepsToAbsoluteTime() throws {
+        // Steps at 60 s multiples in [t - 5m, t]: 60, 120, 180, 240, 300 for t = 300 s.
+        let m = try engine.instant("g[4m:1m]", at: 300_000)
+        guard case .matrix(let matrix) = m else { Issue.record("expected a matrix"); return }
+        #expect(matrix.first?.points.map(\.t) == [60_000, 120_000, 180_000, 240_000, 300_000])
+        let shifted = try engine.instant("g[4m:1m]", at: 290_000)
+        guard case .matrix(let m2) = shifted else { Issue.record("expected a matrix"); return }
+        #expect(m2.first?.points.map(\.t) == [60_000, 120_000, 180_000, 240_000])
+        #expect(try vector(engine, "max_over_time(g[5m:1m])", at: 300) == ["{job=\"a\"}": 600])
+        #expect(try vector(engine, "rate(c_total[5m:1m])", at: 300) == ["{job=\"a\"}": 1])
+    }
+
     @Test func setOperators() throws {
         let src = InMemorySeriesSource([
             series("x", ["i": "1"], [(0, 1)]), series("x", ["i": "2"], [(0, 2)]), series("y", ["i": "2"], [(0, 9)]),
