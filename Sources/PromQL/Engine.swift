@@ -20,6 +20,12 @@ public struct Engine {
     /// The step of a subquery written without one, in milliseconds
     /// (Prometheus uses the global evaluation interval, 1 minute by default).
     public var defaultSubqueryStep: Int64 = 60_000
+    /// The most samples one query may load or produce, counted over every
+    /// selector and subquery step (Prometheus: --query.max-samples, 50 million).
+    /// It bounds the work of nested subqueries with tiny steps.
+    public var maxSamples = 50_000_000
+    // Per-query counter; each public entry point evaluates on a copy with a fresh one.
+    private var budget = SampleBudget(limit: 0)
 
     /// Creates an engine reading from `source`.
     public init(source: any SeriesSource, lookbackDelta: Int64 = 300_000) {
@@ -29,12 +35,12 @@ public struct Engine {
 
     /// Evaluates `expr` at `time` (milliseconds since the epoch).
     public func instant(_ expr: Expr, at time: Int64) throws -> Value {
-        try eval(expr, at: time)
+        try withFreshBudget().eval(expr, at: time)
     }
 
     /// Parses and evaluates `query` at `time`.
     public func instant(_ query: String, at time: Int64) throws -> Value {
-        try eval(try Query.parse(query), at: time)
+        try instant(try Query.parse(query), at: time)
     }
 
     /// Evaluates `expr` at `start`, `start + step`, ... up to `end` (inclusive)
@@ -52,7 +58,8 @@ public struct Engine {
         var byLabels: [Labels: [(t: Int64, v: Double)]] = [:]
         var t = start
         while t <= end {
-            switch try eval(expr, at: t) {
+            // The sample limit applies per step, as each step is one instant query.
+            switch try withFreshBudget().eval(expr, at: t) {
             case .scalar(let s): byLabels[Labels(), default: []].append((t, s))
             case .vector(let v): for e in v { byLabels[e.labels, default: []].append((t, e.value)) }
             default: break
@@ -67,6 +74,12 @@ public struct Engine {
     /// Parses and evaluates `query` over a range.
     public func range(_ query: String, start: Int64, end: Int64, step: Int64) throws -> Matrix {
         try range(try Query.parse(query), start: start, end: end, step: step)
+    }
+
+    private func withFreshBudget() -> Engine {
+        var copy = self
+        copy.budget = SampleBudget(limit: maxSamples)
+        return copy
     }
 
     func eval(_ expr: Expr, at t: Int64) throws -> Value {
@@ -107,6 +120,7 @@ public struct Engine {
             guard i >= 0, s.timestamps[i] >= ref &- lookbackDelta, !isStaleNaN(s.values[i]) else { continue }
             out.append((s.labels, s.values[i]))
         }
+        try budget.spend(out.count)
         return out
     }
 
@@ -121,6 +135,7 @@ public struct Engine {
             for (ts, v) in zip(s.timestamps, s.values) where ts >= from && ts <= ref && !isStaleNaN(v) {
                 points.append((ts, v))
             }
+            try budget.spend(points.count)
             if !points.isEmpty { out.append(MatrixSeries(labels: s.labels, points: points)) }
         }
         return out
@@ -133,16 +148,15 @@ public struct Engine {
         let interval = Swift.max(1, step ?? defaultSubqueryStep)
         let end = t &- offset
         let from = end &- range
-        guard (range / interval) < maxSteps * 10 else {
-            throw EvaluationError("subquery has too many steps")
-        }
         // Go's integer division truncates toward zero, and so does Swift's.
         var ts = interval &* (from / interval)
         if ts < from { ts &+= interval }
         var byLabels: [Labels: [(t: Int64, v: Double)]] = [:]
         var order: [Labels] = []
         while ts <= end {
-            for e in try evalVector(inner, at: ts) {
+            let vector = try evalVector(inner, at: ts)
+            try budget.spend(vector.count + 1)
+            for e in vector {
                 if byLabels[e.labels] == nil { order.append(e.labels) }
                 byLabels[e.labels, default: []].append((ts, e.value))
             }
@@ -184,5 +198,20 @@ func checkUniqueLabels(_ vector: [VectorElement]) throws {
     var seen = Set<Labels>()
     for e in vector where !seen.insert(e.labels).inserted {
         throw EvaluationError("vector cannot contain metrics with the same labelset")
+    }
+}
+
+/// Counts samples against a query's limit; a class so that the count is
+/// shared by every evaluation step of one query.
+private final class SampleBudget {
+    let limit: Int
+    var used = 0
+    init(limit: Int) { self.limit = limit }
+
+    func spend(_ n: Int) throws {
+        used += n
+        if used > limit {
+            throw EvaluationError("query processing would load too many samples into memory in query execution")
+        }
     }
 }

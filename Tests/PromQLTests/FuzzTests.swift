@@ -22,6 +22,7 @@ struct SplitMix64: RandomNumberGenerator {
         "5m", "1h30m", "0x", "1e", "1e309", "-", "+", "*", "/", "%", "^", "==", ">", "<=", " bool ", " on(", " ignoring(",
         " and ", " or ", " unless ", " offset ", "foo", "m", "job", "__name__", "\\", "\\x", "\\u12", "NaN", "Inf",
         "topk(", "quantile(", "absent(", "time()", "é", "#", "\n", " ", "9999999999999999999999y", ":", "group_left",
+        "[5m:1m]", "[1m:]", "group_right(", "0s", "1ms",
     ]
 
     @Test func randomFragmentsNeverTrap() {
@@ -49,10 +50,16 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 
+    @Test func nestedSubqueriesHitTheSampleLimit() throws {
+        var engine = Engine(source: InMemorySeriesSource([series("foo", [(0, 1)])]))
+        engine.maxSamples = 100_000
+        #expect(throws: EvaluationError.self) { try engine.instant("max_over_time(vector(1)[1h:1ms])[1h:1ms]", at: 0) }
+    }
+
     @Test func hugeParametersDoNotTrap() throws {
         let engine = Engine(source: InMemorySeriesSource([series("foo", [(0, 1)])]))
         for q in ["topk(1e300, foo)", "topk(NaN, foo)", "bottomk(-Inf, foo)", "quantile(NaN, foo)",
-                  "foo offset 292y", "rate(foo[292y])", "predict_linear(foo[5m], Inf)"] {
+                  "foo offset 292y", "rate(foo[292y])", "predict_linear(foo[5m], Inf)", "foo[292y:1y]"] {
             _ = try? engine.instant(q, at: 0)
             _ = try? engine.instant(q, at: Int64.max)
             _ = try? engine.instant(q, at: Int64.min)

@@ -216,7 +216,7 @@ def main():
     for q, whys in failing_queries.items():
         print(f"FAIL {q}\n    " + "\n    ".join(whys[:3]))
     print(f"queries: {len(load_corpus())}, agreeing at every instant: {len(load_corpus()) - len(failing_queries)}")
-    print(f"{passed} passed, {failed} failed")
+    print(f"promql differential: {passed} passed, {failed} failed")
     if not args.keep and not args.work:
         shutil.rmtree(work, ignore_errors=True)
     sys.exit(1 if failed else 0)
