@@ -44,7 +44,10 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
             regex = nil
         case .regexMatch, .regexNoMatch:
             // Anchoring by wrapping in a group keeps alternations (`a|b`) whole.
-            guard let compiled = try? NSRegularExpression(pattern: "^(?:" + value + ")$", options: [.dotMatchesLineSeparators]) else {
+            // Prometheus 2.x compiles with Go's RE2: `.` does not match a
+            // newline, and ICU features RE2 lacks must be refused, not run.
+            guard !usesNonRE2Syntax(value),
+                  let compiled = try? NSRegularExpression(pattern: "^(?:" + value + ")$") else {
                 throw MatcherError(message: "invalid regular expression \"\(value)\"")
             }
             regex = NSRegularExpressionBox(compiled)
@@ -68,6 +71,36 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
 
     /// `name="value"` with the value quoted as PromQL would.
     public var description: String { "\(name)\(op.rawValue)\(quoteString(value))" }
+}
+
+/// True when `pattern` uses ICU syntax that RE2 (and so Prometheus) rejects:
+/// lookaround, atomic groups, backreferences, possessive quantifiers.
+func usesNonRE2Syntax(_ pattern: String) -> Bool {
+    let chars = Array(pattern.unicodeScalars)
+    var i = 0
+    var inClass = false
+    while i < chars.count {
+        let c = chars[i]
+        if c == "\\" {
+            if i + 1 < chars.count, !inClass, ("1"..."9").contains(chars[i + 1]) { return true }
+            i += 2
+            continue
+        }
+        if inClass {
+            if c == "]" { inClass = false }
+        } else if c == "[" {
+            inClass = true
+            if i + 1 < chars.count, chars[i + 1] == "]" { i += 1 }  // `[]a]` starts with a literal ]
+        } else if c == "(", i + 2 < chars.count, chars[i + 1] == "?" {
+            let k = chars[i + 2]
+            if k == "=" || k == "!" || k == ">" { return true }
+            if k == "<", i + 3 < chars.count, chars[i + 3] == "=" || chars[i + 3] == "!" { return true }
+        } else if c == "*" || c == "+" || c == "?" || c == "}" {
+            if i + 1 < chars.count, chars[i + 1] == "+" { return true }
+        }
+        i += 1
+    }
+    return false
 }
 
 /// A regular expression that did not compile.

@@ -102,6 +102,8 @@ def generate(base_ms):
     add("up", {"job": "api", "instance": "a"}, [(t, 1.0) for t in times])
     add("up", {"job": "api", "instance": "b"}, [(t, 1.0 if (t // STEP_MS) % 50 else 0.0) for t in times])
     add("up", {"job": "web", "instance": "a"}, [(t, 1.0) for t in times])
+    # A label value with a newline: `.` must not match it (RE2 semantics).
+    add("up", {"job": "multi\nline", "instance": "z"}, [(t, 1.0) for t in times])
     # Info metric for group_left joins.
     add("host_info", {"host": "h1", "zone": "eu"}, [(t, 1.0) for t in times])
     add("host_info", {"host": "h2", "zone": "us"}, [(t, 1.0) for t in times])
@@ -183,6 +185,10 @@ def remote_write_body(series):
     return bytes(body + msg)
 
 
+def escape(v):
+    return v.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
 def write(series, om_path, json_path, extra=()):
     by_name = {}
     for name, labels, pts in series:
@@ -191,7 +197,7 @@ def write(series, om_path, json_path, extra=()):
         for name, members in by_name.items():
             f.write(f"# TYPE {name} gauge\n")
             for labels, pts in members:
-                lbl = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+                lbl = ",".join(f'{k}="{escape(v)}"' for k, v in sorted(labels.items()))
                 lbl = "{" + lbl + "}" if lbl else ""
                 for t, v in pts:
                     f.write(f"{name}{lbl} {fmt(v)} {t // 1000}.{t % 1000:03d}\n")
