@@ -24,8 +24,37 @@ extension Engine {
         case .absent:
             guard try evalVector(args[0], at: t).isEmpty else { return .vector([]) }
             return .vector([(absentLabels(args[0]), 1)])
-        case .abs:
-            return .vector(try mapVector(args[0], at: t) { Swift.abs($0) })
+        case .abs, .ceil, .floor, .exp, .sqrt, .ln, .log2, .log10, .sgn:
+            return .vector(try mapVector(args[0], at: t, f.elementwise ?? { $0 }))
+        case .round:
+            let toNearest = args.count > 1 ? try evalScalar(args[1], at: t) : 1
+            let inverse = 1 / toNearest
+            return .vector(try mapVector(args[0], at: t) { (($0 * inverse + 0.5).rounded(.down)) / inverse })
+        case .clamp:
+            let lo = try evalScalar(args[1], at: t), hi = try evalScalar(args[2], at: t)
+            if hi < lo { return .vector([]) }
+            return .vector(try mapVector(args[0], at: t) { goMax(lo, goMin(hi, $0)) })
+        case .timestamp:
+            return .vector(try timestamps(args[0], at: t))
+        case .sort, .sortDesc:
+            let v = try evalVector(args[0], at: t)
+            let ascending: (VectorElement, VectorElement) -> Bool = { $0.value.isNaN || $0.value < $1.value }
+            return .vector(f == .sort ? v.sorted(by: ascending) : v.sorted { !ascending($0, $1) })
+        case .labelReplace:
+            return .vector(try labelReplace(args, at: t))
+        case .labelJoin:
+            return .vector(try labelJoin(args, at: t))
+        case .histogramQuantile:
+            let q = try evalScalar(args[0], at: t)
+            return .vector(histogramQuantile(q, try evalVector(args[1], at: t)))
+        case .absentOverTime:
+            guard try overTime(args[0], f, at: t, { _, _ in 1 }).isEmpty else { return .vector([]) }
+            var arg = args[0]
+            while case .paren(let inner) = arg { arg = inner }
+            if case .matrixSelector(let sel, _) = arg { return .vector([(absentLabels(.vectorSelector(sel)), 1)]) }
+            return .vector([(Labels(), 1)])
+        case .presentOverTime:
+            return .vector(try overTime(args[0], f, at: t) { _, _ in 1 })
         case .clampMin:
             let bound = try evalScalar(args[1], at: t)
             return .vector(try mapVector(args[0], at: t) { goMax(bound, $0) })
@@ -143,6 +172,14 @@ func rangeFunction(_ f: Function, _ points: [(t: Int64, v: Double)], window: Ran
         for (_, v) in points where v > m || m.isNaN { m = v }
         return m
     case .lastOverTime: return points.last?.v
+    case .changes, .resets:
+        var count = 0
+        var previous = points[0].v
+        for (_, v) in points.dropFirst() {
+            if f == .changes ? (v != previous && !(v.isNaN && previous.isNaN)) : v < previous { count += 1 }
+            previous = v
+        }
+        return Double(count)
     case .stddevOverTime, .stdvarOverTime:
         // Welford's algorithm, as Prometheus uses.
         var count = 0.0, mean = 0.0, aux = 0.0

@@ -7,6 +7,7 @@
 // (Engine+Functions.swift), so the parser can type-check calls without
 // knowing how they evaluate.
 
+import Foundation
 import Telemetry
 
 /// The type of value an expression evaluates to.
@@ -153,9 +154,14 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
     case countOverTime = "count_over_time", quantileOverTime = "quantile_over_time"
     case stddevOverTime = "stddev_over_time", stdvarOverTime = "stdvar_over_time"
     case lastOverTime = "last_over_time"
-    case abs
-    case clampMin = "clamp_min", clampMax = "clamp_max"
-    case time, absent, vector, scalar
+    case changes, resets
+    case absentOverTime = "absent_over_time", presentOverTime = "present_over_time"
+    case abs, ceil, floor, exp, sqrt, ln, log2, log10, sgn, round
+    case clamp, clampMin = "clamp_min", clampMax = "clamp_max"
+    case time, timestamp, absent, vector, scalar, sort
+    case sortDesc = "sort_desc"
+    case labelReplace = "label_replace", labelJoin = "label_join"
+    case histogramQuantile = "histogram_quantile"
 
     /// The function's name as written in a query.
     public var name: String { rawValue }
@@ -165,14 +171,32 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
         switch self {
         case .rate, .irate, .increase, .delta, .idelta, .deriv,
              .avgOverTime, .minOverTime, .maxOverTime, .sumOverTime, .countOverTime,
-             .stddevOverTime, .stdvarOverTime, .lastOverTime:
+             .stddevOverTime, .stdvarOverTime, .lastOverTime, .changes, .resets,
+             .absentOverTime, .presentOverTime:
             return [.rangeVector]
         case .predictLinear: return [.rangeVector, .scalar]
         case .quantileOverTime: return [.scalar, .rangeVector]
-        case .abs, .absent, .scalar: return [.instantVector]
-        case .clampMin, .clampMax: return [.instantVector, .scalar]
+        case .abs, .ceil, .floor, .exp, .sqrt, .ln, .log2, .log10, .sgn,
+             .absent, .scalar, .timestamp, .sort, .sortDesc:
+            return [.instantVector]
+        case .round, .clampMin, .clampMax: return [.instantVector, .scalar]
+        case .clamp: return [.instantVector, .scalar, .scalar]
         case .time: return []
         case .vector: return [.scalar]
+        case .labelReplace: return [.instantVector, .string, .string, .string, .string]
+        case .labelJoin: return [.instantVector, .string, .string, .string]
+        case .histogramQuantile: return [.scalar, .instantVector]
+        }
+    }
+
+    /// As in Prometheus: 0 when every argument is required; n > 0 when up to
+    /// n trailing arguments may be left out (round's to_nearest); -1 when the
+    /// last argument may repeat or be left out (label_join's source labels).
+    public var variadic: Int {
+        switch self {
+        case .round: return 1
+        case .labelJoin: return -1
+        default: return 0
         }
     }
 
@@ -188,4 +212,20 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
     /// name wherever a function changes what the value means; last_over_time
     /// only picks a sample, so the name still describes it.
     var keepsMetricName: Bool { self == .lastOverTime }
+
+    /// The element-wise math functions.
+    var elementwise: ((Double) -> Double)? {
+        switch self {
+        case .abs: return { Swift.abs($0) }
+        case .ceil: return { $0.rounded(.up) }
+        case .floor: return { $0.rounded(.down) }
+        case .exp: return { Foundation.exp($0) }
+        case .sqrt: return { $0.squareRoot() }
+        case .ln: return { Foundation.log($0) }
+        case .log2: return { Foundation.log2($0) }
+        case .log10: return { Foundation.log10($0) }
+        case .sgn: return { $0 < 0 ? -1 : ($0 > 0 ? 1 : $0) }
+        default: return nil
+        }
+    }
 }

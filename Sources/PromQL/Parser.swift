@@ -354,11 +354,20 @@ private struct Parser {
         advance()
         let (args, starts) = try arguments()
         let types = function.argumentTypes
-        guard args.count == types.count else {
-            throw error("expected \(types.count) argument(s) in call to \(quoteString(name)), got \(args.count)", at: token)
+        if function.variadic == 0 {
+            guard args.count == types.count else {
+                throw error("expected \(types.count) argument(s) in call to \(quoteString(name)), got \(args.count)", at: token)
+            }
+        } else if args.count < types.count - 1 {
+            throw error("expected at least \(types.count - 1) argument(s) in call to \(quoteString(name)), got \(args.count)", at: token)
+        } else if function.variadic > 0, args.count > types.count - 1 + function.variadic {
+            throw error("expected at most \(types.count - 1 + function.variadic) argument(s) in call to \(quoteString(name)), got \(args.count)", at: token)
         }
-        for (i, (arg, type)) in zip(args, types).enumerated() where arg.type != type {
-            throw error("expected type \(type.rawValue) in call to function \(quoteString(name)), got \(arg.type.rawValue)", at: starts[i])
+        for (i, arg) in args.enumerated() {
+            let type = types[Swift.min(i, types.count - 1)]
+            guard arg.type == type else {
+                throw error("expected type \(type.rawValue) in call to function \(quoteString(name)), got \(arg.type.rawValue)", at: starts[i])
+            }
         }
         return .call(function, args)
     }

@@ -32,7 +32,7 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
     /// The comparison.
     public let op: MatchOp
     // Compiled once: matching runs for every candidate series.
-    private let regex: NSRegularExpressionBox?
+    private let regex: AnchoredRegex?
 
     /// Creates a matcher; throws `MatcherError` when a regular expression does not compile.
     public init(name: String, value: String, op: MatchOp) throws {
@@ -43,14 +43,10 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
         case .equal, .notEqual:
             regex = nil
         case .regexMatch, .regexNoMatch:
-            // Anchoring by wrapping in a group keeps alternations (`a|b`) whole.
-            // Prometheus 2.x compiles with Go's RE2: `.` does not match a
-            // newline, and ICU features RE2 lacks must be refused, not run.
-            guard !usesNonRE2Syntax(value),
-                  let compiled = try? NSRegularExpression(pattern: "^(?:" + value + ")$") else {
+            guard let compiled = AnchoredRegex(value) else {
                 throw MatcherError(message: "invalid regular expression \"\(value)\"")
             }
-            regex = NSRegularExpressionBox(compiled)
+            regex = compiled
         }
     }
 
@@ -73,53 +69,12 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
     public var description: String { "\(name)\(op.rawValue)\(quoteString(value))" }
 }
 
-/// True when `pattern` uses ICU syntax that RE2 (and so Prometheus) rejects:
-/// lookaround, atomic groups, backreferences, possessive quantifiers.
-func usesNonRE2Syntax(_ pattern: String) -> Bool {
-    let chars = Array(pattern.unicodeScalars)
-    var i = 0
-    var inClass = false
-    while i < chars.count {
-        let c = chars[i]
-        if c == "\\" {
-            if i + 1 < chars.count, !inClass, ("1"..."9").contains(chars[i + 1]) { return true }
-            i += 2
-            continue
-        }
-        if inClass {
-            if c == "]" { inClass = false }
-        } else if c == "[" {
-            inClass = true
-            if i + 1 < chars.count, chars[i + 1] == "]" { i += 1 }  // `[]a]` starts with a literal ]
-        } else if c == "(", i + 2 < chars.count, chars[i + 1] == "?" {
-            let k = chars[i + 2]
-            if k == "=" || k == "!" || k == ">" { return true }
-            if k == "<", i + 3 < chars.count, chars[i + 3] == "=" || chars[i + 3] == "!" { return true }
-        } else if c == "*" || c == "+" || c == "?" || c == "}" {
-            if i + 1 < chars.count, chars[i + 1] == "+" { return true }
-        }
-        i += 1
-    }
-    return false
-}
-
 /// A regular expression that did not compile.
 public struct MatcherError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.
     public let message: String
     /// The message.
     public var description: String { message }
-}
-
-// NSRegularExpression is thread-safe for matching but not marked Sendable on
-// every platform; the box states that and hides the NSRange plumbing.
-private final class NSRegularExpressionBox: @unchecked Sendable {
-    let regex: NSRegularExpression
-    init(_ regex: NSRegularExpression) { self.regex = regex }
-    func fullMatch(_ text: String) -> Bool {
-        let range = NSRange(text.startIndex..<text.endIndex, in: text)
-        return regex.firstMatch(in: text, options: [.anchored], range: range) != nil
-    }
 }
 
 /// One series as a source returns it: all labels (the metric name under

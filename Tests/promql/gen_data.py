@@ -107,6 +107,26 @@ def generate(base_ms):
     # Info metric for group_left joins.
     add("host_info", {"host": "h1", "zone": "eu"}, [(t, 1.0) for t in times])
     add("host_info", {"host": "h2", "zone": "us"}, [(t, 1.0) for t in times])
+    # Classic histograms: cumulative bucket counters; one without a +Inf
+    # bucket, one whose counts are not monotonic across buckets.
+    bounds = ["0.1", "0.25", "0.5", "1", "2.5", "+Inf"]
+    for job in ("api", "web"):
+        counts = [0.0] * len(bounds)
+        pts = {b: [] for b in bounds}
+        for t in times:
+            for _ in range(rnd.randint(0, 20)):
+                d = rnd.expovariate(2.0 if job == "api" else 0.7)
+                for i, b in enumerate(bounds):
+                    if b == "+Inf" or d <= float(b):
+                        counts[i] += 1
+            for i, b in enumerate(bounds):
+                pts[b].append((t, counts[i]))
+        for b in bounds:
+            add("request_duration_seconds_bucket", {"job": job, "le": b}, pts[b])
+    for b, f in (("0.5", 1.0), ("1", 3.0), ("5", 4.0)):
+        add("broken_bucket", {"le": b}, [(t, f * (k + 1)) for k, t in enumerate(times)])
+    for b, f in (("0.5", 5.0), ("1", 3.0), ("2", 6.0), ("+Inf", 8.0)):
+        add("nonmono_bucket", {"le": b}, [(t, f) for t in times])
     # Ties for topk/bottomk.
     for k in range(6):
         add("tied_gauge", {"k": str(k)}, [(t, float(k // 2)) for t in times])
