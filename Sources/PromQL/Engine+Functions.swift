@@ -95,11 +95,13 @@ extension Engine {
         let matrix: Matrix
         switch arg {
         case .matrixSelector(let sel, let range):
-            window = RangeWindow(start: t &- sel.offset &- range, end: t &- sel.offset, range: range)
+            let end = referenceTime(at: sel.at, offset: sel.offset, t)
+            window = RangeWindow(start: end &- range, end: end, range: range)
             matrix = try rangeSelect(sel, range: range, at: t)
-        case .subquery(let inner, let range, let step, let offset):
-            window = RangeWindow(start: t &- offset &- range, end: t &- offset, range: range)
-            matrix = try subquery(inner, range: range, step: step, offset: offset, at: t)
+        case .subquery(let inner, let range, let step, let offset, let at):
+            let end = referenceTime(at: at, offset: offset, t)
+            window = RangeWindow(start: end &- range, end: end, range: range)
+            matrix = try subquery(inner, range: range, step: step, end: end)
         default:
             throw EvaluationError("expected a range vector in call to \(f.name)")
         }

@@ -80,7 +80,7 @@ extension Engine {
 
     /// Like `instantSelect`, with the time of each chosen sample.
     func instantSelectWithTimes(_ sel: VectorSelector, at t: Int64) throws -> [(labels: Labels, time: Int64)] {
-        let ref = t &- sel.offset
+        let ref = referenceTime(at: sel.at, offset: sel.offset, t)
         var out: [(labels: Labels, time: Int64)] = []
         for s in try source.select(sel.matchers, from: ref &- lookbackDelta, through: ref) {
             var i = s.timestamps.count - 1

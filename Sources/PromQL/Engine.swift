@@ -26,6 +26,9 @@ public struct Engine {
     public var maxSamples = 50_000_000
     // Per-query counter; each public entry point evaluates on a copy with a fresh one.
     private var budget = SampleBudget(limit: 0)
+    // The query's start and end, which `@ start()` and `@ end()` refer to.
+    private var queryStart: Int64 = 0
+    private var queryEnd: Int64 = 0
 
     /// Creates an engine reading from `source`.
     public init(source: any SeriesSource, lookbackDelta: Int64 = 300_000) {
@@ -35,7 +38,7 @@ public struct Engine {
 
     /// Evaluates `expr` at `time` (milliseconds since the epoch).
     public func instant(_ expr: Expr, at time: Int64) throws -> Value {
-        try withFreshBudget().eval(expr, at: time)
+        try withFreshBudget(start: time, end: time).eval(expr, at: time)
     }
 
     /// Parses and evaluates `query` at `time`.
@@ -59,7 +62,7 @@ public struct Engine {
         var t = start
         while t <= end {
             // The sample limit applies per step, as each step is one instant query.
-            switch try withFreshBudget().eval(expr, at: t) {
+            switch try withFreshBudget(start: start, end: end).eval(expr, at: t) {
             case .scalar(let s): byLabels[Labels(), default: []].append((t, s))
             case .vector(let v): for e in v { byLabels[e.labels, default: []].append((t, e.value)) }
             default: break
@@ -76,10 +79,25 @@ public struct Engine {
         try range(try Query.parse(query), start: start, end: end, step: step)
     }
 
-    private func withFreshBudget() -> Engine {
+    private func withFreshBudget(start: Int64, end: Int64) -> Engine {
         var copy = self
         copy.budget = SampleBudget(limit: maxSamples)
+        copy.queryStart = start
+        copy.queryEnd = end
         return copy
+    }
+
+    /// The instant a selector or subquery reads at: its `@` time (or the
+    /// evaluation time) moved back by its offset.
+    func referenceTime(at: AtModifier?, offset: Int64, _ t: Int64) -> Int64 {
+        let base: Int64
+        switch at {
+        case nil: base = t
+        case .start: base = queryStart
+        case .end: base = queryEnd
+        case .timestamp(let ms): base = ms
+        }
+        return base &- offset
     }
 
     func eval(_ expr: Expr, at t: Int64) throws -> Value {
@@ -89,8 +107,8 @@ public struct Engine {
         case .paren(let e): return try eval(e, at: t)
         case .vectorSelector(let sel): return .vector(try instantSelect(sel, at: t))
         case .matrixSelector(let sel, let range): return .matrix(try rangeSelect(sel, range: range, at: t))
-        case .subquery(let inner, let range, let step, let offset):
-            return .matrix(try subquery(inner, range: range, step: step, offset: offset, at: t))
+        case .subquery(let inner, let range, let step, let offset, let at):
+            return .matrix(try subquery(inner, range: range, step: step, end: referenceTime(at: at, offset: offset, t)))
         case .unary(let negate, let e):
             let v = try eval(e, at: t)
             guard negate else { return v }
@@ -109,7 +127,7 @@ public struct Engine {
 
     /// The newest non-stale sample of each matching series within the lookback window.
     func instantSelect(_ sel: VectorSelector, at t: Int64) throws -> [VectorElement] {
-        let ref = t &- sel.offset
+        let ref = referenceTime(at: sel.at, offset: sel.offset, t)
         let series = try source.select(sel.matchers, from: ref &- lookbackDelta, through: ref)
         var out: [VectorElement] = []
         out.reserveCapacity(series.count)
@@ -126,7 +144,7 @@ public struct Engine {
 
     /// Every non-stale sample of each matching series within [t - offset - range, t - offset].
     func rangeSelect(_ sel: VectorSelector, range: Int64, at t: Int64) throws -> Matrix {
-        let ref = t &- sel.offset
+        let ref = referenceTime(at: sel.at, offset: sel.offset, t)
         let from = ref &- range
         let series = try source.select(sel.matchers, from: from, through: ref)
         var out: Matrix = []
@@ -144,9 +162,8 @@ public struct Engine {
     /// Evaluates `inner` at every multiple of the step within
     /// [t - offset - range, t - offset]: steps are aligned to absolute time,
     /// not to `t`, as in Prometheus, so consecutive evaluations share points.
-    func subquery(_ inner: Expr, range: Int64, step: Int64?, offset: Int64, at t: Int64) throws -> Matrix {
+    func subquery(_ inner: Expr, range: Int64, step: Int64?, end: Int64) throws -> Matrix {
         let interval = Swift.max(1, step ?? defaultSubqueryStep)
-        let end = t &- offset
         let from = end &- range
         // Go's integer division truncates toward zero, and so does Swift's.
         var ts = interval &* (from / interval)

@@ -11,11 +11,11 @@ extension Expr: CustomStringConvertible {
         switch self {
         case .number(let n): return printNumber(n)
         case .string(let s): return quoteString(s)
-        case .vectorSelector(let sel): return printSelector(sel) + printOffset(sel.offset)
+        case .vectorSelector(let sel): return printSelector(sel) + printOffset(sel.offset) + printAt(sel.at)
         case .matrixSelector(let sel, let range):
-            return printSelector(sel) + "[\(formatDuration(range))]" + printOffset(sel.offset)
-        case .subquery(let inner, let range, let step, let offset):
-            return "\(inner)[\(formatDuration(range)):\(step.map(formatDuration) ?? "")]" + printOffset(offset)
+            return printSelector(sel) + "[\(formatDuration(range))]" + printOffset(sel.offset) + printAt(sel.at)
+        case .subquery(let inner, let range, let step, let offset, let at):
+            return "\(inner)[\(formatDuration(range)):\(step.map(formatDuration) ?? "")]" + printOffset(offset) + printAt(at)
         case .call(let f, let args):
             return f.name + "(" + args.map(\.description).joined(separator: ", ") + ")"
         case .aggregate(let op, let e, let param, let grouping, let without):
@@ -55,6 +55,15 @@ private func printSelector(_ sel: VectorSelector) -> String {
     let rest = sel.matchers.filter { !(sel.name != nil && $0.name == "__name__" && $0.op == .equal) }
     if let name = sel.name, rest.isEmpty { return name }
     return (sel.name ?? "") + "{" + rest.map(\.description).joined(separator: ", ") + "}"
+}
+
+private func printAt(_ at: AtModifier?) -> String {
+    switch at {
+    case nil: return ""
+    case .start: return " @ start()"
+    case .end: return " @ end()"
+    case .timestamp(let ms): return " @ " + printNumber(Double(ms) / 1000)
+    }
 }
 
 private func printOffset(_ offset: Int64) -> String {

@@ -103,6 +103,18 @@ public struct VectorSelector: Sendable {
     public var matchers: [LabelMatcher]
     /// Milliseconds to shift back in time (negative shifts forward).
     public var offset: Int64
+    /// The `@` modifier: evaluate at this instant instead of the query's.
+    public var at: AtModifier? = nil
+}
+
+/// The instant an `@` modifier pins a selector or subquery to.
+public enum AtModifier: Sendable, Equatable {
+    /// `@ <seconds>`, held in milliseconds.
+    case timestamp(Int64)
+    /// `@ start()`: the range query's start (the instant of an instant query).
+    case start
+    /// `@ end()`: the range query's end (the instant of an instant query).
+    case end
 }
 
 /// A parsed PromQL expression.
@@ -117,7 +129,7 @@ public indirect enum Expr: Sendable {
     case matrixSelector(VectorSelector, range: Int64)
     /// A subquery: `expr[range:step] offset d`, all in milliseconds; a nil
     /// step means the engine's default (Prometheus: the evaluation interval).
-    case subquery(Expr, range: Int64, step: Int64?, offset: Int64)
+    case subquery(Expr, range: Int64, step: Int64?, offset: Int64, at: AtModifier?)
     /// A function call.
     case call(Function, [Expr])
     /// An aggregation; `without` false means `by` (including no clause).

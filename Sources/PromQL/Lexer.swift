@@ -11,7 +11,7 @@ enum TokenKind: Equatable {
     case duration(Int64)
     case string(String)
     case op(String)          // operators and matcher symbols: + - * / % ^ == != > < >= <= = =~ !~
-    case leftParen, rightParen, leftBrace, rightBrace, leftBracket, rightBracket, comma, colon
+    case leftParen, rightParen, leftBrace, rightBrace, leftBracket, rightBracket, comma, colon, at
     case end
 }
 
@@ -36,6 +36,7 @@ struct Token {
         case .rightBracket: return "\"]\""
         case .comma: return "\",\""
         case .colon: return "\":\""
+        case .at: return "\"@\""
         case .end: return "end of input"
         }
     }
@@ -79,6 +80,7 @@ private struct Lexer {
         case "[": return single(.leftBracket)
         case "]": return single(.rightBracket)
         case ",": return single(.comma)
+        case "@": return single(.at)
         case ":" where !(peek(1).map(isIdentifierStart) ?? false): return single(.colon)
         case "+", "-", "*", "/", "%", "^": return single(.op(String(c)))
         case "=":

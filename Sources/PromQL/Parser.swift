@@ -177,7 +177,7 @@ private struct Parser {
                     guard expr.type == .instantVector else {
                         throw error("subquery is only allowed on instant vector, got \(expr.type.rawValue) instead", at: start)
                     }
-                    expr = .subquery(expr, range: range, step: step, offset: 0)
+                    expr = .subquery(expr, range: range, step: step, offset: 0, at: nil)
                     continue
                 }
                 try expect(.rightBracket, "\"]\"")
@@ -194,7 +194,7 @@ private struct Parser {
                 switch expr {
                 case .vectorSelector(let sel) where sel.offset != 0, .matrixSelector(let sel, _) where sel.offset != 0:
                     throw error("offset may not be set multiple times", at: start)
-                case .subquery(_, _, _, let offset) where offset != 0:
+                case .subquery(_, _, _, let offset, _) where offset != 0:
                     throw error("offset may not be set multiple times", at: start)
                 case .vectorSelector(var sel):
                     sel.offset = sign * d
@@ -202,15 +202,62 @@ private struct Parser {
                 case .matrixSelector(var sel, let range):
                     sel.offset = sign * d
                     expr = .matrixSelector(sel, range: range)
-                case .subquery(let inner, let range, let step, _):
-                    expr = .subquery(inner, range: range, step: step, offset: sign * d)
+                case .subquery(let inner, let range, let step, _, let at):
+                    expr = .subquery(inner, range: range, step: step, offset: sign * d, at: at)
                 default:
-                    throw error("offset modifier must be preceded by an instant vector selector or range vector selector or a subquery")
+                    throw error("offset modifier must be preceded by an instant vector selector or range vector selector or a subquery", at: start)
+                }
+            } else if current.kind == .at {
+                advance()
+                let modifier = try atModifier(start: start)
+                switch expr {
+                case .vectorSelector(let sel) where sel.at != nil, .matrixSelector(let sel, _) where sel.at != nil:
+                    throw error("@ <timestamp> may not be set multiple times", at: start)
+                case .subquery(_, _, _, _, .some):
+                    throw error("@ <timestamp> may not be set multiple times", at: start)
+                case .vectorSelector(var sel):
+                    sel.at = modifier
+                    expr = .vectorSelector(sel)
+                case .matrixSelector(var sel, let range):
+                    sel.at = modifier
+                    expr = .matrixSelector(sel, range: range)
+                case .subquery(let inner, let range, let step, let offset, _):
+                    expr = .subquery(inner, range: range, step: step, offset: offset, at: modifier)
+                default:
+                    throw error("@ modifier must be preceded by an instant vector selector or range vector selector or a subquery", at: start)
                 }
             } else {
                 return expr
             }
         }
+    }
+
+    /// What follows `@`: a number of seconds (optionally signed), `start()` or `end()`.
+    mutating func atModifier(start: Token) throws(ParseError) -> AtModifier {
+        if case .identifier(let word) = current.kind, word == "start" || word == "end" {
+            advance()
+            try expect(.leftParen, "\"(\"")
+            try expect(.rightParen, "\")\"")
+            return word == "start" ? .start : .end
+        }
+        var sign = 1.0
+        if case .op(let s) = current.kind, s == "-" || s == "+" {
+            sign = s == "-" ? -1 : 1
+            advance()
+        }
+        let n: Double
+        switch current.kind {
+        case .number(let value): n = value
+        case .identifier(let word) where ["inf", "nan"].contains(word.lowercased()):
+            n = word.lowercased() == "inf" ? .infinity : .nan
+        default: throw unexpected(expected: "a timestamp, start() or end()")
+        }
+        advance()
+        let ms = (sign * n * 1000).rounded()
+        guard ms.isFinite, ms > -9.2e18, ms < 9.2e18 else {
+            throw error("timestamp out of bounds for @ modifier: \(formatNumber(sign * n))", at: start)
+        }
+        return .timestamp(Int64(ms))
     }
 
     mutating func primary() throws(ParseError) -> Expr {

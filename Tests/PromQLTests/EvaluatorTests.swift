@@ -178,6 +178,19 @@ func vector(_ engine: Engine, _ query: String, at seconds: Double) throws -> [St
         #expect(!usesNonRE2Syntax("[(?=]") && !usesNonRE2Syntax("a\\+"))
     }
 
+    @Test func atModifierPinsTheEvaluationTime() throws {
+        #expect(try vector(engine, "g @ 60", at: 600) == ["{__name__=\"g\",job=\"a\"}": 120])
+        #expect(try vector(engine, "g @ 120 offset 1m", at: 600) == ["{__name__=\"g\",job=\"a\"}": 120])
+        #expect(try vector(engine, "rate(c_total[1m] @ 120)", at: 600) == ["{job=\"a\"}": 1])
+        let m = try engine.range("g @ start()", start: 60_000, end: 180_000, step: 60_000)
+        #expect(m.first?.points.map(\.v) == [120, 120, 120])
+        let e = try engine.range("g @ end()", start: 60_000, end: 180_000, step: 60_000)
+        #expect(e.first?.points.map(\.v) == [360, 360, 360])
+        #expect(throws: ParseError.self) { try Query.parse("sum(g) @ 1") }
+        #expect(throws: ParseError.self) { try Query.parse("g @ 1 @ 2") }
+        #expect(try Query.parse("g offset 5m @ 100.5").description == "g offset 5m @ 100.5")
+    }
+
     @Test func setOperators() throws {
         let src = InMemorySeriesSource([
             series("x", ["i": "1"], [(0, 1)]), series("x", ["i": "2"], [(0, 2)]), series("y", ["i": "2"], [(0, 9)]),

@@ -54,9 +54,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def load_corpus():
+def load_corpus(base_ms=None):
+    """Corpus lines; `{T}` stands for an absolute time inside the data (base + 1 h, in seconds)."""
     with open(os.path.join(HERE, "corpus.txt")) as f:
-        return [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+        lines = [l.strip() for l in f if l.strip() and not l.lstrip().startswith("#")]
+    if base_ms is not None:
+        lines = [l.replace("{T}", str((base_ms + 3_600_000) // 1000)) for l in lines]
+    return lines
 
 
 def start_prometheus(work, tsdb):
@@ -184,7 +188,7 @@ def main():
         with urllib.request.urlopen(req, timeout=30) as r:
             assert r.status in (200, 204), r.status
         answers = []
-        for q in load_corpus():
+        for q in load_corpus(base_ms):
             answers += [dict(query=q, time=base_ms + off, **query(url, q, base_ms + off)) for off in EVAL_OFFSETS_MS]
             answers.append(dict(query=q, time=rng[0], range=list(rng), **query(url, q, None, rng)))
     finally:
