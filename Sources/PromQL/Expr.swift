@@ -24,8 +24,11 @@ public enum ValueType: String, Sendable, Hashable {
 
 /// A binary operator.
 public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
+    /// Arithmetic: `+ - * / % ^` (`%` is Go's math.Mod, `^` is pow).
     case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^"
+    /// Comparisons: `== != > < >= <=`.
     case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
+    /// Set operators over label sets.
     case and, or, unless
 
     /// Binding strength; higher binds tighter (Prometheus's grammar order).
@@ -89,6 +92,7 @@ public struct VectorMatching: Sendable, Equatable {
 
 /// An aggregation operator.
 public enum AggregationOp: String, Sendable, Hashable, CaseIterable {
+    /// The aggregations, named as in PromQL.
     case sum, avg, min, max, count, topk, bottomk, quantile, stddev, stdvar
 
     /// topk, bottomk and quantile take a scalar before the vector.
@@ -159,20 +163,35 @@ public indirect enum Expr: Sendable {
 
 /// A PromQL function the engine implements.
 public enum Function: String, Sendable, Hashable, CaseIterable {
+    /// Rates and slopes over a range.
     case rate, irate, increase, delta, idelta, deriv
+    /// Linear extrapolation over a range.
     case predictLinear = "predict_linear"
+    /// Reductions of each series' window (`*_over_time`).
     case avgOverTime = "avg_over_time", minOverTime = "min_over_time"
+    /// Reductions of each series' window (`*_over_time`).
     case maxOverTime = "max_over_time", sumOverTime = "sum_over_time"
+    /// Reductions of each series' window (`*_over_time`).
     case countOverTime = "count_over_time", quantileOverTime = "quantile_over_time"
+    /// Reductions of each series' window (`*_over_time`).
     case stddevOverTime = "stddev_over_time", stdvarOverTime = "stdvar_over_time"
+    /// The newest sample of each window.
     case lastOverTime = "last_over_time"
+    /// How often a window's value changed or decreased.
     case changes, resets
+    /// Whether a range selector found samples.
     case absentOverTime = "absent_over_time", presentOverTime = "present_over_time"
+    /// Element-wise math.
     case abs, ceil, floor, exp, sqrt, ln, log2, log10, sgn, round
+    /// Bounding values.
     case clamp, clampMin = "clamp_min", clampMax = "clamp_max"
+    /// Time, presence, type conversion and ordering.
     case time, timestamp, absent, vector, scalar, sort
+    /// Descending order by value.
     case sortDesc = "sort_desc"
+    /// Label rewriting.
     case labelReplace = "label_replace", labelJoin = "label_join"
+    /// Quantiles of classic bucketed histograms.
     case histogramQuantile = "histogram_quantile"
 
     /// The function's name as written in a query.

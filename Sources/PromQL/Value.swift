@@ -46,6 +46,24 @@ public enum Value: Sendable {
     }
 }
 
+extension Value: CustomStringConvertible {
+    /// One line per element, `{labels} value` (matrices: `{labels} v@t ...`),
+    /// in label order; for printing results in a shell or a log.
+    public var description: String {
+        switch self {
+        case .scalar(let s): return formatNumber(s)
+        case .string(let s): return quoteString(s)
+        case .vector(let v):
+            return v.sorted { labelsLess($0.labels, $1.labels) }
+                .map { "\($0.labels) \(formatNumber($0.value))" }.joined(separator: "\n")
+        case .matrix(let m):
+            return m.sorted { labelsLess($0.labels, $1.labels) }
+                .map { s in "\(s.labels) " + s.points.map { "\(formatNumber($0.v))@\($0.t)" }.joined(separator: " ") }
+                .joined(separator: "\n")
+        }
+    }
+}
+
 /// An evaluation error (a query that parsed but cannot be answered), worded as Prometheus words it.
 public struct EvaluationError: Error, Sendable, CustomStringConvertible {
     /// What went wrong.

@@ -220,6 +220,12 @@ func vector(_ engine: Engine, _ query: String, at seconds: Double) throws -> [St
         #expect(try vector(e, "topk(0, t)", at: 10).isEmpty)
     }
 
+    @Test func valuesPrintInLabelOrder() throws {
+        let src = InMemorySeriesSource([series("m", ["i": "2"], [(0, 2.5)]), series("m", ["i": "1"], [(0, 1)])])
+        #expect(try Engine(source: src).instant("m", at: 0).description == "{__name__=\"m\",i=\"1\"} 1\n{__name__=\"m\",i=\"2\"} 2.5")
+        #expect(try Engine(source: src).instant("1/0", at: 0).description == "+Inf")
+    }
+
     @Test func scalarArithmetic() throws {
         let e = Engine(source: InMemorySeriesSource([]))
         #expect(try e.instant("7 % 3", at: 0).scalar == 1)
