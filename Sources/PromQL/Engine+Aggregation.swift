@@ -7,6 +7,7 @@
 // Go's container/heap: which of several equal values survives depends on the
 // heap's shape, and matching it makes ties come out as Prometheus's do.
 
+import Foundation
 import Telemetry
 
 private struct Group {
@@ -22,7 +23,7 @@ extension Engine {
     func aggregate(_ op: AggregationOp, _ expr: Expr, parameter: Expr?, grouping: [String], without: Bool, at t: Int64) throws -> [VectorElement] {
         let input = try evalVector(expr, at: t)
         var param = 0.0
-        if let parameter { param = try evalScalar(parameter, at: t) }
+        if let parameter, op.parameterType == .scalar { param = try evalScalar(parameter, at: t) }
         var k = 0
         if op == .topk || op == .bottomk {
             // Go converts out-of-range floats (NaN, huge values) to the minimum int64,
@@ -30,12 +31,22 @@ extension Engine {
             guard param.isFinite, param > -9.2e18, param < 9.2e18, Int64(param) >= 1 else { return [] }
             k = Int(Swift.min(Int64(param), Int64(input.count) + 1))
         }
-        let names = Set(grouping)
-        let dropped = names.union(["__name__"])
+        var valueLabel: String?
+        if op == .countValues, let parameter {
+            let label = try evalString(parameter, at: t)
+            guard isLabelName(label) else { throw EvaluationError("invalid label name \(quoteString(label))") }
+            valueLabel = label
+        }
+        var names = Set(grouping)
+        // count_values groups by its value label too (unless dropped by `without`).
+        if let valueLabel, !without { names.insert(valueLabel) }
+        let dropped = Set(grouping).union(["__name__"])
         var order: [Labels] = []
         var groups: [Labels: Group] = [:]
         for e in input {
-            let key = without ? e.labels.removing(dropped) : e.labels.keeping(names)
+            var labels = e.labels
+            if let valueLabel { labels = labels.with(valueLabel, goFormatFloat(e.value)) }
+            let key = without ? labels.removing(dropped) : labels.keeping(names)
             guard var g = groups[key] else {
                 order.append(key)
                 var g = Group(labels: key, value: e.value, mean: e.value, count: 1)
@@ -48,7 +59,8 @@ extension Engine {
             groups[key] = nil  // avoid a copy while mutating
             switch op {
             case .sum: g.value += e.value
-            case .count: g.count += 1
+            case .count, .countValues: g.count += 1
+            case .group: break
             case .avg:
                 g.count += 1
                 if g.mean.isInfinite {
@@ -82,7 +94,8 @@ extension Engine {
             guard let g = groups[key] else { continue }
             switch op {
             case .sum, .min, .max: out.append((g.labels, g.value))
-            case .count: out.append((g.labels, g.count))
+            case .count, .countValues: out.append((g.labels, g.count))
+            case .group: out.append((g.labels, 1))
             case .avg: out.append((g.labels, g.mean))
             case .stdvar: out.append((g.labels, g.value / g.count))
             case .stddev: out.append((g.labels, (g.value / g.count).squareRoot()))
@@ -140,4 +153,35 @@ private func heapDown(_ h: inout [VectorElement], _ start: Int, _ less: (Double,
 
 private func heapFix(_ h: inout [VectorElement], _ i: Int, _ less: (Double, Double) -> Bool) {
     if !heapDown(&h, i, less) { heapUp(&h, i, less) }
+}
+
+/// Go's strconv.FormatFloat(v, 'f', -1, 64): the shortest digits that read
+/// back as `v`, in plain decimal notation; count_values uses it for label values.
+func goFormatFloat(_ v: Double) -> String {
+    if v.isNaN { return "NaN" }
+    if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
+    let sign = v.sign == .minus ? "-" : ""
+    let text = "\(Swift.abs(v))"                       // shortest round-trip, maybe with e±NN
+    let parts = text.split(separator: "e", maxSplits: 1)
+    let mantissa = String(parts[0])
+    let exponent = parts.count > 1 ? Int(parts[1]) ?? 0 : 0
+    let pointIndex = mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) } ?? mantissa.count
+    var digits = Array(mantissa.replacingOccurrences(of: ".", with: ""))
+    var intLength = pointIndex + exponent
+    while digits.count > 1, digits.first == "0", intLength > 1 { digits.removeFirst(); intLength -= 1 }
+    var integer: String
+    var fraction: String
+    if intLength <= 0 {
+        integer = "0"
+        fraction = String(repeating: "0", count: -intLength) + String(digits)
+    } else if intLength >= digits.count {
+        integer = String(digits) + String(repeating: "0", count: intLength - digits.count)
+        fraction = ""
+    } else {
+        integer = String(digits[..<intLength])
+        fraction = String(digits[intLength...])
+    }
+    while fraction.hasSuffix("0") { fraction.removeLast() }
+    if integer.isEmpty { integer = "0" }
+    return sign + integer + (fraction.isEmpty ? "" : "." + fraction)
 }

@@ -44,7 +44,7 @@ extension Engine {
             if op.isComparison, !vectorOnLeft { value = r }
             if bool { value = keep ? 1 : 0; keep = true }
             guard keep else { continue }
-            let labels = (!op.isComparison || bool) ? e.labels.droppingName : e.labels
+            let labels = (op.dropsMetricName || bool) ? e.labels.droppingName : e.labels
             out.append((labels, value))
         }
         try checkUniqueLabels(out)
@@ -93,7 +93,7 @@ extension Engine {
     /// one-to-one matching, plus the group_x labels copied from the "one" side.
     func resultLabels(_ many: Labels, one: Labels, _ op: BinaryOp, _ matching: VectorMatching, bool: Bool) -> Labels {
         var labels = many
-        if !op.isComparison { labels = labels.droppingName }
+        if op.dropsMetricName { labels = labels.droppingName }
         if matching.cardinality == .oneToOne {
             labels = matching.on ? labels.keeping(Set(matching.labels)) : labels.removing(Set(matching.labels))
         }
@@ -143,6 +143,7 @@ func elementOp(_ op: BinaryOp, _ l: Double, _ r: Double) -> (Double, Bool) {
     case .div: return (l / r, true)
     case .mod: return (fmod(l, r), true)
     case .pow: return (pow(l, r), true)
+    case .atan2: return (Foundation.atan2(l, r), true)
     case .eql: return (l, l == r)
     case .neq: return (l, l != r)
     case .gtr: return (l, l > r)

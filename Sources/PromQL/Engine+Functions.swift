@@ -16,6 +16,21 @@ extension Engine {
         switch f {
         case .time:
             return .scalar(Double(t) / 1000)
+        case .pi:
+            return .scalar(Double.pi)
+        case .dayOfMonth, .dayOfWeek, .daysInMonth, .hour, .minute, .month, .year:
+            let input = args.isEmpty ? [(Labels(), Double(t) / 1000)] : try evalVector(args[0], at: t)
+            let out = input.map { ($0.labels.droppingName, calendarField(f, $0.value)) }
+            try checkUniqueLabels(out)
+            return .vector(out)
+        case .holtWinters:
+            let sf = try evalScalar(args[1], at: t), tf = try evalScalar(args[2], at: t)
+            // Prometheus checks the factors per series, so an empty selection is no error.
+            if !(try overTime(args[0], f, at: t) { _, _ in 1 }).isEmpty {
+                guard sf > 0, sf < 1 else { throw EvaluationError("invalid smoothing factor. Expected: 0 < sf < 1, got: \(sf)") }
+                guard tf > 0, tf < 1 else { throw EvaluationError("invalid trend factor. Expected: 0 < tf < 1, got: \(tf)") }
+            }
+            return .vector(try overTime(args[0], f, at: t) { points, _ in holtWinters(points, sf, tf) })
         case .vector:
             return .vector([(Labels(), try evalScalar(args[0], at: t))])
         case .scalar:
@@ -24,7 +39,8 @@ extension Engine {
         case .absent:
             guard try evalVector(args[0], at: t).isEmpty else { return .vector([]) }
             return .vector([(absentLabels(args[0]), 1)])
-        case .abs, .ceil, .floor, .exp, .sqrt, .ln, .log2, .log10, .sgn:
+        case .abs, .ceil, .floor, .exp, .sqrt, .ln, .log2, .log10, .sgn,
+             .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .tanh, .asinh, .acosh, .atanh, .deg, .rad:
             return .vector(try mapVector(args[0], at: t, f.elementwise ?? { $0 }))
         case .round:
             let toNearest = args.count > 1 ? try evalScalar(args[1], at: t) : 1
@@ -194,6 +210,52 @@ func rangeFunction(_ f: Function, _ points: [(t: Int64, v: Double)], window: Ran
         let variance = aux / count
         return f == .stddevOverTime ? variance.squareRoot() : variance
     default: return nil
+    }
+}
+
+/// Double exponential smoothing, written as Prometheus's funcHoltWinters.
+func holtWinters(_ points: [(t: Int64, v: Double)], _ sf: Double, _ tf: Double) -> Double? {
+    guard points.count >= 2 else { return nil }
+    var s0 = 0.0, s1 = points[0].v
+    var b = points[1].v - points[0].v
+    for i in 1..<points.count {
+        let x = sf * points[i].v
+        if i > 1 { b = tf * (s1 - s0) + (1 - tf) * b }   // calcTrendValue(i-1, ...)
+        let y = (1 - sf) * (s1 + b)
+        (s0, s1) = (s1, x + y)
+    }
+    return s1
+}
+
+/// A calendar field of `seconds` since the epoch, in UTC (Go's time.Unix(int64(v), 0).UTC()).
+func calendarField(_ f: Function, _ seconds: Double) -> Double {
+    if !seconds.isFinite || Swift.abs(seconds) >= 9.2e18 {
+        // Go converts NaN, ±Inf and out-of-range floats to the minimum int64,
+        // and time.Unix of that wraps to 292277026596-12-04 15:30 UTC, a Sunday.
+        switch f {
+        case .year: return 292_277_026_596
+        case .month: return 12
+        case .dayOfMonth: return 4
+        case .daysInMonth: return 31
+        case .hour: return 15
+        case .minute: return 30
+        default: return 0
+        }
+    }
+    guard Swift.abs(seconds) < 1e17 else { return .nan }
+    var calendar = Calendar(identifier: .gregorian)
+    calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
+    let date = Date(timeIntervalSince1970: Double(Int64(seconds)))
+    let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .weekday], from: date)
+    switch f {
+    case .dayOfMonth: return Double(c.day ?? 0)
+    case .dayOfWeek: return Double((c.weekday ?? 1) - 1)          // Sunday is 0
+    case .daysInMonth: return Double(calendar.range(of: .day, in: .month, for: date)?.count ?? 0)
+    case .hour: return Double(c.hour ?? 0)
+    case .minute: return Double(c.minute ?? 0)
+    case .month: return Double(c.month ?? 0)
+    case .year: return Double(c.year ?? 0)
+    default: return .nan
     }
 }
 

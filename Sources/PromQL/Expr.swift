@@ -30,6 +30,8 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
     case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
     /// Set operators over label sets.
     case and, or, unless
+    /// `atan2`: Go's math.Atan2(lhs, rhs), binding like `*`.
+    case atan2
 
     /// Binding strength; higher binds tighter (Prometheus's grammar order).
     var precedence: Int {
@@ -38,7 +40,7 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
         case .and, .unless: return 2
         case .eql, .neq, .gtr, .lss, .gte, .lte: return 3
         case .add, .sub: return 4
-        case .mul, .div, .mod: return 5
+        case .mul, .div, .mod, .atan2: return 5
         case .pow: return 6
         }
     }
@@ -50,6 +52,15 @@ public enum BinaryOp: String, Sendable, Hashable, CaseIterable {
     public var isComparison: Bool {
         switch self {
         case .eql, .neq, .gtr, .lss, .gte, .lte: return true
+        default: return false
+        }
+    }
+
+    /// Arithmetic drops the metric name; comparisons, set operators and (as
+    /// Prometheus 2.42 does) atan2 keep it.
+    var dropsMetricName: Bool {
+        switch self {
+        case .add, .sub, .mul, .div, .mod, .pow: return true
         default: return false
         }
     }
@@ -94,9 +105,21 @@ public struct VectorMatching: Sendable, Equatable {
 public enum AggregationOp: String, Sendable, Hashable, CaseIterable {
     /// The aggregations, named as in PromQL.
     case sum, avg, min, max, count, topk, bottomk, quantile, stddev, stdvar
+    /// `group`: 1 per group; `count_values("label", v)`: how many elements have each value.
+    case group
+    case countValues = "count_values"
 
-    /// topk, bottomk and quantile take a scalar before the vector.
-    var takesParameter: Bool { self == .topk || self == .bottomk || self == .quantile }
+    /// topk, bottomk, quantile and count_values take a parameter before the vector.
+    var takesParameter: Bool { parameterType != nil }
+
+    /// The parameter's type, if the aggregation takes one.
+    var parameterType: ValueType? {
+        switch self {
+        case .topk, .bottomk, .quantile: return .scalar
+        case .countValues: return .string
+        default: return nil
+        }
+    }
 }
 
 /// A selector of series at an instant: `name{matchers} offset d`.
@@ -193,6 +216,14 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
     case labelReplace = "label_replace", labelJoin = "label_join"
     /// Quantiles of classic bucketed histograms.
     case histogramQuantile = "histogram_quantile"
+    /// Trigonometry, element-wise; deg and rad convert angles; pi() is a scalar.
+    case sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, deg, rad, pi
+    /// Double exponential smoothing of each window (Prometheus 2's name).
+    case holtWinters = "holt_winters"
+    /// Calendar fields (UTC) of each value read as Unix seconds; of time() without an argument.
+    case dayOfMonth = "day_of_month", dayOfWeek = "day_of_week", daysInMonth = "days_in_month"
+    /// Calendar fields (UTC), continued.
+    case hour, minute, month, year
 
     /// The function's name as written in a query.
     public var name: String { rawValue }
@@ -217,6 +248,11 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
         case .labelReplace: return [.instantVector, .string, .string, .string, .string]
         case .labelJoin: return [.instantVector, .string, .string, .string]
         case .histogramQuantile: return [.scalar, .instantVector]
+        case .sin, .cos, .tan, .asin, .acos, .atan, .sinh, .cosh, .tanh, .asinh, .acosh, .atanh, .deg, .rad:
+            return [.instantVector]
+        case .pi: return []
+        case .holtWinters: return [.rangeVector, .scalar, .scalar]
+        case .dayOfMonth, .dayOfWeek, .daysInMonth, .hour, .minute, .month, .year: return [.instantVector]
         }
     }
 
@@ -225,7 +261,7 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
     /// last argument may repeat or be left out (label_join's source labels).
     public var variadic: Int {
         switch self {
-        case .round: return 1
+        case .round, .dayOfMonth, .dayOfWeek, .daysInMonth, .hour, .minute, .month, .year: return 1
         case .labelJoin: return -1
         default: return 0
         }
@@ -234,7 +270,7 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
     /// The type of the result.
     public var returnType: ValueType {
         switch self {
-        case .time, .scalar: return .scalar
+        case .time, .scalar, .pi: return .scalar
         default: return .instantVector
         }
     }
@@ -256,6 +292,20 @@ public enum Function: String, Sendable, Hashable, CaseIterable {
         case .log2: return { Foundation.log2($0) }
         case .log10: return { Foundation.log10($0) }
         case .sgn: return { $0 < 0 ? -1 : ($0 > 0 ? 1 : $0) }
+        case .sin: return { Foundation.sin($0) }
+        case .cos: return { Foundation.cos($0) }
+        case .tan: return { Foundation.tan($0) }
+        case .asin: return { Foundation.asin($0) }
+        case .acos: return { Foundation.acos($0) }
+        case .atan: return { Foundation.atan($0) }
+        case .sinh: return { Foundation.sinh($0) }
+        case .cosh: return { Foundation.cosh($0) }
+        case .tanh: return { Foundation.tanh($0) }
+        case .asinh: return { Foundation.asinh($0) }
+        case .acosh: return { Foundation.acosh($0) }
+        case .atanh: return { Foundation.atanh($0) }
+        case .deg: return { $0 * 180 / Double.pi }
+        case .rad: return { $0 * Double.pi / 180 }
         default: return nil
         }
     }

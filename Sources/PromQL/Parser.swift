@@ -72,7 +72,7 @@ private struct Parser {
     var binaryOperator: BinaryOp? {
         switch current.kind {
         case .op(let s): return BinaryOp(rawValue: s)
-        case .identifier(let s) where s == "and" || s == "or" || s == "unless": return BinaryOp(rawValue: s)
+        case .identifier(let s) where s == "and" || s == "or" || s == "unless" || s == "atan2": return BinaryOp(rawValue: s)
         default: return nil
         }
     }
@@ -386,8 +386,8 @@ private struct Parser {
             throw error("expected type instant vector in aggregation expression, got \(vector.type.rawValue)", at: starts[expectedCount - 1])
         }
         let parameter = op.takesParameter ? args[0] : nil
-        if let parameter, parameter.type != .scalar {
-            throw error("expected type scalar in aggregation parameter, got \(parameter.type.rawValue)", at: starts[0])
+        if let parameter, let type = op.parameterType, parameter.type != type {
+            throw error("expected type \(type.rawValue) in aggregation parameter, got \(parameter.type.rawValue)", at: starts[0])
         }
         return .aggregate(op, vector, parameter: parameter, grouping: group?.labels ?? [], without: group?.without ?? false)
     }

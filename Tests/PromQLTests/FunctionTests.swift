@@ -85,4 +85,48 @@ import Telemetry
         let w = try #require(try engine.instant("sort(g)", at: 10_000).vector)
         #expect(w.map(\.value) == [-7.5, 2.25])
     }
+
+    @Test func groupAndCountValues() throws {
+        #expect(try vector(engine, "group(up)", at: 10) == ["{}": 1])
+        #expect(try vector(engine, "count_values(\"v\", g)", at: 10) == ["{v=\"2.25\"}": 1, "{v=\"-7.5\"}": 1])
+        #expect(try vector(engine, "count_values by (job) (\"v\", up)", at: 10) == ["{job=\"api\",v=\"1\"}": 1, "{job=\"web\",v=\"1\"}": 1])
+        #expect(throws: EvaluationError.self) { try engine.instant("count_values(\"1x\", up)", at: 10_000) }
+        #expect(goFormatFloat(1e21) == "1000000000000000000000")
+        #expect(goFormatFloat(1.5e-7) == "0.00000015")
+        #expect(goFormatFloat(-0.0) == "-0")
+        #expect(goFormatFloat(.infinity) == "+Inf")
+    }
+
+    @Test func atan2KeepsTheNameAndBindsLikeMultiplication() throws {
+        #expect(try vector(engine, "g{i=\"1\"} atan2 0", at: 10) == ["{__name__=\"g\",i=\"1\"}": Double.pi / 2])
+        #expect(try engine.instant("2 * 0 atan2 1", at: 0).scalar == 0)
+    }
+
+    @Test func trigonometryAndAngles() throws {
+        #expect(try engine.instant("pi()", at: 0).scalar == Double.pi)
+        #expect(try vector(engine, "deg(g{i=\"1\"} * 0 + pi())", at: 10) == ["{i=\"1\"}": 180])
+        #expect(try vector(engine, "cos(g{i=\"1\"} * 0)", at: 10) == ["{i=\"1\"}": 1])
+    }
+
+    @Test func holtWintersSmoothsAndChecksFactors() throws {
+        // A straight line is reproduced exactly.
+        let line = Engine(source: InMemorySeriesSource([series("l", every15s(0, 300) { 3 * $0 })]))
+        let v = try vector(line, "holt_winters(l[5m], 0.5, 0.5)", at: 300)
+        #expect(Swift.abs(v["{}"]! - 900) < 1e-9)
+        #expect(throws: EvaluationError.self) { try line.instant("holt_winters(l[5m], 1, 0.5)", at: 300_000) }
+        #expect(try vector(line, "holt_winters(nope[5m], 1, 0.5)", at: 300) == [:])
+    }
+
+    @Test func calendarFunctionsInUTC() throws {
+        // 2024-02-29T13:45:00Z, a Thursday.
+        let t = 1_709_214_300.0
+        #expect(try vector(engine, "year(vector(\(t)))", at: 0) == ["{}": 2024])
+        #expect(try vector(engine, "month(vector(\(t)))", at: 0) == ["{}": 2])
+        #expect(try vector(engine, "day_of_month(vector(\(t)))", at: 0) == ["{}": 29])
+        #expect(try vector(engine, "days_in_month(vector(\(t)))", at: 0) == ["{}": 29])
+        #expect(try vector(engine, "day_of_week(vector(\(t)))", at: 0) == ["{}": 4])
+        #expect(try vector(engine, "hour(vector(\(t)))", at: 0) == ["{}": 13])
+        #expect(try vector(engine, "minute(vector(\(t)))", at: 0) == ["{}": 45])
+        #expect(try vector(engine, "hour()", at: 3600 * 5) == ["{}": 5])
+    }
 }
