@@ -65,4 +65,38 @@ struct SplitMix64: RandomNumberGenerator {
             _ = try? engine.instant(q, at: Int64.min)
         }
     }
+
+    /// Random expressions built from the grammar, so most of them parse and
+    /// reach the evaluator with odd combinations of types and values.
+    @Test func randomExpressionsEvaluateOrFailCleanly() {
+        var rng = SplitMix64(state: 99)
+        let engine = Engine(source: InMemorySeriesSource([
+            series("foo", ["job": "a"], every15s(0, 900) { $0.truncatingRemainder(dividingBy: 100) }),
+            series("foo", ["job": "b"], every15s(0, 900) { -$0 }),
+            series("bar", ["job": "a", "le": "1"], every15s(0, 900) { $0 }),
+            series("bar", ["job": "a", "le": "+Inf"], every15s(0, 900) { 2 * $0 }),
+            series("m", [(300, .nan), (315, .infinity), (330, staleNaN)]),
+        ]))
+        func pick<T>(_ xs: [T]) -> T { xs[Int.random(in: 0..<xs.count, using: &rng)] }
+        func vectorExpr(_ depth: Int) -> String {
+            if depth <= 0 { return pick(["foo", "bar", "m", "foo{job=\"a\"}", "foo offset 1m", "bar @ 300", "nothing"]) }
+            switch Int.random(in: 0..<8, using: &rng) {
+            case 0: return "\(pick(["rate", "irate", "delta", "deriv", "changes", "avg_over_time", "max_over_time", "stddev_over_time"]))(\(vectorExpr(0))[\(pick(["1m", "5m", "30s"]))])"
+            case 1: return "\(pick(["sum", "avg", "min", "max", "count", "stddev", "group"])) by (job) (\(vectorExpr(depth - 1)))"
+            case 2: return "\(pick(["topk", "bottomk", "quantile"]))(\(scalarExpr()), \(vectorExpr(depth - 1)))"
+            case 3: return "\(vectorExpr(depth - 1)) \(pick(["+", "-", "*", "/", "%", "^", ">", "< bool", "and", "or", "unless", "atan2"])) \(pick([vectorExpr(depth - 1), scalarExpr()]))"
+            case 4: return "\(pick(["abs", "ceil", "ln", "sqrt", "sgn", "timestamp", "absent", "sort", "hour"]))(\(vectorExpr(depth - 1)))"
+            case 5: return "max_over_time((\(vectorExpr(depth - 1)))[\(pick(["2m", "5m"])):\(pick(["", "30s", "1m"]))])"
+            case 6: return "histogram_quantile(\(scalarExpr()), \(vectorExpr(depth - 1)))"
+            default: return "label_replace(\(vectorExpr(depth - 1)), \"x\", \"$1\", \"job\", \"(.*)\")"
+            }
+        }
+        func scalarExpr() -> String { pick(["0", "1", "-1", "0.5", "2", "NaN", "Inf", "-Inf", "1e308", "time()", "scalar(foo)"]) }
+        for _ in 0..<3_000 {
+            let text = vectorExpr(Int.random(in: 0...3, using: &rng))
+            guard let expr = try? Query.parse(text) else { continue }
+            _ = try? engine.instant(expr, at: Int64.random(in: 0...1_000_000, using: &rng))
+            _ = try? engine.range(expr, start: 0, end: 900_000, step: 97_000)
+        }
+    }
 }
