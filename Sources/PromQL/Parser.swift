@@ -83,7 +83,13 @@ private struct Parser {
         guard depth < maxDepth else { throw error("expression nested too deeply") }
         let lhsStart = current
         var lhs = try unary()
+        // A chain `a + b + c ...` grows the tree without recursing here; count
+        // it too, since evaluating and freeing the tree recurse over its height.
+        let depthOnEntry = depth
+        defer { depth = depthOnEntry }
         while let op = binaryOperator, op.precedence >= minPrecedence {
+            depth += 1
+            guard depth < maxDepth else { throw error("expression nested too deeply") }
             let opToken = current
             advance()
             var bool = false
@@ -158,8 +164,12 @@ private struct Parser {
     /// Range brackets, subquery brackets and `offset` after an operand.
     mutating func postfix(_ base: Expr, start: Token) throws(ParseError) -> Expr {
         var expr = base
+        let depthOnEntry = depth
+        defer { depth = depthOnEntry }
         while true {
             if current.kind == .leftBracket {
+                depth += 1   // subqueries of subqueries nest the tree
+                guard depth < maxDepth else { throw error("expression nested too deeply") }
                 let bracket = current
                 advance()
                 guard case .duration(let range) = current.kind else { throw unexpected(expected: "a duration") }

@@ -50,6 +50,20 @@ struct SplitMix64: RandomNumberGenerator {
         }
     }
 
+    @Test func theDeepestAcceptedTreesEvaluate() throws {
+        let engine = Engine(source: InMemorySeriesSource([series("foo", every15s(0, 600) { $0 })]))
+        for depth in [50, 100, 150, 190, 198] {
+            let chain = "foo" + String(repeating: " + 1", count: depth)
+            let nested = String(repeating: "abs(", count: depth) + "foo" + String(repeating: ")", count: depth)
+            let sums = String(repeating: "sum(", count: depth / 2) + "foo" + String(repeating: ")", count: depth / 2)
+            for text in [chain, nested, sums] {
+                guard let expr = try? Query.parse(text) else { continue }
+                _ = try engine.instant(expr, at: 300_000)
+                _ = try engine.range(expr, start: 0, end: 600_000, step: 60_000)
+            }
+        }
+    }
+
     @Test func nestedSubqueriesHitTheSampleLimit() throws {
         var engine = Engine(source: InMemorySeriesSource([series("foo", [(0, 1)])]))
         engine.maxSamples = 100_000

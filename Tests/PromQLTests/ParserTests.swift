@@ -143,9 +143,16 @@ private func parseError(_ text: String) -> ParseError? {
         #expect(parseError("\"é\" + ")?.column == 7)
     }
 
-    @Test func deepNestingIsAnErrorNotACrash() {
+    @Test func deepNestingIsAnErrorNotACrash() throws {
         let deep = String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
         #expect(parseError(deep)?.message == "expression nested too deeply")
+        let chain = "1" + String(repeating: " + 1", count: 100_000)
+        #expect(parseError(chain)?.message == "expression nested too deeply")
+        let subqueries = "foo" + String(repeating: "[5m:]", count: 10_000)
+        #expect(parseError(subqueries) != nil)
+        let unary = String(repeating: "-", count: 100_000) + "1"
+        #expect(parseError(unary)?.message == "expression nested too deeply")
+        #expect(try Query.parse("1" + String(repeating: " + 1", count: 150)).type == .scalar)
     }
 }
 
