@@ -34,6 +34,7 @@ import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 import gen_data  # noqa: E402
 
 # Evaluation instants, as offsets from the first sample (ms): inside the data,
