@@ -31,6 +31,7 @@ let package = Package(
         .target(name: "Telemetry"),
         .target(name: "Plotting"),
         .target(name: "MetricsStore", dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(name: "PromQL", dependencies: ["Telemetry"]),
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
@@ -51,6 +52,7 @@ let package = Package(
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
     ]
 )

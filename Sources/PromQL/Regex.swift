@@ -1,0 +1,154 @@
+// Regular expressions with Prometheus's (Go RE2) semantics on top of ICU.
+//
+// Prometheus anchors every regex (`^(?:re)$`) and compiles it with RE2:
+// `.` stops at newlines unless `(?s)` is given, named groups are written
+// `(?P<name>...)`, and lookaround, backreferences, atomic groups and
+// possessive quantifiers do not exist. NSRegularExpression (ICU) accepts all
+// of those, so patterns are screened first and named groups translated; the
+// group table is computed here because ICU's named-group lookup is not
+// available on every platform.
+
+import Foundation
+
+/// A fully anchored regular expression compiled once and safe to share.
+final class AnchoredRegex: @unchecked Sendable {
+    // NSRegularExpression is immutable and thread-safe for matching, but not
+    // marked Sendable on every platform.
+    private let regex: NSRegularExpression
+    /// Capturing-group number of each named group.
+    let groupNumbers: [String: Int]
+
+    /// Compiles `pattern`; nil when it is invalid or uses syntax RE2 lacks.
+    init?(_ pattern: String) {
+        guard !usesNonRE2Syntax(pattern) else { return nil }
+        let (translated, names) = translateNamedGroups(pattern)
+        guard let compiled = try? NSRegularExpression(pattern: "^(?:" + translated + ")$") else { return nil }
+        regex = compiled
+        groupNumbers = names
+    }
+
+    /// True when the whole of `text` matches.
+    func fullMatch(_ text: String) -> Bool {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        return regex.firstMatch(in: text, options: [.anchored], range: range) != nil
+    }
+
+    /// The capture groups of a whole-text match (index 0 the whole text;
+    /// nil entries for groups that did not take part), or nil without a match.
+    func groups(_ text: String) -> [String?]? {
+        let range = NSRange(text.startIndex..<text.endIndex, in: text)
+        guard let m = regex.firstMatch(in: text, options: [.anchored], range: range) else { return nil }
+        return (0..<m.numberOfRanges).map { i in
+            let r = m.range(at: i)
+            guard r.location != NSNotFound, let sr = Range(r, in: text) else { return nil }
+            return String(text[sr])
+        }
+    }
+
+    /// Go's Regexp.ExpandString: `$1`, `${1}`, `$name`, `${name}` and `$$`;
+    /// a name is the longest run of letters, digits and underscores, unknown
+    /// groups expand to nothing, and a malformed `$` is kept literally.
+    func expand(_ template: String, groups: [String?]) -> String {
+        let chars = Array(template.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var i = 0
+        func isNameChar(_ c: Unicode.Scalar) -> Bool { isLetter(c) || isDigit(c) || c == "_" }
+        while i < chars.count {
+            let c = chars[i]
+            guard c == "$", i + 1 < chars.count else { out.append(c); i += 1; continue }
+            var j = i + 1
+            var name = ""
+            if chars[j] == "$" { out.append("$"); i += 2; continue }
+            if chars[j] == "{" {
+                j += 1
+                while j < chars.count, isNameChar(chars[j]) { name.unicodeScalars.append(chars[j]); j += 1 }
+                guard j < chars.count, chars[j] == "}", !name.isEmpty else { out.append("$"); i += 1; continue }
+                j += 1
+            } else {
+                while j < chars.count, isNameChar(chars[j]) { name.unicodeScalars.append(chars[j]); j += 1 }
+                guard !name.isEmpty else { out.append("$"); i += 1; continue }
+            }
+            let number = name.unicodeScalars.allSatisfy(isDigit) ? Int(name) : groupNumbers[name]
+            if let number, number < groups.count, let value = groups[number] {
+                out.append(contentsOf: value.unicodeScalars)
+            }
+            i = j
+        }
+        return String(out)
+    }
+}
+
+/// True when `pattern` uses ICU syntax that RE2 (and so Prometheus) rejects:
+/// lookaround, atomic groups, backreferences, possessive quantifiers.
+func usesNonRE2Syntax(_ pattern: String) -> Bool {
+    let chars = Array(pattern.unicodeScalars)
+    var i = 0
+    var inClass = false
+    while i < chars.count {
+        let c = chars[i]
+        if c == "\\" {
+            if i + 1 < chars.count, !inClass, ("1"..."9").contains(chars[i + 1]) { return true }
+            i += 2
+            continue
+        }
+        if inClass {
+            if c == "]" { inClass = false }
+        } else if c == "[" {
+            inClass = true
+            if i + 1 < chars.count, chars[i + 1] == "]" { i += 1 }  // `[]a]` starts with a literal ]
+        } else if c == "(", i + 2 < chars.count, chars[i + 1] == "?" {
+            let k = chars[i + 2]
+            if k == "=" || k == "!" || k == ">" { return true }
+            if k == "<", i + 3 < chars.count, chars[i + 3] == "=" || chars[i + 3] == "!" { return true }
+        } else if c == "*" || c == "+" || c == "?" || c == "}" {
+            if i + 1 < chars.count, chars[i + 1] == "+" { return true }
+        }
+        i += 1
+    }
+    return false
+}
+
+/// Rewrites RE2's `(?P<name>` as ICU's `(?<name>` and numbers the capturing
+/// groups, returning the group number of each name.
+private func translateNamedGroups(_ pattern: String) -> (String, [String: Int]) {
+    let chars = Array(pattern.unicodeScalars)
+    var out = String.UnicodeScalarView()
+    var names: [String: Int] = [:]
+    var group = 0
+    var inClass = false
+    var i = 0
+    while i < chars.count {
+        let c = chars[i]
+        if c == "\\" {
+            out.append(c)
+            if i + 1 < chars.count { out.append(chars[i + 1]) }
+            i += 2
+            continue
+        }
+        if inClass {
+            if c == "]" { inClass = false }
+        } else if c == "[" {
+            inClass = true
+        } else if c == "(" {
+            let isNamedP = i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "P"
+            let isNamed = i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "<"
+            if i + 1 >= chars.count || chars[i + 1] != "?" || isNamedP || isNamed {
+                group += 1
+                if isNamedP || isNamed {
+                    var j = i + (isNamedP ? 4 : 3)
+                    var name = ""
+                    while j < chars.count, chars[j] != ">" { name.unicodeScalars.append(chars[j]); j += 1 }
+                    if names[name] == nil { names[name] = group }
+                }
+            }
+            if isNamedP {
+                out.append(contentsOf: "(?".unicodeScalars)
+                i += 3
+                continue
+            }
+        }
+        out.append(c)
+        i += 1
+    }
+    return (String(out), names)
+}
