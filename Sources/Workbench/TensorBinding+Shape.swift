@@ -5,6 +5,9 @@ import Tensor
 // values back into Lua.
 
 extension TensorBinding {
+    /// The most elements `t:tolist()` turns into Lua values.
+    static let maxListElements = 1 << 22
+
     /// A permutation given as a table or as arguments, 1-based, checked to
     /// name every dim exactly once.
     private static func permutation(_ call: LuaCall, _ t: Tensor) throws -> [Int] {
@@ -42,9 +45,14 @@ extension TensorBinding {
         },
         TensorOp("tolist", """
             t:tolist() -> table or number
-            The values as nested Lua lists (a number for a 0-d tensor).
+            The values as nested Lua lists (a number for a 0-d tensor); at most 4194304 elements.
             """) { call, t in
-            call.returns(nestedList(t))
+            // Every element becomes a Lua value (16+ bytes) after a Swift copy: a bound keeps
+            // a huge expanded view from exhausting memory outside the Lua heap cap.
+            guard t.count <= maxListElements else {
+                throw call.error("tensor of shape \(shapeText(t.shape)) has \(t.count) elements; at most \(maxListElements) fit in a Lua table (slice it first)")
+            }
+            return call.returns(nestedList(t))
         },
         TensorOp("is_contiguous", "t:is_contiguous() -> boolean\nWhether the elements lie densely in row-major order.") { call, t in
             call.returns(.boolean(t.isContiguous))
