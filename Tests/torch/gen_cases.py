@@ -89,6 +89,11 @@ def step_for(b, rng, i):
     """One random step on value i (may add inputs)."""
     v = b.vals[i]
     nd = v.dim()
+    if v.numel() == 0:
+        # Zero-size values (from an empty slice or narrow) go through ops that accept them.
+        if rng.random() < 0.5:
+            return b.add({"op": rng.choice(UNARY), "x": [i]})
+        return b.add({"op": rng.choice(["sum", "mean"]), "x": [i], "dim": lua_dim(rng, nd), "keepdim": rng.random() < 0.5})
     kind = rng.choice(["unary"] * 4 + ["binary"] * 3 + ["scalar"] * 2 + ["reduce"] * 2 +
                       ["softmax", "matmul", "matmul", "shape", "shape", "shape", "join", "domain"])
     if kind == "unary":
@@ -184,7 +189,8 @@ def step_for(b, rng, i):
         return b.add({"op": "stack", "x": [i, b.new_input(list(v.shape))], "dim": d if rng.random() < 0.6 else d - nd - 2})
     # shape ops
     op = rng.choice(["reshape", "transpose", "permute", "unsqueeze", "squeeze", "flatten", "expand",
-                     "slice", "slice", "select", "index_select", "tril", "triu", "t", "contiguous"])
+                     "slice", "slice", "select", "index_select", "tril", "triu", "t", "contiguous",
+                     "gather", "masked_select", "narrow", "split", "chunk", "argmax", "argmin"])
     shape = list(v.shape)
     if op == "reshape":
         n = v.numel()
@@ -235,6 +241,34 @@ def step_for(b, rng, i):
         d = lua_dim(rng, nd)
         n = shape[d - 1 if d > 0 else d]
         return b.add({"op": "index_select", "x": [i], "dim": d, "index": [rng.randint(1, n) for _ in range(rng.randint(1, 4))]})
+    if op == "gather":
+        d = lua_dim(rng, nd)
+        n = shape[d - 1 if d > 0 else d]
+        index_shape = list(shape)
+        index_shape[d - 1 if d > 0 else d] = rng.randint(1, 3)
+        index = [rng.randint(1, n) for _ in range(_numel(index_shape))]
+        return b.add({"op": "gather", "x": [i], "dim": d, "index": index, "index_shape": index_shape})
+    if op == "masked_select":
+        return b.add({"op": "masked_select", "x": [i, b.new_input(broadcast_partner(rng, shape))]})
+    if op == "narrow":
+        d = lua_dim(rng, nd)
+        n = shape[d - 1 if d > 0 else d]
+        start = rng.randint(1, n)
+        return b.add({"op": "narrow", "x": [i], "dim": d, "start": start, "length": rng.randint(0, n - start + 1)})
+    if op in ("split", "chunk"):
+        d = lua_dim(rng, nd)
+        n = shape[d - 1 if d > 0 else d]
+        size = rng.randint(1, n)
+        pieces = -(-n // size)
+        if op == "split":
+            return b.add({"op": "split", "x": [i], "dim": d, "size": size, "k": rng.randint(1, pieces)})
+        count = rng.randint(1, n)
+        actual = len(torch.zeros(n).chunk(count))
+        return b.add({"op": "chunk", "x": [i], "dim": d, "n": count, "k": rng.randint(1, actual)})
+    if op in ("argmax", "argmin"):
+        if i not in b.fresh:
+            return None
+        return b.add({"op": op, "x": [i], "dim": lua_dim(rng, nd), "keepdim": rng.random() < 0.5})
     if op in ("tril", "triu"):
         if nd < 2:
             return None

@@ -103,6 +103,18 @@ def apply(step, vals):
     if op == "index_select":
         d = dim0(step["dim"])
         return a.index_select(d, torch.tensor([i - 1 for i in step["index"]]))
+    if op == "gather":
+        return a.gather(dim0(step["dim"]), torch.tensor(step["index"]).reshape(step["index_shape"]) - 1)
+    if op == "masked_select":
+        return a.masked_select(x[1] > 0)
+    if op == "narrow":
+        return a.narrow(dim0(step["dim"]), step["start"] - 1, step["length"])
+    if op in ("split", "chunk"):
+        pieces = a.split(step["size"], dim0(step["dim"])) if op == "split" else a.chunk(step["n"], dim0(step["dim"]))
+        return pieces[step["k"] - 1]
+    if op in ("argmax", "argmin"):
+        # Lua indices are 1-based floats.
+        return getattr(torch, op)(a, dim0(step["dim"]), keepdim=step["keepdim"]).float() + 1
     if op == "cat":
         return torch.cat(x, dim0(step["dim"]))
     if op == "stack":
