@@ -214,6 +214,31 @@ t.test("autograd: backward, grads, detach, no_grad", function()
     "grad can be implicitly created only for one-element tensors")
 end)
 
+t.test("grad mode switch and view", function()
+  t.eq(tensor.set_grad_enabled(false), true)
+  local g = tensor{1}:requires_grad()
+  t.eq((g * 2).needs_grad, false)
+  t.eq(tensor.set_grad_enabled(true), false)
+  t.eq((g * 2).needs_grad, true)
+  t.raises(function() tensor.zeros(2, 3):t():view(6) end, "use reshape() (copies) instead")
+  t.eq(inspect(tensor.zeros(2, 3):t():reshape(6).shape), "{ 6 }")
+end)
+
+t.test("big temporaries are collected without waiting for the Lua heap", function()
+  local function rss_mb()
+    local f = io.open("/proc/self/status")
+    if not f then return 0 end
+    local kb = f:read("a"):match("VmRSS:%s*(%d+)")
+    f:close()
+    return tonumber(kb) / 1024
+  end
+  local x = tensor.ones(2 ^ 20)
+  local before = rss_mb()
+  for _ = 1, 400 do local y = x + 1 end   -- 1.6 GB if nothing were freed
+  t.truthy(rss_mb() - before < 800, string.format("RSS grew by %.0f MB", rss_mb() - before))
+  t.raises(function() tensor.ones(1):expand(2 ^ 23):tolist() end, "at most 4194304 fit in a Lua table")
+end)
+
 t.test("tostring matches PyTorch", function()
   t.eq(tostring(tensor{{1, 2}, {3, 4}}), "tensor([[1., 2.],\n        [3., 4.]])")
   t.truthy(tostring(tensor{1}:requires_grad()):find("requires_grad=True", 1, true))
