@@ -46,8 +46,12 @@ extension TensorBinding {
             try call.expectArguments(atMost: 4)
             guard t.ndim > 0 else { throw call.error("cannot narrow a 0-d tensor") }
             let d = try dim(call, 2, t)
-            let s = try index(call, 3, value: try call.integer(3), size: t.shape[d] + 1, dimLabel: "dim \(d + 1) (plus one)")
-            return push(call, try t.narrow(d, s, try call.integer(4)))
+            let start = try call.integer(3), length = try call.integer(4)
+            let s = try index(call, 3, value: start, size: t.shape[d] + 1, dimLabel: "dim \(d + 1) (plus one)")
+            guard length >= 0, length <= t.shape[d] - s else {
+                throw call.argumentError(4, "start \(start) and length \(length) exceed dim \(d + 1) of size \(t.shape[d])")
+            }
+            return push(call, try t.narrow(d, s, length))
         },
         TensorOp("index_select", """
             t:index_select(dim, indices) -> Tensor
@@ -92,10 +96,8 @@ extension TensorBinding {
             try call.expectArguments(atMost: 3)
             guard t.ndim > 0 else { throw call.error("cannot split a 0-d tensor") }
             let d = try optionalDim(call, 3, t) ?? 0
-            if case .table = call.value(2) {
-                guard call.argumentCount >= 2 else { throw call.typeError(2, expected: "integer or list of sizes") }
-                let sizes = try integers(call, from: 2, what: "sizes")
-                return pushList(call, try t.split(sizes: sizes, dim: d))
+            if case .table(let list) = call.value(2) {
+                return pushList(call, try t.split(sizes: try integerList(list, call, 2, what: "sizes"), dim: d))
             }
             let size = try call.integer(2)
             guard size > 0 else { throw call.argumentError(2, "split size must be positive, got \(size)") }

@@ -75,7 +75,19 @@ enum TensorBinding {
         } catch let error as TensorError {
             let own = call.function.shortName.replacingOccurrences(of: "_", with: "").lowercased()
             let op = error.op.replacingOccurrences(of: "_", with: "").lowercased()
-            throw LuaRuntimeError(luaSpelling(own == op || own == "__" + op ? error.message : error.description))
+            let text = own == op || own == "__" + op ? error.message : error.description
+            throw LuaRuntimeError(luaSpelling(oneBased(text)))
+        }
+    }
+
+    /// The engine numbers dims and list positions from 0 in its messages
+    /// ("outside dim 0", "tensor 1 has shape"); Lua users count from 1. The
+    /// binding hands the engine only 0-based dims it converted itself, so
+    /// every non-negative number after "dim" or "tensor" is one of those.
+    static func oneBased(_ message: String) -> String {
+        message.replacing(/\b(dim|tensor) (\d+)\b/) { match in
+            guard let n = Int(match.output.2) else { return String(match.output.0) }
+            return "\(match.output.1) \(n + 1)"
         }
     }
 
