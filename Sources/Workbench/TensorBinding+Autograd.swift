@@ -1,48 +1,10 @@
 import LuaKit
 import Tensor
 
-// In-place updates and autograd. In-place ops return the tensor itself; the
-// engine refuses those that would corrupt a recorded graph (a leaf that
-// requires grad, or a value saved for backward), and its message is passed
-// on with the Lua spelling of no_grad.
+// Autograd from Lua: marking leaves, backward, gradients, and the grad mode
+// (tensor.set_grad_enabled, and tensor.no_grad written in Lua on top of it).
 
 extension TensorBinding {
-    /// An in-place binary op taking a tensor (broadcast to t) or a number.
-    private static func inPlace(_ name: String, _ summary: String,
-                                tensor: @escaping (Tensor, Tensor) throws -> Tensor,
-                                scalar: @escaping (Tensor, Float) throws -> Tensor) -> TensorOp {
-        TensorOp(name, "t:\(name)(other) -> t\n\(summary) in place; other is a number or a tensor broadcast to t's shape.") { call, t in
-            try call.expectArguments(atMost: 2)
-            switch try operand(call, 2) {
-            case .tensor(let o): return push(call, try tensor(t, o))
-            case .scalar(let s): return push(call, try scalar(t, s))
-            }
-        }
-    }
-
-    nonisolated(unsafe) static let inPlaceOps: [TensorOp] = [
-        inPlace("add_", "t = t + other", tensor: { try $0.add_($1) }, scalar: { try $0.add_($1) }),
-        inPlace("sub_", "t = t - other", tensor: { try $0.sub_($1) }, scalar: { try $0.sub_($1) }),
-        inPlace("mul_", "t = t * other", tensor: { try $0.mul_($1) }, scalar: { try $0.mul_($1) }),
-        inPlace("div_", "t = t / other", tensor: { try $0.div_($1) }, scalar: { try $0.div_($1) }),
-        TensorOp("zero_", "t:zero_() -> t\nSets every element to 0.") { call, t in
-            try call.expectArguments(atMost: 1)
-            return push(call, try t.zero_())
-        },
-        TensorOp("fill_", "t:fill_(value) -> t\nSets every element to value.") { call, t in
-            try call.expectArguments(atMost: 2)
-            return push(call, try t.fill_(try float(call, 2)))
-        },
-        TensorOp("copy_", "t:copy_(src) -> t\nCopies src (broadcast to t's shape) into t.") { call, t in
-            try call.expectArguments(atMost: 2)
-            return push(call, try t.copy_(try tensorArgument(call, 2)))
-        },
-        TensorOp("clamp_", "t:clamp_([min [, max]]) -> t\nClamps every element into [min, max] in place; either bound may be nil.") { call, t in
-            try call.expectArguments(atMost: 3)
-            return push(call, try t.clamp_(min: try optionalFloat(call, 2), max: try optionalFloat(call, 3)))
-        },
-    ]
-
     nonisolated(unsafe) static let autogradOps: [TensorOp] = [
         TensorOp("requires_grad", """
             t:requires_grad([flag]) -> t
@@ -52,18 +14,31 @@ extension TensorBinding {
             try call.expectArguments(atMost: 2)
             return push(call, try t.requiresGrad(try call.optionalBoolean(2) ?? true))
         },
-        TensorOp("backward", """
-            t:backward([gradient])
-            Adds d(t)/d(leaf) into .grad of every leaf that needs grad. gradient (shaped like t) may be
-            omitted only for a one-element t. The graph is freed afterwards.
+        TensorOp("requires_grad_", """
+            t:requires_grad_([flag]) -> t
+            PyTorch's spelling of t:requires_grad([flag]), for code ported from Python.
             """, asFunction: false) { call, t in
             try call.expectArguments(atMost: 2)
-            try t.backward(call.isNone(2) ? nil : try tensorArgument(call, 2))
+            return push(call, try t.requiresGrad(try call.optionalBoolean(2) ?? true))
+        },
+        TensorOp("backward", """
+            t:backward([gradient [, retain_graph]])
+            Adds d(t)/d(leaf) into .grad of every leaf that needs grad. gradient (shaped like t) may be
+            nil only for a one-element t. The graph is freed afterwards unless retain_graph is true
+            (then backward may run through it again).
+            """, asFunction: false) { call, t in
+            try call.expectArguments(atMost: 3)
+            let gradient = call.isNone(2) ? nil : try tensorArgument(call, 2)
+            try t.backward(gradient, retainGraph: try call.optionalBoolean(3) ?? false)
             return 0
         },
-        TensorOp("zero_grad", "t:zero_grad()\nDrops the accumulated gradient (t.grad becomes nil).", asFunction: false) { call, t in
-            try call.expectArguments(atMost: 1)
-            t.zeroGrad()
+        TensorOp("zero_grad", """
+            t:zero_grad([set_to_none])
+            Clears the accumulated gradient: t.grad becomes nil (set_to_none true, the default, as in
+            PyTorch) or a tensor of zeros (set_to_none false).
+            """, asFunction: false) { call, t in
+            try call.expectArguments(atMost: 2)
+            t.zeroGrad(setToNone: try call.optionalBoolean(2) ?? true)
             return 0
         },
         TensorOp("detach", "t:detach() -> Tensor\nA tensor sharing t's data, cut off from the graph (a leaf).") { call, t in
@@ -76,5 +51,54 @@ extension TensorBinding {
     static func luaSpelling(_ message: String) -> String {
         message.replacingOccurrences(of: "Tensor.noGrad { }", with: "tensor.no_grad(fn)")
             .replacingOccurrences(of: "detach()", with: "t:detach()")
+    }
+
+    nonisolated(unsafe) static let gradModeFunctions: [LuaFunction] = [
+        function("set_grad_enabled", """
+            tensor.set_grad_enabled(flag) -> previous
+            Turns autograd recording on or off (tensor.no_grad is the safer way); returns the previous mode.
+            """) { call in
+            try call.expectArguments(atMost: 1)
+            let previous = Tensor.isGradEnabled
+            Tensor.setGradEnabled(try call.boolean(1))
+            return call.returns(.boolean(previous))
+        },
+        function("is_grad_enabled", "tensor.is_grad_enabled() -> boolean\nWhether autograd records operations now.") { call in
+            call.returns(.boolean(Tensor.isGradEnabled))
+        },
+    ]
+}
+
+extension Workbench {
+    /// Defines tensor.no_grad and makes the module callable (`tensor{1, 2}`).
+    func installLuaDefinedParts() {
+        // Written in Lua because they call back into Lua: no_grad must restore
+        // the grad mode whatever the function does, which pcall gives for free,
+        // and Swift must not call Lua from inside a call from Lua.
+        do {
+            try lua.run(#"""
+                local tensor = tensor
+                local set, pack, unpack = tensor.set_grad_enabled, table.pack, table.unpack
+                function tensor.no_grad(fn, ...)
+                  if type(fn) ~= "function" then
+                    error("tensor.no_grad: argument #1 expected function, got " .. type(fn), 2)
+                  end
+                  local previous = set(false)
+                  local results = pack(pcall(fn, ...))
+                  set(previous)
+                  if not results[1] then error(results[2], 0) end
+                  return unpack(results, 2, results.n)
+                end
+                setmetatable(tensor, {__call = function(_, ...) return tensor.tensor(...) end})
+                """#, name: "=tensor")
+        } catch {
+            // Only a bug in the snippet above gets here; the Lua tests see it.
+            lua.setGlobal("tensor_install_error", .string("\(error)"))
+        }
+        document("tensor.no_grad", """
+            tensor.no_grad(fn, ...) -> results of fn
+            Calls fn(...) with autograd recording off (like `with torch.no_grad():`), restoring the
+            previous mode afterwards even when fn raises an error.
+            """)
     }
 }

@@ -1,13 +1,12 @@
 import LuaKit
 import Tensor
 
-// Making tensors from Lua: from nested tables, the factories, the random
-// ones (one process-wide generator, seeded by tensor.manual_seed), and the
-// grad-mode switch that tensor.no_grad is built on.
+// Making tensors from Lua: from nested tables, the factories, and the random
+// ones (one process-wide generator, seeded by tensor.manual_seed).
 
 extension TensorBinding {
     /// A module function whose engine errors become Lua errors.
-    private static func function(_ name: String, _ doc: String, _ body: @escaping (LuaCall) throws -> Int32) -> LuaFunction {
+    static func function(_ name: String, _ doc: String, _ body: @escaping (LuaCall) throws -> Int32) -> LuaFunction {
         LuaFunction("tensor.\(name)", doc: doc) { call in try translatingErrors(call) { try body(call) } }
     }
 
@@ -103,18 +102,6 @@ extension TensorBinding {
             try call.expectArguments(atMost: 1)
             Tensor.manualSeed(UInt64(bitPattern: Int64(try call.integer(1))))
             return 0
-        },
-        function("set_grad_enabled", """
-            tensor.set_grad_enabled(flag) -> previous
-            Turns autograd recording on or off (tensor.no_grad is the safer way); returns the previous mode.
-            """) { call in
-            try call.expectArguments(atMost: 1)
-            let previous = Tensor.isGradEnabled
-            Tensor.setGradEnabled(try call.boolean(1))
-            return call.returns(.boolean(previous))
-        },
-        function("is_grad_enabled", "tensor.is_grad_enabled() -> boolean\nWhether autograd records operations now.") { call in
-            call.returns(.boolean(Tensor.isGradEnabled))
         },
         function("is_tensor", "tensor.is_tensor(value) -> boolean\nWhether value is a Tensor.") { call in
             call.returns(.boolean(call.optionalObject(1, luaClass) != nil))

@@ -1,8 +1,8 @@
 import LuaKit
 import Tensor
 
-// Elementwise ops, broadcasting binary ops and comparisons, matmul, and the
-// operators (`+ - * / ^`, unary minus, `#t`, `t[i]`, tostring).
+// Elementwise ops, broadcasting binary ops and comparisons (masks of 0 and
+// 1, as the engine has one dtype), and matmul.
 
 extension TensorBinding {
     /// A unary op without arguments (`t:exp()`).
@@ -97,86 +97,5 @@ extension TensorBinding {
             try call.expectArguments(atMost: 2)
             return push(call, try t.matmul(try tensorArgument(call, 2)))
         },
-        TensorOp("softmax", """
-            t:softmax([dim]) -> Tensor
-            exp(t) / sum(exp(t)) along dim (default -1, the last), computed stably.
-            """) { call, t in
-            try call.expectArguments(atMost: 2)
-            return push(call, try t.softmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
-        },
-        TensorOp("log_softmax", """
-            t:log_softmax([dim]) -> Tensor
-            log(softmax(t, dim)) along dim (default -1), computed without forming softmax.
-            """) { call, t in
-            try call.expectArguments(atMost: 2)
-            return push(call, try t.logSoftmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
-        },
     ]
-
-    // MARK: - Metamethods
-
-    /// An arithmetic operator with a tensor on either side.
-    private static func arithmetic(_ symbol: String,
-                                   _ both: @escaping (Tensor, Tensor) throws -> Tensor,
-                                   _ right: @escaping (Tensor, Float) throws -> Tensor,
-                                   _ left: @escaping (Float, Tensor) throws -> Tensor) -> (LuaCall) throws -> Int32 {
-        { call in
-            let a = try operand(call, 1), b = try operand(call, 2)
-            switch (a, b) {
-            case (.tensor(let x), .tensor(let y)): return push(call, try both(x, y))
-            case (.tensor(let x), .scalar(let s)): return push(call, try right(x, s))
-            case (.scalar(let s), .tensor(let y)): return push(call, try left(s, y))
-            case (.scalar, .scalar): throw call.error("operator \(symbol) needs a Tensor operand")
-            }
-        }
-    }
-
-    nonisolated(unsafe) static let metamethods: [String: (LuaCall) throws -> Int32] = [
-        "__add": arithmetic("+", { try $0.add($1) }, { try $0.add($1) }, { try $1.add($0) }),
-        "__sub": arithmetic("-", { try $0.sub($1) }, { try $0.sub($1) }, { try $1.rsub($0) }),
-        "__mul": arithmetic("*", { try $0.mul($1) }, { try $0.mul($1) }, { try $1.mul($0) }),
-        "__div": arithmetic("/", { try $0.div($1) }, { try $0.div($1) }, { try $1.rdiv($0) }),
-        "__pow": arithmetic("^", { try $0.pow($1) }, { try $0.pow($1) }, { try Tensor.pow($0, $1) }),
-        "__unm": { call in push(call, try call.object(1, luaClass).neg()) },
-        "__len": { call in
-            let t = try call.object(1, luaClass)
-            guard t.ndim > 0 else { throw call.error("a 0-d tensor has no length; use t:item()") }
-            return call.returns(.integer(Int64(t.shape[0])))
-        },
-        "__tostring": { call in call.returns(.string(try call.object(1, luaClass).description)) },
-        "__newindex": { call in
-            // t[i] = value: fills (number) or copies into (tensor) the i-th sub-tensor along dim 1.
-            let t = try call.object(1, luaClass)
-            guard t.ndim > 0 else { throw call.error("cannot index a 0-d tensor") }
-            guard let i = integer(call.value(2)) else {
-                throw call.argumentError(2, "tensor fields cannot be set; only t[i] = value with an integer i")
-            }
-            let row = try t.select(0, try index(call, 2, value: i, size: t.shape[0], dimLabel: "dim 1"))
-            switch try operand(call, 3) {
-            case .tensor(let src): _ = try row.copy_(src)
-            case .scalar(let s): _ = try row.fill_(s)
-            }
-            return 0
-        },
-    ]
-
-    /// `t[i]` (the i-th sub-tensor along dim 1, a view) and the properties
-    /// shape, grad, is_leaf, grad_fn, needs_grad and ndim.
-    static func index(_ call: LuaCall, _ t: Tensor) throws -> Int32 {
-        if let i = integer(call.value(2)) {
-            guard t.ndim > 0 else { throw call.error("cannot index a 0-d tensor; use t:item()") }
-            return push(call, try t.select(0, try index(call, 2, value: i, size: t.shape[0], dimLabel: "dim 1")))
-        }
-        switch call.stack.string(at: 2) {
-        case "shape": return call.returns(.table(LuaTableValue(array: t.shape.map { .integer(Int64($0)) })))
-        case "ndim": return call.returns(.integer(Int64(t.ndim)))
-        case "grad":
-            guard let g = t.grad else { return call.returns(.nil) }
-            return push(call, g)
-        case "is_leaf": return call.returns(.boolean(t.isLeaf))
-        case "needs_grad": return call.returns(.boolean(t.requiresGrad))
-        case "grad_fn": return call.returns(t.gradFnName.map { .string($0) } ?? .nil)
-        default: return 0
-        }
-    }
 }

@@ -1,8 +1,9 @@
 import LuaKit
 import Tensor
 
-// Reductions. Each takes nothing (every element), one dim or a list of dims,
-// then keepdim. Index results (argmax, max over one dim) are 1-based, like
+// Reductions, and softmax/log_softmax (normalising along a dim). Each
+// reduction takes nothing (every element), one dim or a list of dims, then
+// keepdim. Index results (argmax, max over one dim) are 1-based, like
 // every index a Lua user sees.
 
 extension TensorBinding {
@@ -87,5 +88,19 @@ extension TensorBinding {
         argExtremum("argmin", largest: false),
         spread("var", "Variance") { try $0.variance($1, unbiased: $3, keepdim: $2) },
         spread("std", "Standard deviation") { try $0.std($1, unbiased: $3, keepdim: $2) },
+        TensorOp("softmax", """
+            t:softmax([dim]) -> Tensor
+            exp(t) / sum(exp(t)) along dim (default -1, the last), computed stably.
+            """) { call, t in
+            try call.expectArguments(atMost: 2)
+            return push(call, try t.softmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
+        },
+        TensorOp("log_softmax", """
+            t:log_softmax([dim]) -> Tensor
+            log(softmax(t, dim)) along dim (default -1), computed without forming softmax.
+            """) { call, t in
+            try call.expectArguments(atMost: 2)
+            return push(call, try t.logSoftmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
+        },
     ]
 }

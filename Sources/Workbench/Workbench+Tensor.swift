@@ -64,7 +64,7 @@ enum TensorBinding {
     nonisolated(unsafe) static let allOps: [TensorOp] = elementwiseOps + reductionOps + shapeOps + indexOps + inPlaceOps + autogradOps
 
     /// Module functions that are not methods (creation, joining, grad mode).
-    nonisolated(unsafe) static let moduleFunctions: [LuaFunction] = creationFunctions + joinFunctions
+    nonisolated(unsafe) static let moduleFunctions: [LuaFunction] = creationFunctions + joinFunctions + gradModeFunctions
 
     /// Turns an engine error into a Lua error. The dispatcher prefixes the
     /// function's name, so the engine's op name is dropped when it says the
@@ -148,43 +148,17 @@ extension Workbench {
             }
         }
         lua.registerModule("tensor", functions: functions)
-        // Written in Lua because they call back into Lua: no_grad must restore
-        // the grad mode whatever the function does, which pcall gives for free.
-        do {
-            try lua.run(#"""
-                local tensor = tensor
-                local set, pack, unpack = tensor.set_grad_enabled, table.pack, table.unpack
-                function tensor.no_grad(fn, ...)
-                  if type(fn) ~= "function" then
-                    error("tensor.no_grad: argument #1 expected function, got " .. type(fn), 2)
-                  end
-                  local previous = set(false)
-                  local results = pack(pcall(fn, ...))
-                  set(previous)
-                  if not results[1] then error(results[2], 0) end
-                  return unpack(results, 2, results.n)
-                end
-                setmetatable(tensor, {__call = function(_, ...) return tensor.tensor(...) end})
-                """#, name: "=tensor")
-        } catch {
-            // Only a bug in the snippet above gets here; the Lua tests see it.
-            lua.setGlobal("tensor_install_error", .string("\(error)"))
-        }
+        installLuaDefinedParts()
         document("tensor", """
             tensor: float32 tensors with broadcasting and reverse-mode autodiff, Torch7 conventions:
             1-based dims and indices, negative ones count from the end, inclusive ranges (t:slice).
             Create: tensor{{1, 2}, {3, 4}}, zeros, ones, full, eye, arange, linspace, rand, randn, randint.
             Every op is a method and a function: t:matmul(w) is tensor.matmul(t, w). help(t.matmul).
             """)
-        document("tensor.no_grad", """
-            tensor.no_grad(fn, ...) -> results of fn
-            Calls fn(...) with autograd recording off (like `with torch.no_grad():`), restoring the
-            previous mode afterwards even when fn raises an error.
-            """)
     }
 
     /// Attaches a docstring to the value of a global path such as `tensor.no_grad`.
-    private func document(_ path: String, _ doc: String) {
+    func document(_ path: String, _ doc: String) {
         let parts = path.split(separator: ".").map(String.init)
         var value = lua.global(parts[0])
         for part in parts.dropFirst() { value = value.tableValue?[part] ?? .nil }
