@@ -181,7 +181,9 @@ extension Tensor {
                 let s = try ctx.saved[1].reshape(ks)
                 let g = try ctx.grad.reshape(ks)
                 let coef = try g.div(try s.mul(Float(r - corr)))
-                return [try centered.mul(coef)]
+                // Where the std is 0 the gradient is 0/0; PyTorch defines it as 0 (masked_fill)
+                // rather than letting a nan spread through the graph.
+                return [try centered.mul(try Tensor.where(try s.eq(0), try Tensor(scalar: 0), coef))]
             }
         }
         return out

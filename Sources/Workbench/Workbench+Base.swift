@@ -82,7 +82,7 @@ extension Workbench {
           :collect [names]    run the collectors once and summarise
           !command            run a shell command
 
-        Modules: metrics, plugins, opslab; functions: inspect, help
+        Modules: metrics, plugins, opslab, tensor; functions: inspect, help
         """
         if !topics.isEmpty {
             text += "\nTopics: " + topics.keys.sorted().joined(separator: ", ") + "\n"

@@ -102,6 +102,16 @@ import Testing
         }
     }
 
+    /// Found by the PyTorch differential test: at a zero std the gradient
+    /// is 0/0, which PyTorch defines as 0 instead of nan.
+    @Test func stdOfEqualValuesHasAZeroGradientLikePyTorch() throws {
+        let x = try Tensor(shape: [2, 3], data: [1, 1, 1, 1, 2, 3]).requiresGrad()
+        try x.std([1]).sum().backward()
+        let g = try #require(x.grad).toArray()
+        #expect(g[0..<3] == [0, 0, 0])
+        #expect(g[3..<6].allSatisfy { $0.isFinite } && g[3] < 0 && g[5] > 0)
+    }
+
     @Test(arguments: dimCases, [false, true])
     func maxMin(_ dims: [Int]?, _ keepdim: Bool) throws {
         let x = try distinct([2, 3, 4], seed: 22)

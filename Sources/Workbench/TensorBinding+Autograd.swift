@@ -1,0 +1,104 @@
+import LuaKit
+import Tensor
+
+// Autograd from Lua: marking leaves, backward, gradients, and the grad mode
+// (tensor.set_grad_enabled, and tensor.no_grad written in Lua on top of it).
+
+extension TensorBinding {
+    nonisolated(unsafe) static let autogradOps: [TensorOp] = [
+        TensorOp("requires_grad", """
+            t:requires_grad([flag]) -> t
+            Marks a leaf tensor (flag true, the default) so that backward fills its .grad, or unmarks it.
+            t.needs_grad reads the flag (a method and a field cannot share the name in Lua).
+            """, asFunction: false) { call, t in
+            try call.expectArguments(atMost: 2)
+            return push(call, try t.requiresGrad(try call.optionalBoolean(2) ?? true))
+        },
+        TensorOp("requires_grad_", """
+            t:requires_grad_([flag]) -> t
+            PyTorch's spelling of t:requires_grad([flag]), for code ported from Python.
+            """, asFunction: false) { call, t in
+            try call.expectArguments(atMost: 2)
+            return push(call, try t.requiresGrad(try call.optionalBoolean(2) ?? true))
+        },
+        TensorOp("backward", """
+            t:backward([gradient [, retain_graph]])
+            Adds d(t)/d(leaf) into .grad of every leaf that needs grad. gradient (shaped like t) may be
+            nil only for a one-element t. The graph is freed afterwards unless retain_graph is true
+            (then backward may run through it again).
+            """, asFunction: false) { call, t in
+            try call.expectArguments(atMost: 3)
+            let gradient = call.isNone(2) ? nil : try tensorArgument(call, 2)
+            try t.backward(gradient, retainGraph: try call.optionalBoolean(3) ?? false)
+            return 0
+        },
+        TensorOp("zero_grad", """
+            t:zero_grad([set_to_none])
+            Clears the accumulated gradient: t.grad becomes nil (set_to_none true, the default, as in
+            PyTorch) or a tensor of zeros (set_to_none false).
+            """, asFunction: false) { call, t in
+            try call.expectArguments(atMost: 2)
+            t.zeroGrad(setToNone: try call.optionalBoolean(2) ?? true)
+            return 0
+        },
+        TensorOp("detach", "t:detach() -> Tensor\nA tensor sharing t's data, cut off from the graph (a leaf).") { call, t in
+            try call.expectArguments(atMost: 1)
+            return push(call, t.detach())
+        },
+    ]
+
+    /// The engine's advice, in Lua's words.
+    static func luaSpelling(_ message: String) -> String {
+        message.replacingOccurrences(of: "Tensor.noGrad { }", with: "tensor.no_grad(fn)")
+            .replacingOccurrences(of: "detach()", with: "t:detach()")
+    }
+
+    nonisolated(unsafe) static let gradModeFunctions: [LuaFunction] = [
+        function("set_grad_enabled", """
+            tensor.set_grad_enabled(flag) -> previous
+            Turns autograd recording on or off (tensor.no_grad is the safer way); returns the previous mode.
+            """) { call in
+            try call.expectArguments(atMost: 1)
+            let previous = Tensor.isGradEnabled
+            Tensor.setGradEnabled(try call.boolean(1))
+            return call.returns(.boolean(previous))
+        },
+        function("is_grad_enabled", "tensor.is_grad_enabled() -> boolean\nWhether autograd records operations now.") { call in
+            call.returns(.boolean(Tensor.isGradEnabled))
+        },
+    ]
+}
+
+extension Workbench {
+    /// Defines tensor.no_grad and makes the module callable (`tensor{1, 2}`).
+    func installLuaDefinedParts() {
+        // Written in Lua because they call back into Lua: no_grad must restore
+        // the grad mode whatever the function does, which pcall gives for free,
+        // and Swift must not call Lua from inside a call from Lua.
+        do {
+            try lua.run(#"""
+                local tensor = tensor
+                local set, pack, unpack = tensor.set_grad_enabled, table.pack, table.unpack
+                function tensor.no_grad(fn, ...)
+                  if type(fn) ~= "function" then
+                    error("tensor.no_grad: argument #1 expected function, got " .. type(fn), 2)
+                  end
+                  local previous = set(false)
+                  local results = pack(pcall(fn, ...))
+                  set(previous)
+                  if not results[1] then error(results[2], 0) end
+                  return unpack(results, 2, results.n)
+                end
+                setmetatable(tensor, {__call = function(_, ...) return tensor.tensor(...) end})
+                """#, name: "=tensor")
+        } catch {
+            // Only a bug in the snippet above gets here; the Lua tests see it.
+            lua.setGlobal("tensor_install_error", .string("\(error)"))
+        }
+        document("tensor.no_grad", """
+            tensor.no_grad(fn, ...) -> results of fn
+            Calls fn(...) with autograd recording off (like `with torch.no_grad():`), restoring the
+            previous mode afterwards even when fn raises an error.
+            """)
+    }
+}

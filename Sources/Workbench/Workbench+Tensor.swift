@@ -1,0 +1,169 @@
+import LuaKit
+import Synchronization
+import Tensor
+
+// The `tensor` module: the Tensor engine bound to Lua with Torch7's
+// conventions. The engine is 0-based with half-open ranges; everything a Lua
+// user types is 1-based and inclusive, so every dim, index and range passes
+// through the converters in TensorArguments.swift before it reaches the
+// engine, and those converters also produce the error messages (in 1-based
+// terms) for dims and indices that are out of range.
+//
+// Every operation is written once, as a `TensorOp` whose body receives the
+// tensor it works on; it becomes both the method `t:name(...)` and the
+// function `tensor.name(t, ...)`, with the same docstring adapted.
+
+/// One tensor operation as Lua sees it: a method of `Tensor` and a function
+/// of the `tensor` module at once.
+struct TensorOp {
+    /// The Lua name (`index_select`, `add_`).
+    let name: String
+    /// The method's docstring; its first line is a signature `t:name(...)`.
+    let doc: String
+    /// Reads arguments 2... from the call and pushes its results.
+    let body: (LuaCall, Tensor) throws -> Int32
+    /// False for ops that make no sense as `tensor.name(t, ...)` functions.
+    var asFunction = true
+
+    init(_ name: String, _ doc: String, asFunction: Bool = true,
+         _ body: @escaping (LuaCall, Tensor) throws -> Int32) {
+        self.name = name
+        self.doc = doc
+        self.asFunction = asFunction
+        self.body = body
+    }
+
+    /// The docstring of the module function: `t:add(other)` becomes
+    /// `tensor.add(t, other)`.
+    var functionDoc: String {
+        let prefix = "t:\(name)("
+        guard doc.hasPrefix(prefix) else { return doc }
+        let rest = doc.dropFirst(prefix.count)
+        return "tensor.\(name)(t" + (rest.hasPrefix(")") ? "" : ", ") + rest
+    }
+}
+
+/// Namespace of the binding: the Lua class and the op tables.
+enum TensorBinding {
+    /// The `Tensor` userdata class, configured once for every state.
+    static let luaClass: LuaClass<Tensor> = {
+        let cls = LuaClass<Tensor>("Tensor")
+        for op in allOps {
+            cls.method(op.name, doc: op.doc) { call, t in
+                try translatingErrors(call) { try op.body(call, t) }
+            }
+        }
+        cls.index { call, t in try translatingErrors(call) { try index(call, t) } }
+        for (event, body) in metamethods {
+            cls.metamethod(event) { call in try translatingErrors(call) { try body(call) } }
+        }
+        return cls
+    }()
+
+    /// Every method, from the op tables of the TensorBinding+*.swift files.
+    nonisolated(unsafe) static let allOps: [TensorOp] = elementwiseOps + reductionOps + shapeOps + indexOps + inPlaceOps + autogradOps
+
+    /// Module functions that are not methods (creation, joining, grad mode).
+    nonisolated(unsafe) static let moduleFunctions: [LuaFunction] = creationFunctions + joinFunctions + gradModeFunctions
+
+    /// Turns an engine error into a Lua error. The dispatcher prefixes the
+    /// function's name, so the engine's op name is dropped when it says the
+    /// same thing (`Tensor:matmul: shapes ...`, not `Tensor:matmul: matmul: ...`).
+    static func translatingErrors<R>(_ call: LuaCall, _ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as TensorError {
+            let own = call.function.shortName.replacingOccurrences(of: "_", with: "").lowercased()
+            let op = error.op.replacingOccurrences(of: "_", with: "").lowercased()
+            let text = own == op || own == "__" + op ? error.message : error.description
+            throw LuaRuntimeError(luaSpelling(oneBased(text)))
+        }
+    }
+
+    /// The engine numbers dims and list positions from 0 in its messages
+    /// ("outside dim 0", "tensor 1 has shape"); Lua users count from 1. The
+    /// binding hands the engine only 0-based dims it converted itself, so
+    /// every non-negative number after "dim" or "tensor" is one of those.
+    static func oneBased(_ message: String) -> String {
+        message.replacing(/\b(dim|tensor) (\d+)\b/) { match in
+            guard let n = Int(match.output.2) else { return String(match.output.0) }
+            return "\(match.output.1) \(n + 1)"
+        }
+    }
+
+    /// Pushes a tensor and returns 1.
+    static func push(_ call: LuaCall, _ t: Tensor) -> Int32 {
+        call.stack.push(t, as: luaClass)
+        noteExternalMemory(call, bytes: t.count &* MemoryLayout<Float>.stride)
+        return 1
+    }
+
+    /// Bytes of big tensors handed to Lua since the last collection this
+    /// binding asked for (all states together: it is only a trigger).
+    static let pendingBytes = Atomic<Int>(0)
+
+    /// Lua's collector sees a tensor as a small userdata and cannot know
+    /// that it holds megabytes, so a loop like `for i = 1, n do y = x + 1 end`
+    /// over big tensors would grow memory until the Lua heap alone triggered
+    /// a cycle, and every new tensor would fault in fresh pages (measured:
+    /// a 2^20-element add 8.5 ms instead of 0.3 ms). So the binding counts
+    /// the bytes of big tensors it hands out and runs a full collection once
+    /// they exceed 16 MiB plus 16 times the Lua heap: few dead tensors pile
+    /// up, and the collection (whose cost grows with the Lua heap) stays
+    /// small next to the work of filling that many bytes. Only on the main
+    /// thread: a collection runs finalizers on the thread it is given, which
+    /// must be the running one.
+    private static func noteExternalMemory(_ call: LuaCall, bytes: Int) {
+        guard bytes >= 1 << 16 else { return }
+        let total = pendingBytes.add(bytes, ordering: .relaxed).newValue
+        guard total > (16 << 20) + 16 &* call.state.memoryUsed, call.stack.L == call.state.L else { return }
+        pendingBytes.store(0, ordering: .relaxed)
+        call.state.collectGarbage()
+    }
+
+    /// Pushes a list of tensors as a Lua sequence and returns 1.
+    static func pushList(_ call: LuaCall, _ tensors: [Tensor]) -> Int32 {
+        var values: [LuaValue] = []
+        values.reserveCapacity(tensors.count)
+        for t in tensors {
+            call.stack.push(t, as: luaClass)
+            values.append(call.stack.value(at: -1))
+            call.stack.pop()
+        }
+        call.stack.push(values)
+        return 1
+    }
+}
+
+extension Workbench {
+    /// Installs the global `tensor` (callable: `tensor{{1, 2}, {3, 4}}`) and
+    /// the `Tensor` class.
+    func installTensor() {
+        lua.register(TensorBinding.luaClass)
+        let functions = TensorBinding.moduleFunctions + TensorBinding.allOps.filter(\.asFunction).map { op in
+            LuaFunction("tensor.\(op.name)", doc: op.functionDoc) { call in
+                try TensorBinding.translatingErrors(call) {
+                    try op.body(call, try TensorBinding.tensorArgument(call, 1))
+                }
+            }
+        }
+        lua.registerModule("tensor", functions: functions)
+        installLuaDefinedParts()
+        document("tensor", """
+            tensor: float32 tensors with broadcasting and reverse-mode autodiff, Torch7 conventions:
+            1-based dims and indices, negative ones count from the end, inclusive ranges (t:slice).
+            Create: tensor{{1, 2}, {3, 4}}, zeros, ones, full, eye, arange, linspace, rand, randn, randint.
+            Every op is a method and a function: t:matmul(w) is tensor.matmul(t, w). help(t.matmul).
+            """)
+    }
+
+    /// Attaches a docstring to the value of a global path such as `tensor.no_grad`.
+    func document(_ path: String, _ doc: String) {
+        let parts = path.split(separator: ".").map(String.init)
+        var value = lua.global(parts[0])
+        for part in parts.dropFirst() { value = value.tableValue?[part] ?? .nil }
+        lua.stack.push(value)
+        lua.setDoc(doc, forValueAt: -1)
+        lua.stack.pop()
+    }
+}
