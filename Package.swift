@@ -35,11 +35,11 @@ let package = Package(
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
-        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor"]),
+        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "MetricsStore", "PromQL"]),
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit",
-            "Telemetry", "NN",
+            "Telemetry", "NN", "Plugins", "MetricsStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),

@@ -74,6 +74,14 @@ extension LuaState {
 }
 
 extension LuaStack {
+    /// Pops a table and makes it the metatable of the table at `index`
+    /// (an index counted with the metatable on the stack).
+    public func setMetatable(of index: Int32) {
+        let target = lua_absindex(L, index)
+        guard lua_type(L, -1) == LUA_TTABLE, lua_type(L, target) == LUA_TTABLE else { return pop() }
+        lua_setmetatable(L, target)
+    }
+
     /// Pushes `object` as an instance of `cls` (registered beforehand).
     public func push<Object>(_ object: Object, as cls: LuaClass<Object>) {
         luakit_push_object(L, Unmanaged.passRetained(object).toOpaque(), cls.name)

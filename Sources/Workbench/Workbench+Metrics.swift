@@ -122,7 +122,7 @@ extension Workbench {
             },
         ])
         lua.stack.push(lua.global("metrics"))
-        lua.setDoc("metrics: collectors and samples. Functions: collect, collectors, text, configure, watch.", forValueAt: -1)
+        lua.setDoc("metrics: collectors, samples and queries. Functions: collect, collectors, text, configure, watch, write, query, range.", forValueAt: -1)
         lua.stack.pop()
     }
 

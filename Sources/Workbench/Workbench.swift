@@ -1,5 +1,6 @@
 import Foundation
 import LuaKit
+import MetricsStore
 import Plugins
 import Telemetry
 #if canImport(Glibc)
@@ -37,6 +38,10 @@ public final class Workbench {
     /// Options for Lua collectors, by name (`metrics.configure`).
     var collectorOptions: [String: [String: LuaValue]] = [:]
     var cachedRunner: CollectorRunner?
+    /// The metrics store, once something needed it.
+    var openedStore: MetricsStore?
+    /// The metatable that gives query results their :tensor() method.
+    var vectorMetatable: LuaValue?
 
     public init(paths: WorkbenchPaths, options: Options = Options()) throws {
         self.paths = paths
@@ -47,6 +52,7 @@ public final class Workbench {
         installPlugins()
         installMetrics()
         installTensor()
+        installQueries()
         registerBuiltinCollectors()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",

@@ -3,6 +3,8 @@ import Foundation
 import Hummingbird
 import Logging
 import LuaKit
+import MetricsStore
+import Plugins
 import Telemetry
 import Workbench
 
@@ -25,11 +27,17 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel = "info"
 
+    @Option(help: ArgumentHelp("How long samples stay in the store ($OPSLAB_HOME/opslab.db).", valueName: "duration"))
+    var retention = "15d"
+
     @Flag(help: "Do not run ~/.config/opslab/init.lua.")
     var noInit = false
 
     func validate() throws {
         _ = try ListenAddress(listen)
+        guard Duration.parse(retention) != nil else {
+            throw ValidationError("--retention expects a duration such as 15d or 12h, got \"\(retention)\"")
+        }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
         }
@@ -52,7 +60,13 @@ struct Serve: AsyncParsableCommand {
         for problem in workbench.registry.problems {
             logger.warning("plugin not loaded", metadata: ["problem": "\(problem)"])
         }
+        let store = try workbench.metricsStore()
         let agent = CollectionAgent(workbench: workbench) { [logger] report in
+            do {
+                try store.append(report.samples)
+            } catch {
+                logger.warning("samples not stored", metadata: ["collector": "\(report.collector)", "error": "\(error)"])
+            }
             switch report.status {
             case .ok, .skipped: break
             case .timedOut:
@@ -61,6 +75,22 @@ struct Serve: AsyncParsableCommand {
                 logger.warning("collector failed", metadata: ["collector": "\(report.collector)", "error": "\(why)"])
             }
         }
+        let retentionMs = Self.milliseconds(Duration.parse(retention) ?? .seconds(15 * 86400))
+        let maintenance = Task.detached { [logger] in
+            // Close head samples into compressed chunks and drop expired data
+            // every five minutes; readers are never blocked (WAL).
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(300))
+                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                do {
+                    try store.compact(before: now - 600_000)
+                    try store.applyRetention(retentionMs, nowMs: now)
+                } catch {
+                    logger.warning("store maintenance failed", metadata: ["error": "\(error)"])
+                }
+            }
+        }
+        defer { maintenance.cancel() }
         let server = MetricsServer(agent: agent, address: address, logger: logger)
         do {
             try await server.run {
@@ -75,6 +105,13 @@ struct Serve: AsyncParsableCommand {
         }
         agent.stop()
         logger.info("stopped")
+    }
+}
+
+extension Serve {
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 

@@ -52,6 +52,10 @@ check "malformed plugin reported" [ "$(metric_value "$SCRATCH/metrics" 'opslab_c
 check "others carry on" [ "$(metric_value "$SCRATCH/metrics" 'opslab_collector_up{collector="memory"}')" = 1 ]
 check "failures logged" grep -q 'collector=garbage.*collector failed' "$SCRATCH/serve.log"
 
+# The workbench reads the store serve writes to, while serve runs.
+stored=$("$OPSLAB" --no-init -e 'local v = metrics.query("node_load1") io.write(#v, " ", v[1] and v[1].labels.__name__ or "none")')
+check "serve stores samples the workbench can query ($stored)" [ "$stored" = "1 node_load1" ]
+
 # A second server on the same port refuses clearly.
 "$OPSLAB" serve --listen "127.0.0.1:$port" 2>"$SCRATCH/err"; rc=$?
 check "port taken: exit 1" [ $rc -eq 1 ]

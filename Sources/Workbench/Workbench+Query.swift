@@ -1,0 +1,187 @@
+import Foundation
+import LuaKit
+import MetricsStore
+import Plugins
+import PromQL
+import Telemetry
+import Tensor
+
+/// The metrics store as the query engine's data source. Only equality
+/// matchers are handed to the store to narrow the scan; every matcher is
+/// then applied with PromQL's own (RE2-style) semantics.
+struct StoreSeriesSource: SeriesSource {
+    let store: MetricsStore
+
+    func select(_ matchers: [PromQL.LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries] {
+        let narrowing = try matchers.filter { $0.op == .equal && !$0.value.isEmpty }.map {
+            try StoreLabelMatcher($0.name, .equal, $0.value)
+        }
+        return try store.select(narrowing, from: from, through: through).compactMap { stored in
+            let labels = stored.labels.with("__name__", stored.name)
+            guard matchers.allSatisfy({ $0.matches(labels: labels) }) else { return nil }
+            return SourceSeries(labels: labels, timestamps: stored.timestamps, values: stored.values)
+        }
+    }
+}
+
+/// `metrics.write`, `metrics.query` and `metrics.range`: the store and
+/// PromQL from Lua, with results as tensors.
+extension Workbench {
+    /// The store at `$OPSLAB_HOME/opslab.db`, opened on first use.
+    public func metricsStore() throws -> MetricsStore {
+        if let store = openedStore { return store }
+        guard makeDirectories(paths.home) else { throw LuaRuntimeError("cannot create \(paths.home)") }
+        let store = try MetricsStore(path: paths.home + "/opslab.db")
+        openedStore = store
+        return store
+    }
+
+    func installQueries() {
+        lua.registerModule("metrics", functions: [
+            LuaFunction("metrics.write", doc: """
+                metrics.write(name, labels, value [, time])
+                Appends one sample to the store; time in Unix seconds (default now). For synthetic
+                data and experiments: the collectors' samples arrive through `opslab serve`.
+                """) { [unowned self] call in
+                let name = try call.string(1)
+                guard MetricNames.isValidMetricName(name) else {
+                    throw call.argumentError(1, "\"\(name)\" is not a valid metric name ([a-zA-Z_:][a-zA-Z0-9_:]*)")
+                }
+                let labels = try call.optionalTable(2)?.fields ?? [:]
+                let value = try call.number(3)
+                let time = try call.optionalNumber(4) ?? Date().timeIntervalSince1970
+                guard time.isFinite, abs(time) < 1e11 else { throw call.argumentError(4, "must be a Unix time in seconds, got \(time)") }
+                var pairs: [String: String] = [:]
+                for (key, item) in labels {
+                    guard MetricNames.isValidLabelName(key), key != "__name__" else {
+                        throw call.argumentError(2, "\"\(key)\" is not a valid label name")
+                    }
+                    guard let text = item.stringValue ?? (item.doubleValue.map { _ in item.description }) else {
+                        throw call.argumentError(2, "label \(key) must be a string or number, got \(item.typeName)")
+                    }
+                    pairs[key] = text
+                }
+                try metricsStore().append([Sample(name, Labels(pairs), value, timestampMs: Int64((time * 1000).rounded()))])
+                return 0
+            },
+            LuaFunction("metrics.query", doc: """
+                metrics.query(expr [, {time = t}]) -> result
+                Evaluates a PromQL expression against the store at time t (Unix seconds, default now).
+                A scalar comes back as a number; an instant vector as a list of {labels = {...}, value = v}
+                with a :tensor() method giving the values as a 1-D tensor.
+                """) { [unowned self] call in
+                let expr = try call.string(1)
+                let time = try call.optionalTable(2)?["time"].doubleValue ?? Date().timeIntervalSince1970
+                let engine = Engine(source: StoreSeriesSource(store: try metricsStore()))
+                let value = try evaluate(call) { try engine.instant(expr, at: Int64((time * 1000).rounded())) }
+                return try pushQueryValue(value, call: call)
+            },
+            LuaFunction("metrics.range", doc: """
+                metrics.range(expr, range [, step]) -> {time = tensor, values = tensor, labels = {...}}
+                Evaluates a PromQL expression over the last `range` (a duration such as "6h") every
+                `step` (default range/250, at least 1s). values is series x steps, NaN where a series has no value.
+                """) { [unowned self] call in
+                let expr = try call.string(1)
+                guard let range = milliseconds(try call.string(2)), range > 0 else {
+                    throw call.argumentError(2, "must be a duration such as \"6h\"")
+                }
+                let step: Int64
+                if let text = try call.optionalString(3) {
+                    guard let parsed = milliseconds(text), parsed > 0 else { throw call.argumentError(3, "must be a duration such as \"15s\"") }
+                    step = parsed
+                } else {
+                    step = max(1000, range / 250)
+                }
+                guard range / step <= 11_000 else { throw call.error("range/step gives \(range / step) points; at most 11000") }
+                let end = Int64(Date().timeIntervalSince1970 * 1000) / step * step
+                let engine = Engine(source: StoreSeriesSource(store: try metricsStore()))
+                let matrix = try evaluate(call) { try engine.range(expr, start: end - range, end: end, step: step) }
+                return try pushMatrix(matrix, start: end - range, end: end, step: step, call: call)
+            },
+        ])
+    }
+
+    private func milliseconds(_ text: String) -> Int64? {
+        guard let duration = Duration.parse(text) else { return nil }
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
+
+    private func evaluate<T>(_ call: LuaCall, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let error as ParseError {
+            throw call.error("parse error at column \(error.column): \(error.message)")
+        } catch let error as EvaluationError {
+            throw call.error(error.message)
+        } catch let error as StoreError {
+            throw call.error("\(error)")
+        }
+    }
+
+    private func pushQueryValue(_ value: Value, call: LuaCall) throws -> Int32 {
+        switch value {
+        case .scalar(let s): return call.returns(.number(s))
+        case .string(let s): return call.returns(.string(s))
+        case .vector(let elements):
+            call.stack.push(elements.map { element in
+                LuaValue.table(LuaTableValue(fields: ["labels": labelTable(element.labels), "value": .number(element.value)]))
+            })
+            try attachTensorMethod(call)
+            return 1
+        case .matrix(let series):
+            call.stack.push(series.map { s in
+                LuaValue.table(LuaTableValue(fields: [
+                    "labels": labelTable(s.labels),
+                    "time": .table(LuaTableValue(array: s.points.map { .number(Double($0.t) / 1000) })),
+                    "values": .table(LuaTableValue(array: s.points.map { .number($0.v) })),
+                ]))
+            })
+            return 1
+        }
+    }
+
+    /// Gives the vector on top of the stack a metatable whose `tensor`
+    /// method collects the values into a 1-D tensor. The metatable is made
+    /// once, capturing the `tensor` constructor as it was at start.
+    private func attachTensorMethod(_ call: LuaCall) throws {
+        if vectorMetatable == nil {
+            vectorMetatable = try lua.run("""
+                local make = tensor
+                return { __index = { tensor = function(self)
+                  local values = {}
+                  for i, e in ipairs(self) do values[i] = e.value end
+                  return make(values)
+                end } }
+                """, name: "=metrics.query").first
+        }
+        guard let metatable = vectorMetatable else { return }
+        call.stack.push(metatable)
+        call.stack.setMetatable(of: -2)
+    }
+
+    private func labelTable(_ labels: Labels) -> LuaValue {
+        .table(LuaTableValue(fields: labels.dictionary.mapValues { LuaValue.string($0) }))
+    }
+
+    private func pushMatrix(_ matrix: Matrix, start: Int64, end: Int64, step: Int64, call: LuaCall) throws -> Int32 {
+        let steps = Int((end - start) / step) + 1
+        var values = [Float](repeating: .nan, count: matrix.count * steps)
+        for (row, series) in matrix.enumerated() {
+            for point in series.points {
+                let column = Int((point.t - start) / step)
+                if column >= 0 && column < steps { values[row * steps + column] = Float(point.v) }
+            }
+        }
+        let times = (0..<steps).map { Float(Double(start + Int64($0) * step) / 1000) }
+        func reference(_ t: Tensor) -> LuaValue {
+            _ = TensorBinding.push(call, t)
+            defer { call.stack.pop() }
+            return .other(call.stack.reference(at: -1))
+        }
+        call.stack.push(.table(LuaTableValue(fields: [
+            "time": reference(try Tensor(shape: [steps], data: times)),
+            "values": reference(try Tensor(shape: [matrix.count, steps], data: values)),
+            "labels": .table(LuaTableValue(array: matrix.map { labelTable($0.labels) })),
+        ])))
+        return 1
+    }
+}
