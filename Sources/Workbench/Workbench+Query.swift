@@ -101,7 +101,7 @@ extension Workbench {
         ])
     }
 
-    private func milliseconds(_ text: String) -> Int64? {
+    func milliseconds(_ text: String) -> Int64? {
         guard let duration = Duration.parse(text) else { return nil }
         let (seconds, attoseconds) = duration.components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
@@ -117,7 +117,7 @@ extension Workbench {
         }
     }
 
-    private func pushQueryValue(_ value: Value, call: LuaCall) throws -> Int32 {
+    func pushQueryValue(_ value: Value, call: LuaCall) throws -> Int32 {
         switch value {
         case .scalar(let s): return call.returns(.number(s))
         case .string(let s): return call.returns(.string(s))
@@ -162,7 +162,7 @@ extension Workbench {
         .table(LuaTableValue(fields: labels.dictionary.mapValues { LuaValue.string($0) }))
     }
 
-    private func pushMatrix(_ matrix: Matrix, start: Int64, end: Int64, step: Int64, call: LuaCall) throws -> Int32 {
+    func pushMatrix(_ matrix: Matrix, start: Int64, end: Int64, step: Int64, call: LuaCall) throws -> Int32 {
         let steps = Int((end - start) / step) + 1
         var values = [Float](repeating: .nan, count: matrix.count * steps)
         for (row, series) in matrix.enumerated() {

@@ -53,6 +53,7 @@ public final class Workbench {
         installMetrics()
         installTensor()
         installQueries()
+        installRemoteQuery()
         registerBuiltinCollectors()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",

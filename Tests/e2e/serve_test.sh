@@ -97,6 +97,21 @@ m = json.load(sys.stdin)["data"]["result"][0]["metric"]
 print(sorted(k for k in m))')
 check "filesystem series carries node_exporter labels" [ "$labels" = "['__name__', 'device', 'fstype', 'instance', 'job', 'mountpoint']" ]
 
+# The same queries against that Prometheus from the workbench.
+sleep 6   # a few scrapes, so a 30 s range has points at several steps
+remote=$("$OPSLAB" --no-init -e "local v = metrics.promql{url = 'http://127.0.0.1:$prom_port', expr = 'up{job=\"opslab\"}'}
+  local r = metrics.promql{url = 'http://127.0.0.1:$prom_port', expr = 'up{job=\"opslab\"}', range = '30s', step = '5s'}
+  io.write(#v, ' ', v[1].value, ' ', v[1].labels.instance, ' ', r.values.shape[1], 'x', r.values.shape[2], ' ', v:tensor()[1]:item())")
+check "metrics.promql instant and range ($remote)" [ "$remote" = "1 1 127.0.0.1:$port 1x7 1" ]
+scalar=$("$OPSLAB" --no-init -e "io.write(metrics.promql{url = 'http://127.0.0.1:$prom_port', expr = '1 + 2'})")
+check "metrics.promql scalar" [ "$scalar" = "3" ]
+"$OPSLAB" --no-init -e "metrics.promql{url = 'http://127.0.0.1:$prom_port', expr = 'rate(x[5m'}" 2>"$SCRATCH/err"
+check "metrics.promql passes Prometheus's error on" grep -q 'Prometheus bad_data' "$SCRATCH/err"
+"$OPSLAB" --no-init -e "metrics.promql{url = 'http://127.0.0.1:$(free_port)', expr = 'up'}" 2>"$SCRATCH/err"
+check "metrics.promql unreachable server" grep -q 'cannot reach' "$SCRATCH/err"
+"$OPSLAB" --no-init -e "metrics.promql{url = 'ftp://x', expr = 'up'}" 2>"$SCRATCH/err"
+check "metrics.promql bad url" grep -q 'needs url' "$SCRATCH/err"
+
 # The same machine through the real node_exporter: sizes equal, CPU close.
 ne_port=$(free_port)
 prometheus-node-exporter --web.listen-address="127.0.0.1:$ne_port" >"$SCRATCH/ne.log" 2>&1 &
