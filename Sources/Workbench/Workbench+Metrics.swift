@@ -112,9 +112,10 @@ extension Workbench {
                 return 0
             },
             LuaFunction("metrics.watch", doc: """
-                metrics.watch(selector [, options])
-                Draws a live braille chart of the series matching `selector` (a metric name, optionally
-                with label matchers: 'node_load1', 'opslab_cpu_usage_ratio{cpu="0"}') until Ctrl-C.
+                metrics.watch(expr [, options])
+                Draws a live braille chart until Ctrl-C: of the series a selector matches ('node_load1',
+                'opslab_cpu_usage_ratio{cpu="0"}'), or of a PromQL expression evaluated over the samples
+                collected while watching ('rate(node_network_receive_bytes_total[10s])').
                 options: every (default "1s"), points (default 60), width, height, times (stop after N).
                 """) { [unowned self] call in
                 try watch(call)

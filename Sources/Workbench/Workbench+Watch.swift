@@ -1,15 +1,23 @@
 import Foundation
 import LuaKit
 import Plotting
+import PromQL
 import Telemetry
 
 /// `metrics.watch`: a live chart redrawn on every tick until Ctrl-C.
 extension Workbench {
     func watch(_ call: LuaCall) throws {
         let text = try call.string(1)
-        let selector: SeriesSelector
-        do { selector = try SeriesSelector(parsing: text) } catch {
-            throw call.argumentError(1, "is not a series selector: \(error)")
+        // A plain selector is matched against each pass; anything else is a
+        // PromQL expression evaluated over the samples collected so far.
+        let selector = try? SeriesSelector(parsing: text)
+        let expression: Expr?
+        if selector == nil {
+            do { expression = try Query.parse(text) } catch {
+                throw call.argumentError(1, "is not a PromQL expression: column \(error.column): \(error.message)")
+            }
+        } else {
+            expression = nil
         }
         let options = try call.optionalTable(2)
         let every = try duration(options?["every"], default: 1, name: "every", call: call)
@@ -21,17 +29,45 @@ extension Workbench {
 
         // Only the collectors that declare this metric, when one does.
         let runner = collectorRunner
-        let owners = Set(runner.collectors.filter { c in c.metrics.contains { $0.name == selector.name } }.map(\.name))
+        let owners = selector.map { s in Set(runner.collectors.filter { c in c.metrics.contains { $0.name == s.name } }.map(\.name)) } ?? []
+        // For expressions: every collected sample within reach of the chart and a lookback.
+        var collected: [SeriesKey: (timestamps: [Int64], values: [Double])] = [:]
+        let keepMs = Int64((Double(pointLimit) * every + 600) * 1000)
         let interactive = isatty(1) != 0
         var history: [SeriesKey: [(Double, Double)]] = [:]
         var frame = 0
         while frame < times {
             let pass = runner.runPass(only: owners.isEmpty ? nil : owners)
             let now = Double(pass.timestampMs) / 1000
-            for sample in pass.samples where selector.matches(sample) {
-                var points = history[sample.seriesKey, default: []]
-                points.append((now, sample.value))
-                history[sample.seriesKey] = Array(points.suffix(pointLimit))
+            var current: [(SeriesKey, Double)] = []
+            if let selector {
+                current = pass.samples.filter(selector.matches).map { ($0.seriesKey, $0.value) }
+            } else if let expression {
+                for sample in pass.samples {
+                    var series = collected[sample.seriesKey, default: ([], [])]
+                    series.timestamps.append(sample.timestampMs)
+                    series.values.append(sample.value)
+                    let keep = series.timestamps.firstIndex { $0 >= pass.timestampMs - keepMs } ?? 0
+                    collected[sample.seriesKey] = (Array(series.timestamps[keep...]), Array(series.values[keep...]))
+                }
+                let source = InMemorySeriesSource(collected.map { key, series in
+                    SourceSeries(labels: key.labels.with("__name__", key.name), timestamps: series.timestamps, values: series.values)
+                })
+                let value: Value
+                do { value = try Engine(source: source).instant(expression, at: pass.timestampMs) } catch {
+                    throw call.error("\(error)")
+                }
+                switch value {
+                case .scalar(let s): current = [(SeriesKey(name: text, labels: Labels()), s)]
+                case .vector(let elements):
+                    current = elements.map { (SeriesKey(name: $0.labels["__name__"] ?? text, labels: Labels($0.labels.dictionary.filter { $0.key != "__name__" })), $0.value) }
+                default: throw call.error("\(text) must give a scalar or an instant vector to be charted")
+                }
+            }
+            for (key, value) in current {
+                var points = history[key, default: []]
+                points.append((now, value))
+                history[key] = Array(points.suffix(pointLimit))
             }
             frame += 1
             let keys = history.keys.sorted()
@@ -43,10 +79,10 @@ extension Workbench {
             }
             var screen = interactive ? "\u{1B}[H\u{1B}[J" : ""
             if series.isEmpty {
-                screen += "\(selector): no matching series yet (frame \(frame))\n"
+                screen += "\(text): no matching series yet (frame \(frame))\n"
             } else {
                 let chart = LineChart(series, width: width, height: height,
-                                      title: "\(selector)  every \(formatSeconds(every))  (Ctrl-C to stop)",
+                                      title: "\(text)  every \(formatSeconds(every))  (Ctrl-C to stop)",
                                       xFormat: .time(timeZone: .current), useColor: options?["color"].isTruthy ?? self.options.color)
                 screen += chart.render()
                 if keys.count > shown.count { screen += "\n(\(keys.count - shown.count) more series not shown)" }
