@@ -123,7 +123,7 @@ extension Workbench {
             },
         ])
         lua.stack.push(lua.global("metrics"))
-        lua.setDoc("metrics: collectors, samples and queries. Functions: collect, collectors, text, configure, watch, write, query, range.", forValueAt: -1)
+        lua.setDoc("metrics: collectors, samples and queries. Functions: collect, collectors, text, configure, watch, write, query, range, series, delete, promql.", forValueAt: -1)
         lua.stack.pop()
     }
 

@@ -98,7 +98,52 @@ extension Workbench {
                 let matrix = try evaluate(call) { try engine.range(expr, start: end - range, end: end, step: step) }
                 return try pushMatrix(matrix, start: end - range, end: end, step: step, call: call)
             },
+            LuaFunction("metrics.series", doc: """
+                metrics.series(selector) -> list
+                The series in the store that a selector matches ('node_cpu_seconds_total{mode="idle"}'),
+                each as {name = ..., labels = {...}}.
+                """) { [unowned self] call in
+                let matchers = try storeMatchers(call)
+                let keys = try evaluate(call) { try metricsStore().series(matchers) }
+                call.stack.push(keys.map { key in
+                    LuaValue.table(LuaTableValue(fields: ["name": .string(key.name), "labels": labelTable(key.labels)]))
+                })
+                return 1
+            },
+            LuaFunction("metrics.delete", doc: """
+                metrics.delete(selector) -> count
+                Deletes every sample of the series a selector matches; returns how many series went.
+                A selector that matches everything ('{__name__=~".*"}') is refused, as Prometheus does.
+                """) { [unowned self] call in
+                let matchers = try storeMatchers(call)
+                let deleted = try evaluate(call) { try metricsStore().delete(matchers) }
+                return call.returns(.integer(Int64(deleted)))
+            },
         ])
+    }
+
+    /// Argument 1 as a PromQL selector, turned into the store's matchers.
+    private func storeMatchers(_ call: LuaCall) throws -> [StoreLabelMatcher] {
+        let text = try call.string(1)
+        let expr: Expr
+        do { expr = try Query.parse(text) } catch {
+            throw call.argumentError(1, "is not a selector: column \(error.column): \(error.message)")
+        }
+        guard case .vectorSelector(let selector) = expr else {
+            throw call.argumentError(1, "must be a series selector such as 'up{job=\"node\"}', not an expression")
+        }
+        return try evaluate(call) {
+            try selector.matchers.map { m in
+                let kind: StoreLabelMatcher.Kind
+                switch m.op {
+                case .equal: kind = .equal
+                case .notEqual: kind = .notEqual
+                case .regexMatch: kind = .regexMatch
+                case .regexNoMatch: kind = .regexNoMatch
+                }
+                return try StoreLabelMatcher(m.name, kind, m.value)
+            }
+        }
     }
 
     func milliseconds(_ text: String) -> Int64? {
