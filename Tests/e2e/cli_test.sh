@@ -83,4 +83,14 @@ check "plugin list shows bundled" grep -q 'checkpoint_dir' "$SCRATCH/out"
 check "plugin list reports the bad file" grep -q 'not loaded: .*bad.lua' "$SCRATCH/err"
 check "plugin list exits 1 on problems" [ $rc -eq 1 ]
 
+keys=$("$OPSLAB" model keygen)
+check "model keygen prints a key pair" grep -qE '^public: +[0-9a-f]{64}$' <<<"$keys"
+head -c 100 /dev/urandom >"$SCRATCH/garbage.safetensors"
+"$OPSLAB" model verify "$SCRATCH/garbage.safetensors" 2>"$SCRATCH/err"; rc=$?
+check "model verify: garbage exits 1" [ $rc -eq 1 ]
+check "model verify: garbage explained" grep -qE 'safetensors|truncated' "$SCRATCH/err"
+"$OPSLAB" model verify "$SCRATCH/garbage.safetensors" --key nothex 2>"$SCRATCH/err"; rc=$?
+check "model verify: bad key refused" [ $rc -eq 1 ] && check "bad key explained" grep -q '64 hex digits' "$SCRATCH/err"
+"$OPSLAB" model verify "$SCRATCH/missing.safetensors" 2>"$SCRATCH/err"; check "model verify: missing file" [ $? -eq 1 ]
+
 finish
