@@ -98,6 +98,45 @@ extension Workbench {
                 let matrix = try evaluate(call) { try engine.range(expr, start: end - range, end: end, step: step) }
                 return try pushMatrix(matrix, start: end - range, end: end, step: step, call: call)
             },
+            LuaFunction("metrics.import", doc: """
+                metrics.import(path) -> count
+                Loads samples from a file in the OpenMetrics text format (timestamps in seconds; lines
+                without one are stamped now) into the store. Errors name the line.
+                """) { [unowned self] call in
+                let path = try call.string(1)
+                guard let data = FileManager.default.contents(atPath: path) else { throw call.error("cannot read \(path)") }
+                let parser = TextFormatParser(timestampsInSeconds: true, defaultTimestampMs: Int64(Date().timeIntervalSince1970 * 1000))
+                let samples: [Sample]
+                do { samples = try parser.parse(String(decoding: data, as: UTF8.self)) } catch {
+                    throw call.error("\(path): \(error)")
+                }
+                let store = try metricsStore()
+                // Batches keep each transaction bounded; a rejected batch reports where it started.
+                var stored = 0
+                while stored < samples.count {
+                    let batch = Array(samples[stored..<min(samples.count, stored + 50_000)])
+                    try evaluate(call) { try store.append(batch) }
+                    stored += batch.count
+                }
+                return call.returns(.integer(Int64(stored)))
+            },
+            LuaFunction("metrics.stats", doc: """
+                metrics.stats([{compact = true}]) -> table
+                The store's series, samples, head samples, chunks and bytes on disk; with compact = true
+                it first closes head samples into compressed chunks and reclaims free pages.
+                """) { [unowned self] call in
+                let store = try metricsStore()
+                if try call.optionalTable(1)?["compact"].isTruthy == true {
+                    try evaluate(call) { try store.compact(); try store.vacuum() }
+                }
+                let stats = try evaluate(call) { try store.stats() }
+                call.stack.push([
+                    "series": LuaValue.integer(Int64(stats.seriesCount)), "samples": .integer(Int64(stats.sampleCount)),
+                    "head_samples": .integer(Int64(stats.headSampleCount)), "chunks": .integer(Int64(stats.chunkCount)),
+                    "chunk_bytes": .integer(Int64(stats.chunkBytes)), "bytes": .integer(Int64(stats.bytesOnDisk)),
+                ])
+                return 1
+            },
             LuaFunction("metrics.series", doc: """
                 metrics.series(selector) -> list
                 The series in the store that a selector matches ('node_cpu_seconds_total{mode="idle"}'),
