@@ -6,8 +6,7 @@ import Testing
 @testable import Telemetry
 
 /// Fixture locations. Paths are derived from this file's location so the
-/// tests run from any working directory, in the scratch package and in the
-/// main repository alike.
+/// tests run from any working directory.
 enum Fixtures {
     /// Tests/fixtures/telemetry.
     static let root: String = {

@@ -163,7 +163,7 @@ def main():
                     help="Swift package to run the PromQLTests target in")
     ap.add_argument("--work", help="working directory (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the working directory")
-    ap.add_argument("--swift-args", default="", help="extra arguments for swift test (e.g. --scratch-path X)")
+    ap.add_argument("--swift-args", default="", help="extra arguments for swift test (e.g. --scratch-path .build-promql)")
     args = ap.parse_args()
     work = args.work or tempfile.mkdtemp(prefix="promql-diff-")
     os.makedirs(work, exist_ok=True)
