@@ -20,19 +20,14 @@ public final class RMSProp: OptimizerBase, Optimizer {
     }
 
     public func step() throws {
-        steps += 1
-        try Tensor.noGrad {
-            for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if weightDecay != 0 { g = try g + p * weightDecay }
-                let square = try buffer("square_avg", i, like: p).mul_(alpha).addcmul_(g, g, value: 1 - alpha)
-                let denominator = try square.sqrt() + eps
-                if momentum > 0 {
-                    let buf = try buffer("momentum", i, like: p).mul_(momentum).addcdiv_(g, denominator)
-                    _ = try p.sub_(buf, alpha: learningRate)
-                } else {
-                    _ = try p.addcdiv_(g, denominator, value: -learningRate)
-                }
+        try forEachGradient(decay: weightDecay) { i, p, g in
+            let square = try buffer("square_avg", i, like: p).mul_(alpha).addcmul_(g, g, value: 1 - alpha)
+            let denominator = try square.sqrt() + eps
+            if momentum > 0 {
+                let buf = try buffer("momentum", i, like: p).mul_(momentum).addcdiv_(g, denominator)
+                _ = try p.sub_(buf, alpha: learningRate)
+            } else {
+                _ = try p.addcdiv_(g, denominator, value: -learningRate)
             }
         }
     }
@@ -51,14 +46,9 @@ public final class AdaGrad: OptimizerBase, Optimizer {
     }
 
     public func step() throws {
-        steps += 1
-        try Tensor.noGrad {
-            for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if weightDecay != 0 { g = try g + p * weightDecay }
-                let sum = try buffer("sum", i, like: p).addcmul_(g, g, value: 1)
-                _ = try p.addcdiv_(g, try sum.sqrt() + eps, value: -learningRate)
-            }
+        try forEachGradient(decay: weightDecay) { i, p, g in
+            let sum = try buffer("sum", i, like: p).addcmul_(g, g, value: 1)
+            _ = try p.addcdiv_(g, try sum.sqrt() + eps, value: -learningRate)
         }
     }
 }

@@ -37,6 +37,19 @@ public class OptimizerBase {
         self.learningRate = learningRate
     }
 
+    /// Runs `update` without recording gradients for every parameter that
+    /// has a gradient, passing the gradient with L2 weight decay (`decay`
+    /// times the parameter) already added: the loop every optimizer shares.
+    func forEachGradient(decay: Float, _ update: (_ index: Int, _ parameter: Tensor, _ gradient: Tensor) throws -> Void) throws {
+        steps += 1
+        try Tensor.noGrad {
+            for (i, p) in parameters.enumerated() {
+                guard let g = p.grad else { continue }
+                try update(i, p, decay != 0 ? try g + p * decay : g)
+            }
+        }
+    }
+
     func buffer(_ name: String, _ index: Int, like p: Tensor) throws -> Tensor {
         let key = "\(index).\(name)"
         if let existing = state[key] { return existing }
@@ -79,24 +92,20 @@ public final class SGD: OptimizerBase, Optimizer {
     }
 
     public func step() throws {
-        steps += 1
-        try Tensor.noGrad {
-            for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if weightDecay != 0 { g = try g + p * weightDecay }
-                if momentum != 0 {
-                    let key = "\(i).momentum"
-                    let buf: Tensor
-                    if let existing = state[key] {
-                        buf = try existing.mul_(momentum).add_(g)
-                    } else {
-                        buf = try g.clone()
-                        state[key] = buf
-                    }
-                    g = nesterov ? try g + buf * momentum : buf
+        try forEachGradient(decay: weightDecay) { i, p, decayed in
+            var g = decayed
+            if momentum != 0 {
+                let key = "\(i).momentum"
+                let buf: Tensor
+                if let existing = state[key] {
+                    buf = try existing.mul_(momentum).add_(g)
+                } else {
+                    buf = try g.clone()
+                    state[key] = buf
                 }
-                _ = try p.sub_(g, alpha: learningRate)
+                g = nesterov ? try g + buf * momentum : buf
             }
+            _ = try p.sub_(g, alpha: learningRate)
         }
     }
 }
@@ -124,20 +133,15 @@ public final class Adam: OptimizerBase, Optimizer {
     }
 
     public func step() throws {
-        steps += 1
-        let correction1 = 1 - Float(pow(Double(beta1), Double(steps)))
-        let correction2 = 1 - Float(pow(Double(beta2), Double(steps)))
-        try Tensor.noGrad {
-            for (i, p) in parameters.enumerated() {
-                guard var g = p.grad else { continue }
-                if weightDecay != 0 {
-                    if decoupled { _ = try p.mul_(1 - learningRate * weightDecay) } else { g = try g + p * weightDecay }
-                }
-                let m = try buffer("exp_avg", i, like: p).mul_(beta1).add_(g, alpha: 1 - beta1)
-                let v = try buffer("exp_avg_sq", i, like: p).mul_(beta2).addcmul_(g, g, value: 1 - beta2)
-                let denominator = try (v / correction2).sqrt() + eps
-                _ = try p.addcdiv_(m, denominator, value: -learningRate / correction1)
-            }
+        let correction1 = 1 - Float(pow(Double(beta1), Double(steps + 1)))
+        let correction2 = 1 - Float(pow(Double(beta2), Double(steps + 1)))
+        // AdamW decays the weights themselves; Adam adds the decay to the gradient.
+        try forEachGradient(decay: decoupled ? 0 : weightDecay) { i, p, g in
+            if decoupled && weightDecay != 0 { _ = try p.mul_(1 - learningRate * weightDecay) }
+            let m = try buffer("exp_avg", i, like: p).mul_(beta1).add_(g, alpha: 1 - beta1)
+            let v = try buffer("exp_avg_sq", i, like: p).mul_(beta2).addcmul_(g, g, value: 1 - beta2)
+            let denominator = try (v / correction2).sqrt() + eps
+            _ = try p.addcdiv_(m, denominator, value: -learningRate / correction1)
         }
     }
 }
