@@ -64,6 +64,16 @@ extension PluginKind {
 
 /// Parses durations in the Prometheus style: "500ms", "30s", "5m", "1h30m", "2d".
 extension Duration {
+    /// The duration in seconds, as a floating-point number.
+    public var totalSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) * 1e-18
+    }
+
+    /// The duration in whole milliseconds.
+    public var totalMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
+
     public static func parse(_ text: String) -> Duration? {
         var total = 0.0
         var number = ""

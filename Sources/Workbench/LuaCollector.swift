@@ -25,7 +25,7 @@ final class LuaCollector: Collector, @unchecked Sendable {
         name = plugin.manifest.name
         summary = plugin.manifest.description
         if case .string(let text)? = plugin.manifest.fields["interval"], let duration = Duration.parse(text) {
-            interval = Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+            interval = duration.totalSeconds
         } else {
             interval = 15
         }

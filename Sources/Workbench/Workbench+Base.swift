@@ -27,12 +27,11 @@ extension Workbench {
             inspect(value [, options]) -> string
             Renders a value the way the REPL prints it: nested tables with sorted keys, cycles
             marked, strings quoted. options: depth (default 4), width (default 80), color (false).
-            """) { [unowned self] call in
+            """) { call in
             let options = try call.optionalTable(2)
             var printer = LuaPrettyPrinter(color: options?["color"].isTruthy ?? false)
             if let depth = options?["depth"].doubleValue { printer.maxDepth = max(0, min(Int(depth), 64)) }
             if let width = options?["width"].doubleValue { printer.width = max(10, min(Int(width), 10_000)) }
-            _ = self
             call.stack.push(printer.render(call.stack, at: 1))
             return 1
         }, as: "inspect")

@@ -37,9 +37,9 @@ extension Workbench {
     /// The runner for the current set of collectors; rebuilt when plugins
     /// change so that health counters follow the registry.
     public var collectorRunner: CollectorRunner {
-        let names = collectors.map(\.name)
-        if let runner = cachedRunner, runner.collectors.map(\.name) == names { return runner }
-        let runner = CollectorRunner(collectors: collectors)
+        let current = collectors
+        if let runner = cachedRunner, runner.collectors.map(\.name) == current.map(\.name) { return runner }
+        let runner = CollectorRunner(collectors: current)
         cachedRunner = runner
         return runner
     }

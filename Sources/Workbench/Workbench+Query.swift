@@ -186,9 +186,7 @@ extension Workbench {
     }
 
     func milliseconds(_ text: String) -> Int64? {
-        guard let duration = Duration.parse(text) else { return nil }
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+        Duration.parse(text)?.totalMilliseconds
     }
 
     private func evaluate<T>(_ call: LuaCall, _ body: () throws -> T) throws -> T {

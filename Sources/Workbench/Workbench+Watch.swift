@@ -1,6 +1,7 @@
 import Foundation
 import LuaKit
 import Plotting
+import Plugins
 import PromQL
 import Telemetry
 
@@ -112,7 +113,7 @@ extension Workbench {
         case .number(let d)? where d.isFinite: return d
         case .string(let text)?:
             guard let duration = Duration.parse(text) else { throw call.error("\(name): \"\(text)\" is not a duration such as \"1s\" or \"500ms\"") }
-            return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+            return duration.totalSeconds
         default: throw call.error("\(name) must be a duration such as \"1s\", got \(value?.typeName ?? "nil")")
         }
     }

@@ -75,7 +75,7 @@ struct Serve: AsyncParsableCommand {
                 logger.warning("collector failed", metadata: ["collector": "\(report.collector)", "error": "\(why)"])
             }
         }
-        let retentionMs = Self.milliseconds(Duration.parse(retention) ?? .seconds(15 * 86400))
+        let retentionMs = (Duration.parse(retention) ?? .seconds(15 * 86400)).totalMilliseconds
         let maintenance = Task.detached { [logger] in
             // Close head samples into compressed chunks and drop expired data
             // every five minutes; readers are never blocked (WAL).
@@ -105,13 +105,6 @@ struct Serve: AsyncParsableCommand {
         }
         agent.stop()
         logger.info("stopped")
-    }
-}
-
-extension Serve {
-    static func milliseconds(_ duration: Duration) -> Int64 {
-        let (seconds, attoseconds) = duration.components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }
 
