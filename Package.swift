@@ -35,7 +35,7 @@ let package = Package(
 
         // The bridge, the environment, the shell.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
-        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "MetricsStore", "PromQL"]),
+        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL"]),
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit",

@@ -51,6 +51,13 @@ public struct LuaArgumentError: Error, CustomStringConvertible, Sendable {
 /// prefixed by the name of the Swift function that was called.
 public struct LuaRuntimeError: Error, CustomStringConvertible, Sendable {
     public let message: String
-    public init(_ message: String) { self.message = message }
+    /// Whether the function's name is put before the message. Off for
+    /// messages that already name what failed better than the function
+    /// does (`Linear: expected ...` raised through `model(x)`).
+    public var named = true
+    public init(_ message: String, named: Bool = true) {
+        self.message = message
+        self.named = named
+    }
     public var description: String { message }
 }

@@ -43,7 +43,7 @@ let luaKitDispatch: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) ->
         return LUAKIT_ERROR
     } catch let error as LuaRuntimeError {
         lua_settop(L, 0)
-        call.stack.push("\(function.name): \(error.message)")
+        call.stack.push(error.named ? "\(function.name): \(error.message)" : error.message)
         return LUAKIT_ERROR
     } catch {
         lua_settop(L, 0)

@@ -46,7 +46,7 @@ extension LuaState {
       for key, value in pairs(grants or {}) do
         if type(value) == "table" and type(env[key]) == "table" then
           for k, v in pairs(value) do env[key][k] = v end
-        elseif type(value) == "table" then
+        elseif type(value) == "table" and getmetatable(value) == nil then
           env[key] = copy(value)
         else
           env[key] = value
@@ -58,7 +58,9 @@ extension LuaState {
 
     /// Pushes a new sandbox environment table. `grants` maps global names to
     /// values; a table granted under the name of an existing library (e.g.
-    /// `os = {execute = ...}`) is merged into the sandbox's copy of it.
+    /// `os = {execute = ...}`) is merged into the sandbox's copy of it, other
+    /// plain tables are copied, and a table with a metatable (a read-only
+    /// view the caller built) is shared as it is.
     public func pushSandbox(grants: [String: LuaValue]) throws {
         if lua_getfield(L, luakit_registryindex(), LuaState.factoryKey) != LUA_TFUNCTION {
             stack.pop()

@@ -95,18 +95,7 @@ public final class LuaState {
     /// mode. Leaves `nresults` results (LUA_MULTRET for all) on success;
     /// on failure the stack is as it was below the function.
     public func call(arguments nargs: Int32, results nresults: Int32) throws {
-        let status = luakit_pcall_traceback(L, nargs, nresults)
-        if status != LUA_OK {
-            let text = luakit_safe_tostring(L, -1, nil).map { String(cString: $0) } ?? "error"
-            stack.pop(2)
-            let reason: LuaError.StopReason?
-            switch luakit_stop_reason(L) {
-            case Int32(LUAKIT_STOP_INTERRUPT.rawValue): reason = .interrupted
-            case Int32(LUAKIT_STOP_TIMEOUT.rawValue): reason = .timeout
-            default: reason = nil
-            }
-            throw LuaError(handlerOutput: text, stopReason: reason)
-        }
+        try stack.call(arguments: nargs, results: nresults)
     }
 
     /// Runs `code` and returns every value it returns.

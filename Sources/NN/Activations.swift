@@ -3,7 +3,7 @@ import Tensor
 /// An element-wise (or last-dim) function as a module, for Sequential.
 public final class Activation: Module {
     /// Which function.
-    public enum Kind: String, CaseIterable {
+    public enum Kind: String, CaseIterable, Sendable {
         case relu = "ReLU", gelu = "GELU", geluTanh = "GELU(tanh)", silu = "SiLU", tanh = "Tanh",
              sigmoid = "Sigmoid", softmax = "Softmax"
     }

@@ -35,22 +35,29 @@ public final class Linear: Module {
 }
 
 /// A lookup table of `count` vectors of size `dim`; input holds indices
-/// (0-based, as floats) of any shape, output adds a trailing `dim`.
+/// (as floats) of any shape, output adds a trailing `dim`. Indices start at
+/// `indexBase`: 0 as in PyTorch, 1 for Lua, whose indices all start at 1.
 public final class Embedding: Module {
     public let count: Int
     public let dim: Int
+    public let indexBase: Int
     public private(set) var weight: Tensor!
 
-    public init(_ count: Int, _ dim: Int, generator: Generator? = nil) throws {
+    public init(_ count: Int, _ dim: Int, indexBase: Int = 0, generator: Generator? = nil) throws {
         guard count > 0, dim > 0 else { throw NNError.invalidArgument("Embedding: sizes must be positive, got \(count) and \(dim)") }
         self.count = count
         self.dim = dim
+        self.indexBase = indexBase
         super.init()
         weight = try register(parameter: Tensor.randn([count, dim], generator: generator), named: "weight")
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        let rows = try weight.indexSelect(0, try input.reshape([-1]))
+        let indices = input.toArray()
+        if let bad = indices.first(where: { $0 != $0.rounded() || $0 < Float(indexBase) || $0 >= Float(indexBase + count) }) {
+            throw NNError.invalidArgument("Embedding: index \(bad) is outside \(indexBase)...\(indexBase + count - 1)")
+        }
+        let rows = try weight.indexSelect(0, indices.map { Int($0) - indexBase })
         return try rows.reshape(input.shape + [dim])
     }
 

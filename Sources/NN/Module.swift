@@ -10,55 +10,19 @@ public protocol Layer: AnyObject {
     func namedParameters() -> [(name: String, tensor: Tensor)]
     /// Switches training behaviour (dropout) on or off, recursively.
     func setTraining(_ training: Bool)
+    /// Whether the layer is in training mode.
+    var isTraining: Bool { get }
+    /// Direct sub-layers with their names, for the printed tree and for
+    /// reaching a child by name.
+    var childLayers: [(name: String, layer: any Layer)] { get }
+    /// One line naming the layer in the printed tree, e.g. `Linear(784 -> 128)`.
+    var summary: String { get }
+    /// How to build the layer again (its registry name and arguments), kept
+    /// in checkpoints; nil for layers made without one.
+    var spec: LayerSpec? { get set }
 }
 
-/// The base of built-in modules: registered parameters and children with
-/// stable names, train/eval, state dicts and a printable tree.
-open class Module: Layer, CustomStringConvertible {
-    /// Parameters in registration order.
-    public private(set) var parameters: [(name: String, tensor: Tensor)] = []
-    /// Child layers in registration order.
-    public private(set) var children: [(name: String, layer: any Layer)] = []
-    public private(set) var training = true
-
-    public init() {}
-
-    /// Registers a trainable tensor (marked as requiring gradients).
-    @discardableResult
-    public func register(parameter tensor: Tensor, named name: String) throws -> Tensor {
-        let parameter = tensor.isLeaf && tensor.requiresGrad ? tensor : try tensor.detach().requiresGrad()
-        parameters.append((name, parameter))
-        return parameter
-    }
-
-    /// Registers a child whose parameters appear as `name.<theirs>`.
-    public func register(child: any Layer, named name: String) {
-        children.append((name, child))
-    }
-
-    /// Subclasses compute their output here.
-    open func forward(_ input: Tensor) throws -> Tensor {
-        throw NNError.notImplemented("\(typeName).forward")
-    }
-
-    public func callAsFunction(_ input: Tensor) throws -> Tensor { try forward(input) }
-
-    public func namedParameters() -> [(name: String, tensor: Tensor)] {
-        var all = parameters
-        for (childName, child) in children {
-            all += child.namedParameters().map { ("\(childName).\($0.name)", $0.tensor) }
-        }
-        return all
-    }
-
-    public func setTraining(_ training: Bool) {
-        self.training = training
-        for (_, child) in children { child.setTraining(training) }
-    }
-
-    public func train() { setTraining(true) }
-    public func eval() { setTraining(false) }
-
+extension Layer {
     /// Number of trainable scalars.
     public var parameterCount: Int { namedParameters().reduce(0) { $0 + $1.tensor.count } }
 
@@ -86,25 +50,84 @@ open class Module: Layer, CustomStringConvertible {
         }
     }
 
+    /// The layer and its children as an indented tree with parameter counts.
+    public func tree(indent: Int = 0) -> String {
+        let total = parameterCount
+        let inChildren = childLayers.reduce(0) { $0 + $1.layer.parameterCount }
+        let own = total - inChildren
+        var line = summary + (own > 0 ? "  [\(own) params]" : "")
+        if childLayers.isEmpty { return line }
+        line += "  [\(total) params in all]"
+        let pad = String(repeating: "  ", count: indent + 1)
+        for (name, child) in childLayers {
+            line += "\n\(pad)(\(name)): \(child.tree(indent: indent + 1))"
+        }
+        return line
+    }
+}
+
+/// The base of built-in modules: registered parameters and children with
+/// stable names, train/eval, state dicts and a printable tree.
+open class Module: Layer, CustomStringConvertible {
+    /// Parameters in registration order.
+    public private(set) var parameters: [(name: String, tensor: Tensor)] = []
+    /// Child layers in registration order.
+    public private(set) var children: [(name: String, layer: any Layer)] = []
+    public private(set) var training = true
+    public var spec: LayerSpec?
+
+    public init() {}
+
+    /// Registers a trainable tensor (marked as requiring gradients).
+    @discardableResult
+    public func register(parameter tensor: Tensor, named name: String) throws -> Tensor {
+        let parameter = tensor.isLeaf && tensor.requiresGrad ? tensor : try tensor.detach().requiresGrad()
+        parameters.append((name, parameter))
+        return parameter
+    }
+
+    /// Registers a child whose parameters appear as `name.<theirs>`.
+    public func register(child: any Layer, named name: String) {
+        children.append((name, child))
+    }
+
+    /// Subclasses compute their output here.
+    open func forward(_ input: Tensor) throws -> Tensor {
+        throw NNError.notImplemented("\(typeName).forward")
+    }
+
+    public func callAsFunction(_ input: Tensor) throws -> Tensor { try forward(input) }
+
+    /// A tensor shared by two children (a tied embedding and output head)
+    /// is listed once, under its first name, so an optimizer steps it once.
+    public func namedParameters() -> [(name: String, tensor: Tensor)] {
+        var all = parameters
+        var seen = Set(all.map { ObjectIdentifier($0.tensor) })
+        for (childName, child) in children {
+            for (name, tensor) in child.namedParameters() where seen.insert(ObjectIdentifier(tensor)).inserted {
+                all.append(("\(childName).\(name)", tensor))
+            }
+        }
+        return all
+    }
+
+    public func setTraining(_ training: Bool) {
+        self.training = training
+        for (_, child) in children { child.setTraining(training) }
+    }
+
+    public func train() { setTraining(true) }
+    public func eval() { setTraining(false) }
+
+    public var isTraining: Bool { training }
+    public var childLayers: [(name: String, layer: any Layer)] { children }
+
     /// The name shown in the printed tree, e.g. `Linear(784 -> 128)`.
     open var summary: String { typeName }
 
     var typeName: String { String(describing: type(of: self)) }
 
-    public var description: String { tree(indent: 0) }
-
-    func tree(indent: Int) -> String {
-        let own = parameters.reduce(0) { $0 + $1.tensor.count }
-        var line = summary + (own > 0 ? "  [\(own) params]" : "")
-        if children.isEmpty { return line }
-        line += "  [\(parameterCount) params in all]"
-        let pad = String(repeating: "  ", count: indent + 1)
-        for (name, child) in children {
-            let text = (child as? Module)?.tree(indent: indent + 1) ?? String(describing: type(of: child))
-            line += "\n\(pad)(\(name)): \(text)"
-        }
-        return line
-    }
+    public var description: String { tree() }
 }
 
 /// Errors of the NN library that are not tensor errors.

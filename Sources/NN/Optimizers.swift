@@ -6,6 +6,8 @@ import Tensor
 public protocol Optimizer: AnyObject {
     /// The parameters being optimised.
     var parameters: [Tensor] { get }
+    /// The step size; learning-rate schedules set it between steps.
+    var learningRate: Float { get set }
     /// One update from the current gradients.
     func step() throws
     /// Per-parameter state (moments, step counts) for exact resumption.

@@ -48,12 +48,14 @@ extension PluginKind {
         name: "sink", summary: "delivers alert notifications",
         requiredFunctions: ["send"], optionalFunctions: ["init"])
 
-    /// Updates parameters from their gradients: `step(params, state, options)`.
+    /// Updates parameters from their gradients: `init(self, options)` once,
+    /// then `step(self)` with `self.params`, `self.lr`, `self.state`.
     public static let optimizer = PluginKind(
         name: "optimizer", summary: "updates model parameters from gradients",
         requiredFunctions: ["step"], optionalFunctions: ["init"])
 
-    /// A neural-network layer built from tensor ops: `init(options)` and `forward(self, x)`.
+    /// A neural-network layer built from tensor ops: `init(self, ...)` with
+    /// the constructor's arguments, then `forward(self, x, ...)`.
     public static let layer = PluginKind(
         name: "layer", summary: "a neural-network layer built from tensor operations",
         requiredFunctions: ["forward"], optionalFunctions: ["init"])

@@ -8,9 +8,12 @@ public final class PluginRegistry: Sendable {
     public enum Source: Sendable, Equatable, CustomStringConvertible {
         case builtin
         case file(String)
+        /// Defined by code run in the workbench (`plugins.register`, `nn.define`).
+        case session
         public var description: String {
             switch self {
             case .builtin: return "built-in"
+            case .session: return "defined in this session"
             case .file(let path): return path
             }
         }
@@ -76,12 +79,17 @@ public final class PluginRegistry: Sendable {
 
     // MARK: Registration
 
-    /// Registers a plugin. Refuses a second plugin of the same kind and name.
+    /// Registers a plugin. Refuses a second plugin of the same kind and
+    /// name, except that a session plugin replaces an earlier session one
+    /// (redefining a layer in the REPL is the normal way of working).
     public func register(_ manifest: PluginManifest, source: Source, implementation: AnyObject) throws(ManifestProblem) {
         let problem: ManifestProblem? = state.withLock { s in
-            if let existing = s.entries.first(where: { $0.kind == manifest.kind && $0.name == manifest.name }) {
-                return ManifestProblem(field: "name", message:
-                    "a \(manifest.kind) named \"\(manifest.name)\" is already registered from \(existing.source)")
+            if let i = s.entries.firstIndex(where: { $0.kind == manifest.kind && $0.name == manifest.name }) {
+                guard s.entries[i].source == .session, source == .session else {
+                    return ManifestProblem(field: "name", message:
+                        "a \(manifest.kind) named \"\(manifest.name)\" is already registered from \(s.entries[i].source)")
+                }
+                s.entries.remove(at: i)
             }
             s.entries.append(Entry(manifest: manifest, source: source, implementation: implementation))
             return nil

@@ -9,11 +9,12 @@ public final class LuaPlugin {
     public let manifest: PluginManifest
     /// The table the file returned.
     let table: LuaReference
-    /// The plugin's own `_ENV`.
-    let environment: LuaReference
+    /// The plugin's own `_ENV`; nil for a session plugin, which runs with
+    /// the session's globals.
+    let environment: LuaReference?
     unowned let workbench: Workbench
 
-    init(file: String, manifest: PluginManifest, table: LuaReference, environment: LuaReference, workbench: Workbench) {
+    init(file: String, manifest: PluginManifest, table: LuaReference, environment: LuaReference?, workbench: Workbench) {
         self.file = file
         self.manifest = manifest
         self.table = table
@@ -68,5 +69,39 @@ public final class LuaPlugin {
         defer { stack.settop(base) }
         let top = stack.top
         return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
+    }
+
+    /// Calls `callback(instance, ...)` on `stack` for an object made from
+    /// this plugin (a layer or an optimizer), leaving `results` results.
+    /// No time budget: this is computation the user asked for and can stop
+    /// with Ctrl-C, which is not counted as the plugin's failure; Lua errors
+    /// are, and pass through with their position. Returns false when the
+    /// plugin has no such function.
+    @discardableResult
+    func callMethod(_ callback: String, instance: LuaReference, on stack: LuaStack, results: Int32,
+                    arguments pushArguments: () -> Int32 = { 0 }) throws -> Bool {
+        let registry = workbench.registry
+        let (kind, name) = (manifest.kind, manifest.name)
+        table.push(on: stack)
+        stack.getField(callback, inTableAt: -1)
+        stack.keepTop(over: stack.top - 2)
+        guard stack.isFunction(at: -1) else {
+            stack.pop()
+            return false
+        }
+        if registry.entry(kind: kind, name: name)?.quarantined == true {
+            stack.pop()
+            throw LuaRuntimeError("\(kind) '\(name)' is quarantined after repeated failures; plugins.reload(\"\(name)\") to retry", named: false)
+        }
+        instance.push(on: stack)
+        let count = pushArguments()
+        do {
+            try stack.call(arguments: count + 1, results: results)
+            registry.recordSuccess(kind: kind, name: name)
+        } catch let error as LuaError where error.stopReason == nil {
+            registry.recordFailure(kind: kind, name: name, message: "\(callback) failed: \(error.message)")
+            throw error
+        }
+        return true
     }
 }

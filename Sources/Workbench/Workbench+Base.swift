@@ -45,6 +45,16 @@ extension Workbench {
                 clock_gettime(CLOCK_MONOTONIC, &ts)
                 return call.returns(.number(Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9))
             },
+            LuaFunction("opslab.isatty", doc: """
+                opslab.isatty([fd = 1]) -> boolean
+                Whether a file descriptor (1 standard output, 2 standard error) is a terminal: for
+                drawing progress only where someone watches.
+                """) { call in
+                try call.expectArguments(atMost: 1)
+                let fd = try call.optionalInteger(1) ?? 1
+                guard let descriptor = Int32(exactly: fd) else { return call.returns(.boolean(false)) }
+                return call.returns(.boolean(isatty(descriptor) != 0))
+            },
         ])
         _ = try? lua.run("opslab.version = '\(Workbench.version)'", name: "=version")
 

@@ -16,6 +16,7 @@ extension Workbench {
             case .failed(let problem): registry.recordProblem(problem)
             }
         }
+        nnBinding?.refreshConstructors()
         return loaded
     }
 
@@ -34,7 +35,7 @@ extension Workbench {
         let base = stack.top
         defer { stack.settop(base) }
         do {
-            try lua.pushSandbox(grants: [:])
+            try lua.pushSandbox(grants: sandboxModules)
             let environment = stack.reference(at: -1)
             try lua.load(String(decoding: bytes, as: UTF8.self), name: "@" + file, environment: -1)
             try lua.withTimeBudget(seconds: options.pluginBudget) {
@@ -61,6 +62,35 @@ extension Workbench {
         } catch {
             return failure("\(error)")
         }
+    }
+
+    /// Registers the manifest table at argument `position` as a session
+    /// plugin. `table` may carry extra fields (nn.define adds kind and
+    /// version); they are written into the Lua table so the plugin sees them.
+    func registerSessionPlugin(_ call: LuaCall, _ table: LuaTableValue, position: Int32) throws -> PluginManifest {
+        guard let reference = table.reference else { throw call.typeError(position, expected: "table") }
+        reference.push(on: call.stack)
+        for key in ["kind", "version", "description"] {
+            if let value = table.fields[key] {
+                call.stack.push(value)
+                call.stack.setField(key, inTableAt: -2)
+            }
+        }
+        call.stack.pop()
+        let manifest: PluginManifest
+        do {
+            manifest = try PluginManifest(fields: manifestFields(table), kinds: registry.kinds)
+        } catch {
+            throw call.argumentError(position, "field '\(error.field)': \(error.message)")
+        }
+        let plugin = LuaPlugin(file: "(session)", manifest: manifest, table: reference,
+                               environment: nil, workbench: self)
+        do {
+            try registry.register(manifest, source: .session, implementation: plugin)
+        } catch {
+            throw call.argumentError(position, "field '\(error.field)': \(error.message)")
+        }
+        return manifest
     }
 
     private func manifestFields(_ table: LuaTableValue) -> [String: ManifestValue] {
@@ -170,6 +200,17 @@ extension Workbench {
                 let results = try plugin.invoke(callback, arguments: arguments)
                 for result in results { call.stack.push(result) }
                 return Int32(results.count)
+            },
+            LuaFunction("plugins.register", doc: """
+                plugins.register(manifest) -> name
+                Registers a plugin defined by code in this session (the table a plugin file would return),
+                replacing an earlier session plugin of the same kind and name. It runs with the session's
+                globals, not in a sandbox: it is your own code.
+                """) { [unowned self] call in
+                try call.expectArguments(atMost: 1)
+                let manifest = try registerSessionPlugin(call, try call.table(1), position: 1)
+                nnBinding?.refreshConstructors()
+                return call.returns(.string(manifest.name))
             },
             LuaFunction("plugins.problems", doc: """
                 plugins.problems() -> list

@@ -123,15 +123,17 @@ enum TensorBinding {
 
     /// Pushes a list of tensors as a Lua sequence and returns 1.
     static func pushList(_ call: LuaCall, _ tensors: [Tensor]) -> Int32 {
-        var values: [LuaValue] = []
-        values.reserveCapacity(tensors.count)
-        for t in tensors {
-            call.stack.push(t, as: luaClass)
-            values.append(call.stack.value(at: -1))
-            call.stack.pop()
-        }
-        call.stack.push(values)
+        pushTensors(tensors, on: call.stack)
         return 1
+    }
+
+    /// Pushes a list of tensors as a Lua sequence.
+    static func pushTensors(_ tensors: [Tensor], on stack: LuaStack) {
+        stack.pushNewTable()
+        for (i, t) in tensors.enumerated() {
+            stack.push(t, as: luaClass)
+            stack.setIndex(i + 1, inTableAt: -2)
+        }
     }
 }
 

@@ -42,6 +42,11 @@ public final class Workbench {
     var openedStore: MetricsStore?
     /// The metatable that gives query results their :tensor() method.
     var vectorMetatable: LuaValue?
+    /// The nn/optim/data binding (its classes call back into this state).
+    var nnBinding: NNBinding?
+    /// What every plugin sandbox is granted besides the safe standard
+    /// library: read-through views of tensor, nn and optim.
+    var sandboxModules: [String: LuaValue] = [:]
 
     public init(paths: WorkbenchPaths, options: Options = Options()) throws {
         self.paths = paths
@@ -52,6 +57,7 @@ public final class Workbench {
         installPlugins()
         installMetrics()
         installTensor()
+        installNN()
         installQueries()
         installRemoteQuery()
         registerBuiltinCollectors()
@@ -59,7 +65,7 @@ public final class Workbench {
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
                         "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",
                         "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
-        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor"]
+        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor", "nn", "optim", "data"]
         loadPlugins()
     }
 

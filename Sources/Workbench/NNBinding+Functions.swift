@@ -1,0 +1,175 @@
+import LuaKit
+import NN
+import Tensor
+
+/// A learning-rate schedule attached to an optimizer: `sched:step()` after
+/// each `opt:step()` sets the optimizer's rate for the next one.
+final class Scheduler {
+    let optimizer: any Optimizer
+    let schedule: LearningRateSchedule
+    private(set) var steps = 0
+
+    init(optimizer: any Optimizer, schedule: LearningRateSchedule) {
+        self.optimizer = optimizer
+        self.schedule = schedule
+        optimizer.learningRate = schedule.rate(at: 0)
+    }
+
+    func step() {
+        steps += 1
+        optimizer.learningRate = schedule.rate(at: steps)
+    }
+}
+
+extension NNBinding {
+    static let schedulerClass: LuaClass<Scheduler> = {
+        let cls = LuaClass<Scheduler>("Scheduler")
+        cls.method("step", doc: """
+            sched:step()
+            Advances the schedule one step and sets the optimizer's learning rate.
+            """) { _, scheduler in
+            scheduler.step()
+            return 0
+        }
+        cls.method("lr", doc: """
+            sched:lr() -> number
+            The learning rate the next optimizer step will use.
+            """) { call, scheduler in
+            call.returns(.number(luaNumber(scheduler.optimizer.learningRate)))
+        }
+        cls.metamethod("__tostring") { call in
+            guard let s = call.stack.object(at: 1, cls) else { return 0 }
+            let name: String
+            switch s.schedule {
+            case .step: name = "StepLR"
+            case .cosine: name = "CosineLR"
+            }
+            return call.returns(.string("\(name)(step \(s.steps), lr=\(s.optimizer.learningRate))"))
+        }
+        return cls
+    }()
+
+    /// Losses, initialisers and gradient clipping: plain functions of `nn` and `optim`.
+    func functions() -> (nn: [LuaFunction], optim: [LuaFunction]) {
+        func loss(_ name: String, _ doc: String, _ body: @escaping (Tensor, Tensor, LuaTableValue?) throws -> Tensor) -> LuaFunction {
+            LuaFunction("nn.\(name)", doc: doc) { [unowned self] call in
+                try call.expectArguments(atMost: 3)
+                let input = try TensorBinding.tensorArgument(call, 1)
+                let target = try TensorBinding.tensorArgument(call, 2)
+                let options = try call.optionalTable(3)
+                return try bound(call) { TensorBinding.push(call, try body(input, target, options)) }
+            }
+        }
+        func initialiser(_ name: String, _ doc: String, _ make: @escaping ([Int]) throws -> Tensor) -> LuaFunction {
+            LuaFunction("nn.init.\(name)", doc: doc) { [unowned self] call in
+                try call.expectArguments(atMost: 1)
+                let t = try call.object(1, TensorBinding.luaClass)
+                return try bound(call) {
+                    let fresh = try make(t.shape)
+                    try Tensor.noGrad { _ = try t.copy_(fresh) }
+                    return TensorBinding.push(call, t)
+                }
+            }
+        }
+        let nn: [LuaFunction] = [
+            loss("mse", """
+                nn.mse(input, target) -> Tensor
+                Mean squared error (shapes must match).
+                """) { a, b, _ in try Loss.mse(a, b) },
+            loss("l1", """
+                nn.l1(input, target) -> Tensor
+                Mean absolute error (shapes must match).
+                """) { a, b, _ in try Loss.l1(a, b) },
+            loss("huber", """
+                nn.huber(input, target[, {delta = 1}]) -> Tensor
+                Quadratic below delta, linear above (torch.nn.HuberLoss).
+                """) { a, b, options in
+                try Loss.huber(a, b, delta: Float(options?["delta"].doubleValue ?? 1))
+            },
+            loss("cross_entropy", """
+                nn.cross_entropy(logits, target[, {label_smoothing = 0, ignore_index = nil}]) -> Tensor
+                Cross entropy from logits [N, C] and 1-based class indices [N], averaged over the rows
+                not equal to ignore_index.
+                """) { logits, target, options in
+                let ignore = options?["ignore_index"].doubleValue.map { Int($0) - 1 }
+                return try Loss.crossEntropy(logits, try target - 1,
+                                             labelSmoothing: Float(options?["label_smoothing"].doubleValue ?? 0),
+                                             ignoreIndex: ignore)
+            },
+            loss("nll", """
+                nn.nll(log_probs, target) -> Tensor
+                Negative log-likelihood of log-probabilities [N, C] at 1-based class indices [N].
+                """) { logProbs, target, _ in
+                try Loss.nll(logProbs, try target - 1)
+            },
+            loss("binary_cross_entropy_with_logits", """
+                nn.binary_cross_entropy_with_logits(logits, target) -> Tensor
+                Binary cross entropy of sigmoid(logits) against targets in [0, 1], computed stably.
+                """) { a, b, _ in try Loss.binaryCrossEntropyWithLogits(a, b) },
+            initialiser("xavier_uniform", """
+                nn.init.xavier_uniform(t) -> t
+                Fills t (at least 2-D, [out, in, ...]) from U(-a, a), a = sqrt(6 / (fan_in + fan_out)).
+                """) { try Init.xavierUniform($0) },
+            initialiser("xavier_normal", """
+                nn.init.xavier_normal(t) -> t
+                Fills t from N(0, 2 / (fan_in + fan_out)).
+                """) { try Init.xavierNormal($0) },
+            initialiser("kaiming_uniform", """
+                nn.init.kaiming_uniform(t) -> t
+                He initialisation for ReLU networks: U(-b, b), b = sqrt(6 / fan_in).
+                """) { try Init.kaimingUniform($0) },
+            initialiser("kaiming_normal", """
+                nn.init.kaiming_normal(t) -> t
+                He initialisation for ReLU networks: N(0, 2 / fan_in).
+                """) { try Init.kaimingNormal($0) },
+        ]
+        let optim: [LuaFunction] = [
+            LuaFunction("optim.clip_grad_norm", doc: """
+                optim.clip_grad_norm(params, max_norm) -> number
+                Rescales the gradients of params (a list or a Module) together so their global L2 norm is
+                at most max_norm; returns the norm before clipping.
+                """) { [unowned self] call in
+                try call.expectArguments(atMost: 2)
+                let parameters = try parameterList(call, 1)
+                let maxNorm = try call.number(2)
+                guard maxNorm > 0 else { throw call.argumentError(2, "max_norm must be positive, got \(maxNorm)") }
+                return try bound(call) { call.returns(.number(Double(try clipGradNorm(parameters, maxNorm: Float(maxNorm))))) }
+            },
+            LuaFunction("optim.StepLR", doc: """
+                optim.StepLR(opt, {step_size = n, gamma = 0.1}) -> Scheduler
+                Multiplies the learning rate by gamma every step_size calls of sched:step().
+                """) { [unowned self] call in
+                let optimizer = try optimizer(call, 1)
+                let options = try call.table(2)
+                guard let every = options["step_size"].doubleValue, every >= 1 else {
+                    throw call.argumentError(2, "step_size must be a positive integer")
+                }
+                let schedule = LearningRateSchedule.step(base: optimizer.learningRate, every: Int(every),
+                                                         gamma: Float(options["gamma"].doubleValue ?? 0.1))
+                return try bound(call) {
+                    call.stack.push(Scheduler(optimizer: optimizer, schedule: schedule), as: Self.schedulerClass)
+                    return 1
+                }
+            },
+            LuaFunction("optim.CosineLR", doc: """
+                optim.CosineLR(opt, {total = n, warmup = 0, min_lr = 0}) -> Scheduler
+                Linear warm-up over `warmup` steps, then a cosine decay to min_lr at step `total`.
+                """) { [unowned self] call in
+                let optimizer = try optimizer(call, 1)
+                let options = try call.table(2)
+                guard let total = options["total"].doubleValue, total >= 1 else {
+                    throw call.argumentError(2, "total must be a positive integer")
+                }
+                let warmup = Int(options["warmup"].doubleValue ?? 0)
+                guard warmup >= 0, warmup < Int(total) else { throw call.argumentError(2, "warmup must be in 0..<total") }
+                let schedule = LearningRateSchedule.cosine(base: optimizer.learningRate, warmup: warmup, total: Int(total),
+                                                           minimum: Float(options["min_lr"].doubleValue ?? 0))
+                return try bound(call) {
+                    call.stack.push(Scheduler(optimizer: optimizer, schedule: schedule), as: Self.schedulerClass)
+                    return 1
+                }
+            },
+        ]
+        return (nn, optim)
+    }
+}
