@@ -31,16 +31,17 @@ ensure_swift() {
 }
 
 # ensure_torch_venv ROOT: a virtual environment at ROOT/.venv holding the
-# PyTorch (CPU) and numpy that the differential tests and benchmarks compare
-# against. Quiet, and a no-op once both import at the pinned version.
+# PyTorch (CPU), numpy and safetensors that the differential tests, the
+# checkpoint interop tests and the benchmarks compare against. Quiet, and a
+# no-op once they import with torch at the pinned version.
 TORCH_VERSION="2.13.0+cpu"
 ensure_torch_venv() {
   local venv="$1/.venv"
   if [ -x "$venv/bin/python" ] &&
-     "$venv/bin/python" -c "import numpy, torch, sys; sys.exit(torch.__version__ != '$TORCH_VERSION')" 2>/dev/null; then
+     "$venv/bin/python" -c "import numpy, safetensors, torch, sys; sys.exit(torch.__version__ != '$TORCH_VERSION')" 2>/dev/null; then
     return 0
   fi
-  echo "opslab: installing torch==$TORCH_VERSION and numpy into $venv" >&2
+  echo "opslab: installing torch==$TORCH_VERSION, numpy and safetensors into $venv" >&2
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2 || return 1
-  "$venv/bin/python" -m pip install -q "torch==$TORCH_VERSION" numpy threadpoolctl >&2
+  "$venv/bin/python" -m pip install -q "torch==$TORCH_VERSION" numpy safetensors threadpoolctl >&2
 }
