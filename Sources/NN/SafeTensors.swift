@@ -151,7 +151,8 @@ struct TensorInfo {
 
     init(name: String, raw: Any) throws(SafeTensorsError) {
         guard let fields = raw as? [String: Any] else { throw .invalidTensor(name, "its entry is not an object") }
-        guard let dtypeName = fields["dtype"] as? String else { throw .invalidTensor(name, "dtype is missing") }
+        guard let dtypeValue = fields["dtype"] else { throw .invalidTensor(name, "dtype is missing") }
+        guard let dtypeName = dtypeValue as? String else { throw .invalidTensor(name, "dtype must be a string such as \"F32\"") }
         guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
             throw .unsupportedDType(name, dtypeName)
         }

@@ -74,24 +74,32 @@ extension NNBinding {
                 }
             },
             LuaFunction("nn.load_tensors", doc: """
-                nn.load_tensors(path) -> tensors, metadata
-                Reads any safetensors file (F32, F16, BF16, F64 and integer types become float32 tensors):
-                a table of name -> Tensor, and the metadata table.
+                nn.load_tensors(path) -> table
+                Reads any safetensors file (F32, F16, BF16, F64 and integer types become float32 tensors)
+                as a table of name -> Tensor, ready for model:load_state_dict. nn.metadata(path) reads
+                its metadata.
                 """) { [unowned self] call in
                 try call.expectArguments(atMost: 1)
                 let path = try call.string(1)
                 return try bound(call) {
-                    let file = try readSafeTensors(path)
                     var tensors: [String: LuaValue] = [:]
-                    for (name, tensor) in file.tensors {
+                    for (name, tensor) in try readSafeTensors(path).tensors {
                         call.stack.push(tensor, as: TensorBinding.luaClass)
                         tensors[name] = call.stack.value(at: -1)
                         call.stack.pop()
                     }
                     call.stack.push(tensors)
-                    call.stack.push(file.metadata.mapValues { LuaValue.string($0) })
-                    return 2
+                    return 1
                 }
+            },
+            LuaFunction("nn.metadata", doc: """
+                nn.metadata(path) -> table
+                The string -> string metadata of a safetensors file (for nn.save's files: the model's config,
+                the digest and signature, and what was passed as metadata).
+                """) { [unowned self] call in
+                try call.expectArguments(atMost: 1)
+                let path = try call.string(1)
+                return try bound(call) { call.returns(.table(LuaTableValue(fields: try readSafeTensors(path).metadata.mapValues { .string($0) }))) }
             },
             LuaFunction("nn.verify", doc: """
                 nn.verify(path[, public_key]) -> ok, info

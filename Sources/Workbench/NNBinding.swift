@@ -34,7 +34,9 @@ final class NNBinding {
         do {
             return try body()
         } catch let error as NNError {
-            throw LuaRuntimeError(error.description, named: named)
+            // The library's messages start with what failed (`Linear: ...`,
+            // `load_state_dict: ...`), which the function's name would repeat.
+            throw LuaRuntimeError(error.description, named: false)
         } catch let error as TensorError {
             throw LuaRuntimeError(TensorBinding.luaSpelling(error.description), named: named)
         }
@@ -138,7 +140,16 @@ final class NNBinding {
             present with the same shape; with strict (the default) no other names may be present.
             """) { call, layer in
             let table = try call.table(2)
-            let strict = try call.optionalTable(3)?["strict"].flatMapBool() ?? true
+            var strict = true
+            if let options = try call.optionalTable(3) {
+                if let unknown = options.fields.keys.sorted().first(where: { $0 != "strict" }) ?? (options.array.isEmpty ? nil : "1") {
+                    throw call.argumentError(3, "unknown option '\(unknown)' (known: strict)")
+                }
+                guard let flag = options["strict"].flatMapBool() ?? (options["strict"].isNil ? true : nil) else {
+                    throw call.argumentError(3, "option 'strict' must be a boolean")
+                }
+                strict = flag
+            }
             var state: [String: Tensor] = [:]
             for (name, value) in table.fields {
                 call.stack.push(value)

@@ -81,7 +81,7 @@ extension Workbench {
     end
     return {
       tensor = view(tensor, {load_csv = true}),
-      nn = view(nn, {save = true, load = true, load_tensors = true, verify = true, define = true}),
+      nn = view(nn, {save = true, load = true, load_tensors = true, metadata = true, verify = true, define = true}),
       optim = view(optim, {}),
     }
     """

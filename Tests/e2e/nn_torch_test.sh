@@ -9,6 +9,7 @@
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=$root/Tests/torch
 python=$root/.venv/bin/python
+export PYTHONDONTWRITEBYTECODE=1   # no __pycache__ left in Tests/torch
 work=$SCRATCH/nn
 mkdir -p "$work"
 

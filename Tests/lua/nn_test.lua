@@ -274,7 +274,7 @@ t.test("checkpoints: save, load, verify, sign, and refuse what does not check ou
   local back = nn.load(dir .. "/m.safetensors")
   t.eq(tostring(back), tostring(m))
   close(back(x), m(x), 0, "same outputs")
-  local tensors, metadata = nn.load_tensors(dir .. "/m.safetensors")
+  local tensors, metadata = nn.load_tensors(dir .. "/m.safetensors"), nn.metadata(dir .. "/m.safetensors")
   t.eq(metadata.note, "hi")
   t.eq(metadata["opslab.sha256"], digest)
   close(tensors["3.weight"], m[4].weight, 0)

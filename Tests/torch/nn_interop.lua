@@ -33,7 +33,7 @@ local function relative(got, want)
 end
 
 -- 1. Every dtype and odd shape PyTorch wrote reads back with the values and metadata expected.
-local tensors, metadata = nn.load_tensors(dir .. "/dtypes.safetensors")
+local tensors, metadata = nn.load_tensors(dir .. "/dtypes.safetensors"), nn.metadata(dir .. "/dtypes.safetensors")
 for name, want in pairs(expected.tensors) do
   local t = tensors[name]
   if not t then
@@ -105,7 +105,7 @@ for _, name in ipairs{ "mlp", "gpt", "gpt_tied" } do
   entry.logits = { shape = logits.shape, values = json.flat(logits) }
   if name == "mlp" then entry.sizes = { 784, 256, 256, 10 } else entry.config = gpt_config end
   -- What opslab reads back is what it saved, and nn.load rebuilds the same model.
-  local back, back_meta = nn.load_tensors(path)
+  local back, back_meta = nn.load_tensors(path), nn.metadata(path)
   check(back_meta.note == note, name .. ": the metadata note changed on the way back")
   for n, p in m:named_parameters() do
     entry.tensors[n] = { shape = p.shape, values = json.flat(p) }

@@ -10,7 +10,7 @@
 local dir = assert(arg[1], "usage: nn_reference.lua DIR")
 local json = dofile((arg[0]:match("^(.*)/") or ".") .. "/nn_json.lua")
 
-local batch, meta = nn.load_tensors(dir .. "/batch.safetensors")
+local batch, meta = nn.load_tensors(dir .. "/batch.safetensors"), nn.metadata(dir .. "/batch.safetensors")
 local function size(key)
   return math.tointeger(tonumber(meta[key])) or error("batch metadata lacks " .. key)
 end
@@ -30,7 +30,9 @@ local function gpt(tied)
   local model = nn.GPT(vocab, { dim = size("gpt.dim"), heads = size("gpt.heads"), layers = size("gpt.layers"),
                                 context = size("gpt.context"), tied = tied })
   -- LayerNorms start at weight 1 and bias 0, values that would hide a
-  -- missing scale or shift; give them random ones.
+  -- missing scale or shift; give them random ones. Embeddings start at
+  -- std 1, which makes LayerNorm's eps (1e-5) invisible; GPT-2's std 0.02
+  -- gives the first block a variance near 1e-3, where a wrong eps shows.
   -- In name order, so the draws are repeatable (pairs' order is not).
   local state, names = model:state_dict(), {}
   for name in pairs(state) do names[#names + 1] = name end
@@ -38,7 +40,8 @@ local function gpt(tied)
   for _, name in ipairs(names) do
     local shape = state[name].shape
     if name:match("ln%d*%.weight$") then state[name] = tensor.randn(shape) * 0.2 + 1
-    elseif name:match("ln%d*%.bias$") then state[name] = tensor.randn(shape) * 0.2 end
+    elseif name:match("ln%d*%.bias$") then state[name] = tensor.randn(shape) * 0.2
+    elseif name == "tok.weight" or name == "pos.weight" then state[name] = tensor.randn(shape) * 0.02 end
   end
   model:load_state_dict(state)
   return model, vocab

@@ -9,9 +9,11 @@ the same weights, moved through safetensors, on the same batch.
 mlp.target [8] int64), a GPT batch (gpt.idx and gpt.target [8, 32] int64),
 all ids 1-based as opslab takes them, and the model sizes as metadata, so
 the Lua half builds the same models. nn_reference.lua builds an MLP
-784-256-256-10 and GPTs with an untied and a tied head, saves each with
-nn.save as DIR/NAME.safetensors, and writes the logits, the cross-entropy
-loss and every parameter's gradient (by name) to DIR/results.json.
+784-256-256-10 and GPTs with an untied and a tied head (LayerNorm weights
+and biases randomised, embeddings at std 0.02 so LayerNorm's eps matters),
+saves each with nn.save as DIR/NAME.safetensors, and writes the logits, the
+cross-entropy loss and every parameter's gradient (by name) to
+DIR/results.json.
 
 `compare` loads each file with safetensors.torch.load_file into the
 reference model (strict: the names must match), runs the batch (ids - 1),

@@ -9,11 +9,23 @@ what is written and compared. `check` exits 1 when either finds a failure.
 """
 
 import sys
+import traceback
 
 import torch
 
 import nn_interop
 import nn_reference
+
+
+def guarded(check, directory):
+    """check(directory), with an exception reported as a failure so that the
+    other half still runs."""
+    try:
+        return check(directory)
+    except Exception:
+        traceback.print_exc()
+        print(f"FAIL {check.__module__}.{check.__name__} raised")
+        return False
 
 
 def main():
@@ -23,8 +35,8 @@ def main():
         nn_interop.write(directory)
         nn_reference.write_batch(directory)
     elif mode == "check":
-        ok = nn_interop.check(directory)
-        ok = nn_reference.compare(directory) and ok
+        ok = guarded(nn_interop.check, directory)
+        ok = guarded(nn_reference.compare, directory) and ok
         sys.exit(0 if ok else 1)
     else:
         sys.exit(f"unknown mode {mode}: use prepare or check")
