@@ -74,8 +74,13 @@ extension NNBinding {
                 throw LuaRuntimeError(error.description, named: false)
             }
         },
-        LuaFunction("data.csv", doc: """
-            data.csv(path) -> Tensor, header
+        csvFunction("data.csv"),
+    ]
+
+    /// `data.csv`, also bound as `tensor.load_csv`.
+    static func csvFunction(_ name: String) -> LuaFunction {
+        LuaFunction(name, doc: """
+            \(name)(path) -> Tensor, header
             Reads a CSV file of numbers into a [rows, columns] tensor; a first line that is not numbers
             is returned as the header (a list of names), else header is nil.
             """) { call in
@@ -87,8 +92,10 @@ extension NNBinding {
                 call.stack.push(header.map { LuaValue.table(LuaTableValue(array: $0.map { .string($0) })) } ?? .nil)
                 return 2
             } catch let error as NNError {
-                throw LuaRuntimeError(error.description, named: false)
+                // The library says `load_csv: ...`; the user called `name`.
+                let message = error.description
+                throw LuaRuntimeError(message.hasPrefix("load_csv: ") ? String(message.dropFirst(10)) : message)
             }
-        },
-    ]
+        }
+    }
 }

@@ -25,6 +25,7 @@ extension Workbench {
                            + binding.checkpointFunctions() + binding.registryFunctions())
         lua.registerModule("optim", functions: optimFunctions + [binding.optimizerListFunction()])
         lua.registerModule("data", functions: NNBinding.dataFunctions)
+        lua.registerModule("tensor", functions: [NNBinding.csvFunction("tensor.load_csv")])
         let stack = lua.stack
         stack.push(lua.global("nn"))
         stack.pushNewTable()

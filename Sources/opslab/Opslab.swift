@@ -16,6 +16,8 @@ struct Opslab: AsyncParsableCommand {
         discussion: """
             With no subcommand, opslab starts the interactive Lua 5.4 shell. When standard input is not a terminal it runs it as a script instead (echo 'print(1)' | opslab).
 
+            Modules in the shell: metrics (collectors, the store, PromQL), tensor (autodiff), nn, optim and data (layers, losses, optimizers, loaders, checkpoints), plugins. `:help` and `help(x)` inside say more; `opslab run scripts/train_digits.lua` trains a model end to end.
+
             Files: $OPSLAB_HOME (default ~/.local/share/opslab) holds the history. ~/.config/opslab/init.lua runs at start. Plugins are searched in $OPSLAB_PLUGIN_PATH, ~/.config/opslab/plugins, then the bundled plugins/ folder.
 
             Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap (default 1024).

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The nn library through the real binary: the progress bar of nn.fit on a
 # terminal (tmux), completion and help of the registry-made constructors,
-# signed checkpoints checked by `opslab model verify`, and the digits MLP
-# reaching 97% held-out accuracy.
+# signed checkpoints checked by `opslab model verify`, the digits MLP
+# reaching 97% held-out accuracy and the character GPT learning. Run it with
+# the release binary (scripts/test does): the trainings are real.
 . "$(dirname "$0")/lib.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -58,5 +59,11 @@ check "model verify refuses a changed byte" [ $? -eq 1 ]
 # -- the digits MLP (a real dataset) reaches 97% held-out accuracy
 out=$(cd "$ROOT" && "$OPSLAB" run --no-init scripts/train_digits.lua --epochs 40 2>&1)
 check "digits MLP reaches 97%: $(grep 'test accuracy' <<<"$out")" grep -q '^test accuracy: 0\.9[7-9]' <<<"$out"
+
+# -- the character GPT learns: held-out loss well below the unigram entropy
+# (what a model ignoring context reaches), and it samples text
+out=$(cd "$ROOT" && "$OPSLAB" run --no-init scripts/train_gpt.lua --steps "${GPT_STEPS:-250}" 2>&1); status=$?
+check "GPT held-out loss below the unigram entropy - 0.5: $(grep 'held-out loss' <<<"$out")" [ $status -eq 0 ]
+check "GPT samples text after its prompt" grep -qE '^sample: And God said.{150,}' <<<"$out"
 
 finish

@@ -232,6 +232,7 @@ t.test("data.csv reads numbers with an optional header and refuses bad rows", fu
   local m, header = data.csv(dir .. "/a.csv")
   t.eq(inspect(m:tolist()), inspect({ { 1.0, 2.0 }, { 3.0, 4.5 } }))
   t.eq(inspect(header), inspect({ "a", "b" }))
+  t.eq(inspect(tensor.load_csv(dir .. "/a.csv"):tolist()), inspect(m:tolist()))
   f = io.open(dir .. "/b.csv", "w"); f:write("1,2\n3\n"); f:close()
   t.raises(function() data.csv(dir .. "/b.csv") end, "b.csv:2: expected 2 columns, got 1")
   f = io.open(dir .. "/c.csv", "w"); f:write("1,2\n3,x\n"); f:close()
