@@ -137,12 +137,22 @@ public final class Adam: OptimizerBase, Optimizer {
     public func step() throws {
         let correction1 = 1 - Float(pow(Double(beta1), Double(steps + 1)))
         let correction2 = 1 - Float(pow(Double(beta2), Double(steps + 1)))
-        // AdamW decays the weights themselves; Adam adds the decay to the gradient.
-        try forEachGradient(decay: decoupled ? 0 : weightDecay) { i, p, g in
+        // Weight decay is applied here rather than by forEachGradient so the
+        // fused kernel can fold it in without a temporary.
+        try forEachGradient(decay: 0) { i, p, g in
+            let m = try buffer("exp_avg", i, like: p)
+            let v = try buffer("exp_avg_sq", i, like: p)
+            if Tensor.canFuseAdam(p, g, m, v) {
+                try Tensor.adamStep_(p, gradient: g, expAvg: m, expAvgSq: v, step: steps, lr: learningRate,
+                                     beta1: beta1, beta2: beta2, eps: eps, weightDecay: weightDecay, decoupled: decoupled)
+                return
+            }
+            // AdamW decays the weights themselves; Adam adds the decay to the gradient.
+            let grad = !decoupled && weightDecay != 0 ? try g + p * weightDecay : g
             if decoupled && weightDecay != 0 { _ = try p.mul_(1 - learningRate * weightDecay) }
-            let m = try buffer("exp_avg", i, like: p).mul_(beta1).add_(g, alpha: 1 - beta1)
-            let v = try buffer("exp_avg_sq", i, like: p).mul_(beta2).addcmul_(g, g, value: 1 - beta2)
-            let denominator = try (v / correction2).sqrt() + eps
+            _ = try m.mul_(beta1).add_(grad, alpha: 1 - beta1)
+            _ = try v.mul_(beta2).addcmul_(grad, grad, value: 1 - beta2)
+            let denominator = try v.sqrt() / correction2.squareRoot() + eps
             _ = try p.addcdiv_(m, denominator, value: -learningRate / correction1)
         }
     }
