@@ -107,7 +107,10 @@ extension Workbench {
                 guard let data = FileManager.default.contents(atPath: path) else { throw call.error("cannot read \(path)") }
                 let parser = TextFormatParser(timestampsInSeconds: true, defaultTimestampMs: Int64(Date().timeIntervalSince1970 * 1000))
                 let samples: [Sample]
-                do { samples = try parser.parse(String(decoding: data, as: UTF8.self)) } catch {
+                do {
+                    // Parsed from the file's bytes in place; no String of the whole file.
+                    samples = try data.withUnsafeBytes { raw in try parser.parse(utf8: raw.bindMemory(to: UInt8.self)) }
+                } catch {
                     throw call.error("\(path): \(error)")
                 }
                 let store = try metricsStore()
