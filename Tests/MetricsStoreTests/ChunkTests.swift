@@ -64,7 +64,7 @@ import Telemetry
     @Test(arguments: [
         -0.0, .nan, -.nan, Double(bitPattern: 0x7ff8_dead_beef_0001), Double(bitPattern: 0x7ff0_0000_0000_0002),
         .infinity, -.infinity, 1e300, -1e300, .greatestFiniteMagnitude, .leastNonzeroMagnitude,
-        .leastNormalMagnitude, 9_007_199_254_740_993, 1e-12, 0.1 + 0.2, Double.pi,
+        .leastNormalMagnitude, 9_007_199_254_740_994, 1e-12, 0.1 + 0.2, Double.pi,
     ])
     func valuesThatAreNotShortDecimalsFallBackToXOR(_ odd: Double) throws {
         var values = (0..<50).map { Double($0) / 10 }
