@@ -54,6 +54,6 @@ let package = Package(
         // GRDB for tests that write rows as older versions of the store did.
         .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry"]),
     ]
 )

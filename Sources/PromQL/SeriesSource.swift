@@ -36,18 +36,6 @@ public protocol SeriesSource {
     func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries]
 }
 
-/// The bit pattern Prometheus writes as a staleness marker: a NaN that ends a
-/// series, distinct from NaN values a target may report.
-public let staleNaNBits: UInt64 = 0x7ff0_0000_0000_0002
-
-/// The staleness-marker value.
-public let staleNaN = Double(bitPattern: staleNaNBits)
-
-/// True when `value` is a staleness marker (not just any NaN).
-@inlinable public func isStaleNaN(_ value: Double) -> Bool {
-    value.bitPattern == staleNaNBits
-}
-
 /// A `SeriesSource` over series held in memory, for tests and the harness.
 public struct InMemorySeriesSource: SeriesSource, Sendable {
     /// Every series, sorted by labels.
