@@ -51,8 +51,9 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
-        .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore"]),
+        // GRDB for tests that write rows as older versions of the store did.
+        .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry"]),
     ]
 )

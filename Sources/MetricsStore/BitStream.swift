@@ -84,9 +84,10 @@ public struct BitReader: Sendable {
     /// Index of the next bit to read, counted from the start of the buffer.
     public private(set) var position: Int = 0
 
-    /// Creates a reader over `bytes`, starting at bit 0.
-    public init(_ bytes: [UInt8]) {
+    /// Creates a reader over `bytes`, starting at byte `offset` (0 by default).
+    public init(_ bytes: [UInt8], startingAtByte offset: Int = 0) {
         self.bytes = bytes
+        position = min(max(offset, 0), bytes.count) * 8
     }
 
     /// Bits left to read.

@@ -1,7 +1,7 @@
 // Keeping the database small: compaction, retention and deletion.
 //
-// Compaction turns head rows (raw, 24 bytes a sample) into closed Gorilla
-// chunks per series, and merges closed chunks smaller than the target size
+// Compaction turns head rows (raw, 24 bytes a sample) into closed compressed
+// chunks per series (see Chunk), and merges closed chunks smaller than the target size
 // (the partial last chunk a previous compaction left, chunks written around
 // out-of-order samples) with the new samples. It closes whole head rows,
 // oldest first, about a million samples per transaction: head rows hold many
@@ -104,7 +104,7 @@ extension MetricsStore {
         values += head.values
         if !ordered { Self.mergeOverlaps(&timestamps, &values) }
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO chunk (series_id, encoding, min_t, max_t, count, data) VALUES (?, 1, ?, ?, ?, ?)
+            INSERT INTO chunk (series_id, encoding, min_t, max_t, count, data) VALUES (?, ?, ?, ?, ?, ?)
             """)
         var begin = 0
         while begin < timestamps.count {
@@ -115,8 +115,8 @@ extension MetricsStore {
                 end += 1
             }
             let t = Array(timestamps[begin..<end])
-            let data = XORChunk.encode(timestamps: t, values: Array(values[begin..<end]))
-            try insert.execute(arguments: [id, t[0], t[t.count - 1], t.count, Data(data)])
+            let data = Chunk.encode(timestamps: t, values: Array(values[begin..<end]))
+            try insert.execute(arguments: [id, ChunkEncoding.tagged.rawValue, t[0], t[t.count - 1], t.count, Data(data)])
             report.chunksWritten += 1
             begin = end
         }

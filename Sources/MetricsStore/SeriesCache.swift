@@ -105,7 +105,9 @@ final class SeriesCache: @unchecked Sendable {
     func matching(_ matchers: [LabelMatcher], _ db: Database, path: String) throws -> [(Int64, SeriesKey)] {
         try loadAll(db, path: path)
         var result: [(Int64, SeriesKey)] = []
-        if let name = LabelMatcher.pinnedName(matchers) {
+        // An equality matcher on the metric name narrows the scan to that
+        // metric's series before the other matchers run.
+        if let name = matchers.first(where: { $0.name == LabelMatcher.metricNameLabel && $0.op == .equal })?.value {
             for id in idsByName[name] ?? [] {
                 if let key = keysByID[id], LabelMatcher.all(matchers, match: key.name, key.labels) {
                     result.append((id, key))

@@ -28,8 +28,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case outOfOrderSample(series: SeriesKey, timestampMs: Int64, newestMs: Int64)
     /// A sample repeats a timestamp of its series with a different value.
     case duplicateSampleForTimestamp(series: SeriesKey, timestampMs: Int64)
-    /// A label matcher's regular expression does not compile.
-    case invalidMatcher(label: String, pattern: String, detail: String)
     /// An argument was out of range (e.g. a negative retention).
     case invalidArgument(String)
     /// Another SQLite failure, with SQLite's own message.
@@ -52,8 +50,6 @@ public enum StoreError: Error, Sendable, Equatable, CustomStringConvertible {
             return "out of order sample for \(series) at \(t) (newest is \(newest))"
         case let .duplicateSampleForTimestamp(series, t):
             return "duplicate sample for timestamp \(t) of \(series) with a different value"
-        case let .invalidMatcher(label, pattern, detail):
-            return "invalid regular expression for label \(label): \(pattern): \(detail)"
         case let .invalidArgument(message):
             return message
         case let .database(path, detail):

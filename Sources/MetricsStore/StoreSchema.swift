@@ -13,8 +13,8 @@
 // right edge.
 //
 // `chunk` holds closed chunks, one row per run of about 120 samples or 2 h of
-// one series, Gorilla/XOR compressed (see XORChunk) by compaction, indexed by
-// (series_id, max_t) for range queries.
+// one series, compressed by compaction (Gorilla timestamps; values as scaled
+// decimals or XOR, see Chunk), indexed by (series_id, max_t) for range queries.
 //
 // Every row carries min_t, max_t and its sample count so that range queries,
 // retention and statistics need not decode anything. Values are stored inside
@@ -33,8 +33,12 @@ import Telemetry
 /// Chunk encodings as stored in `chunk.encoding`; a column rather than an
 /// assumption so that a later encoding can coexist with existing chunks.
 enum ChunkEncoding: Int64 {
-    /// A closed Gorilla/XOR chunk.
+    /// A closed Gorilla/XOR chunk without a header (XORChunk), as written
+    /// before tagged chunks; still read, no longer written.
     case xor = 1
+    /// A chunk whose first byte names its value encoding (Chunk): what
+    /// compaction writes.
+    case tagged = 2
 }
 
 enum StoreSchema {
@@ -119,6 +123,12 @@ enum StoreSchema {
         case .xor:
             do {
                 try XORChunk.decode([UInt8](data), into: &timestamps, &values)
+            } catch {
+                throw StoreError.corruptChunk(seriesID: seriesID, chunkID: chunkID, detail: error.message)
+            }
+        case .tagged:
+            do {
+                try Chunk.decode([UInt8](data), into: &timestamps, &values)
             } catch {
                 throw StoreError.corruptChunk(seriesID: seriesID, chunkID: chunkID, detail: error.message)
             }

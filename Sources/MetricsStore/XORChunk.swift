@@ -61,7 +61,8 @@ public enum XORChunk {
     }
 
     /// Writes one delta-of-delta in the smallest bucket that holds it.
-    private static func writeDoD(_ dod: Int64, to w: inout BitWriter) {
+    /// Shared with `DecimalChunk`, whose timestamps use the same buckets.
+    static func writeDoD(_ dod: Int64, to w: inout BitWriter) {
         if dod == 0 {
             w.writeBit(false)
         } else if fits(dod, bits: 14) {
@@ -122,12 +123,19 @@ public enum XORChunk {
     public static func decode(_ bytes: [UInt8], into timestamps: inout [Int64],
                               _ values: inout [Double]) throws(BitStreamError) {
         var r = BitReader(bytes)
+        try decode(&r, into: &timestamps, &values)
+    }
+
+    /// Decodes a chunk starting at the reader's position; tagged chunks
+    /// (Chunk) start one byte in.
+    static func decode(_ r: inout BitReader, into timestamps: inout [Int64],
+                       _ values: inout [Double]) throws(BitStreamError) {
         let count = try r.readUVarint()
         guard count > 0 else { return }
         // Every sample after the first takes at least two bits, so a count the
         // data cannot hold is corruption; checking first bounds the allocation.
         guard count <= UInt64(1 + r.remainingBits / 2) else {
-            throw BitStreamError("chunk claims \(count) samples in \(bytes.count) bytes")
+            throw BitStreamError("chunk claims \(count) samples in \(r.remainingBits / 8) bytes")
         }
         let n = Int(count)
         timestamps.reserveCapacity(timestamps.count + n)
@@ -153,7 +161,7 @@ public enum XORChunk {
     }
 
     /// Reads one bucketed delta-of-delta.
-    private static func readDoD(_ r: inout BitReader) throws(BitStreamError) -> Int64 {
+    static func readDoD(_ r: inout BitReader) throws(BitStreamError) -> Int64 {
         var prefix = 0
         while prefix < 4, try r.readBit() { prefix += 1 }
         let width: Int

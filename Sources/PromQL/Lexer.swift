@@ -4,6 +4,8 @@
 // the column a user sees, and it never indexes past the end: every read goes
 // through `peek`, which yields nil at the end of input.
 
+import Telemetry
+
 /// What kind of token the lexer produced.
 enum TokenKind: Equatable {
     case identifier(String)
@@ -262,19 +264,7 @@ func isHexDigit(_ c: Unicode.Scalar) -> Bool { isDigit(c) || (c >= "a" && c <= "
 func isIdentifierStart(_ c: Unicode.Scalar) -> Bool { isLetter(c) || c == "_" || c == ":" }
 
 /// Quotes a string as a PromQL double-quoted literal.
-func quoteString(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
-}
+func quoteString(_ s: String) -> String { LabelMatcher.quote(s) }
 
 /// Formats a number the way error messages and tests want to read it.
 func formatNumber(_ n: Double) -> String {

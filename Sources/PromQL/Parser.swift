@@ -7,6 +7,8 @@
 // built, with the same messages Prometheus uses, so that every error carries
 // the column of the offending token.
 
+import Telemetry
+
 /// A syntax or type error in a query, with the 1-based column where it was found.
 public struct ParseError: Error, Equatable, Sendable, CustomStringConvertible {
     /// 1-based column (counted in Unicode scalars) of the offending token.
@@ -344,7 +346,7 @@ private struct Parser {
 
     func makeMatcher(_ name: String, _ op: String, _ value: String, at token: Token) throws(ParseError) -> LabelMatcher {
         do {
-            return try LabelMatcher(name: name, value: value, op: MatchOp(rawValue: op) ?? .equal)
+            return try LabelMatcher(name, LabelMatcher.Op(rawValue: op) ?? .equal, value)
         } catch {
             throw self.error("\(error)", at: token)
         }

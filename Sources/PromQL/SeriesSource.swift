@@ -1,81 +1,13 @@
 // Where the engine reads samples from.
 //
 // The engine never sees the storage directly: it asks a `SeriesSource` for the
-// series that match a selector's label matchers within a time window. The
+// series that match a selector's label matchers (Telemetry's LabelMatcher,
+// which the store takes too) within a time window. The
 // time-series store (built separately) conforms to this protocol; tests and
 // the differential harness use `InMemorySeriesSource`.
 
 import Foundation
 import Telemetry
-
-/// The comparison a label matcher applies: `=`, `!=`, `=~`, `!~`.
-public enum MatchOp: String, Sendable, Hashable, CaseIterable {
-    /// The label's value equals the matcher's value.
-    case equal = "="
-    /// The label's value differs from the matcher's value.
-    case notEqual = "!="
-    /// The whole label value matches the regular expression.
-    case regexMatch = "=~"
-    /// The whole label value does not match the regular expression.
-    case regexNoMatch = "!~"
-}
-
-/// One label matcher of a selector, e.g. `job=~"api|web"`.
-///
-/// As in Prometheus, a missing label reads as the empty string, and regular
-/// expressions are fully anchored: `=~"a.*"` matches `abc` but not `xabc`.
-public struct LabelMatcher: Sendable, CustomStringConvertible {
-    /// The label name (`__name__` for the metric name).
-    public let name: String
-    /// The literal value, or the regular expression's source text.
-    public let value: String
-    /// The comparison.
-    public let op: MatchOp
-    // Compiled once: matching runs for every candidate series.
-    private let regex: AnchoredRegex?
-
-    /// Creates a matcher; throws `MatcherError` when a regular expression does not compile.
-    public init(name: String, value: String, op: MatchOp) throws {
-        self.name = name
-        self.value = value
-        self.op = op
-        switch op {
-        case .equal, .notEqual:
-            regex = nil
-        case .regexMatch, .regexNoMatch:
-            guard let compiled = AnchoredRegex(value) else {
-                throw MatcherError(message: "invalid regular expression \"\(value)\"")
-            }
-            regex = compiled
-        }
-    }
-
-    /// True when `labelValue` (empty for a missing label) satisfies the matcher.
-    public func matches(_ labelValue: String) -> Bool {
-        switch op {
-        case .equal: return labelValue == value
-        case .notEqual: return labelValue != value
-        case .regexMatch: return regex?.fullMatch(labelValue) ?? false
-        case .regexNoMatch: return !(regex?.fullMatch(labelValue) ?? false)
-        }
-    }
-
-    /// True when every label of `labels` (missing ones reading as "") satisfies the matcher.
-    public func matches(labels: Labels) -> Bool {
-        matches(labels[name] ?? "")
-    }
-
-    /// `name="value"` with the value quoted as PromQL would.
-    public var description: String { "\(name)\(op.rawValue)\(quoteString(value))" }
-}
-
-/// A regular expression that did not compile.
-public struct MatcherError: Error, Sendable, CustomStringConvertible {
-    /// What went wrong.
-    public let message: String
-    /// The message.
-    public var description: String { message }
-}
 
 /// One series as a source returns it: all labels (the metric name under
 /// `__name__`) and its samples in time order.
@@ -102,18 +34,6 @@ public protocol SeriesSource {
     /// samples with `from <= t <= through`; series without such samples may be
     /// left out. Staleness markers are returned like any other sample.
     func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries]
-}
-
-/// The bit pattern Prometheus writes as a staleness marker: a NaN that ends a
-/// series, distinct from NaN values a target may report.
-public let staleNaNBits: UInt64 = 0x7ff0_0000_0000_0002
-
-/// The staleness-marker value.
-public let staleNaN = Double(bitPattern: staleNaNBits)
-
-/// True when `value` is a staleness marker (not just any NaN).
-@inlinable public func isStaleNaN(_ value: Double) -> Bool {
-    value.bitPattern == staleNaNBits
 }
 
 /// A `SeriesSource` over series held in memory, for tests and the harness.

@@ -31,6 +31,14 @@ public struct CollectorReport: Sendable {
     public var durationSeconds: Double
     /// The samples kept (empty unless status is `.ok`).
     public var samples: [Sample]
+
+    /// Creates a report.
+    public init(collector: String, status: CollectorStatus, durationSeconds: Double, samples: [Sample]) {
+        self.collector = collector
+        self.status = status
+        self.durationSeconds = durationSeconds
+        self.samples = samples
+    }
 }
 
 /// Per-collector health counters, as exported in `opslab_collector_*`.

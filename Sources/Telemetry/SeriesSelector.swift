@@ -1,17 +1,12 @@
 /// A series selector in PromQL's instant-vector syntax, without functions:
-/// `name`, `name{label="value", other!="x"}` or `{__name__="name"}`. It picks
-/// samples for live views until the query language is available.
+/// `name`, `name{label="value", other!="x", job=~"api|web"}` or
+/// `{__name__="name"}`. It picks samples out of a collection pass for live
+/// views, where no query engine is involved.
 public struct SeriesSelector: Sendable, Equatable, CustomStringConvertible {
-    /// One label matcher.
-    public struct Matcher: Sendable, Equatable {
-        public var label: String
-        public var value: String
-        public var equal: Bool
-    }
-
     /// The metric name, if the selector names one.
     public var name: String?
-    public var matchers: [Matcher]
+    /// The label matchers other than an equality on the name.
+    public var matchers: [LabelMatcher]
 
     /// A parse error with the 1-based column where the text went wrong.
     public struct ParseError: Error, Equatable, CustomStringConvertible {
@@ -47,20 +42,22 @@ public struct SeriesSelector: Sendable, Equatable, CustomStringConvertible {
                 let label = identifier(allowColon: false)
                 guard !label.isEmpty else { throw fail("expected a label name") }
                 skipSpaces()
-                let equal: Bool
+                let op: LabelMatcher.Op
                 if i + 1 < chars.count, chars[i] == "=" || chars[i] == "!", chars[i + 1] == "~" {
-                    throw fail("regular-expression matchers (=~, !~) need the query language")
+                    op = chars[i] == "=" ? .regexMatch : .regexNoMatch
+                    i += 2
                 } else if i + 1 < chars.count, chars[i] == "!", chars[i + 1] == "=" {
-                    equal = false
+                    op = .notEqual
                     i += 2
                 } else if i < chars.count, chars[i] == "=" {
-                    equal = true
+                    op = .equal
                     i += 1
                 } else {
-                    throw fail("expected = or != after label \(label)")
+                    throw fail("expected =, !=, =~ or !~ after label \(label)")
                 }
                 skipSpaces()
                 guard i < chars.count, chars[i] == "\"" || chars[i] == "'" else { throw fail("expected a quoted label value") }
+                let valueStart = i
                 let quote = chars[i]
                 i += 1
                 var value = ""
@@ -79,7 +76,16 @@ public struct SeriesSelector: Sendable, Equatable, CustomStringConvertible {
                 }
                 guard i < chars.count else { throw fail("unterminated label value") }
                 i += 1
-                if label == "__name__" && equal { name = value } else { matchers.append(Matcher(label: label, value: value, equal: equal)) }
+                if label == LabelMatcher.metricNameLabel && op == .equal {
+                    name = value
+                } else {
+                    do {
+                        matchers.append(try LabelMatcher(label, op, value))
+                    } catch {
+                        i = valueStart
+                        throw fail(error.message)
+                    }
+                }
                 skipSpaces()
                 if i < chars.count, chars[i] == "," { i += 1; continue }
                 guard i < chars.count, chars[i] == "}" else { throw fail("expected , or } in the label matchers") }
@@ -89,20 +95,22 @@ public struct SeriesSelector: Sendable, Equatable, CustomStringConvertible {
         }
         skipSpaces()
         guard i == chars.count else { throw fail("unexpected \"\(chars[i])\"") }
-        guard name != nil || matchers.contains(where: { $0.equal && !$0.value.isEmpty }) else {
+        // As in PromQL, a selector must not match every series.
+        guard name != nil || matchers.contains(where: { !$0.matches("") }) else {
             i = 0
-            throw fail("a selector needs a metric name or a non-empty = matcher")
+            throw fail("a selector needs a metric name or a matcher that the empty value fails")
         }
     }
 
     /// Whether `sample` is selected (a missing label matches the empty string, as in PromQL).
     public func matches(_ sample: Sample) -> Bool {
         if let name, sample.name != name { return false }
-        return matchers.allSatisfy { ($0.equal) == ((sample.labels[$0.label] ?? "") == $0.value) }
+        return LabelMatcher.all(matchers, match: sample.name, sample.labels)
     }
 
+    /// The selector as PromQL text.
     public var description: String {
-        let inner = matchers.map { "\($0.label)\($0.equal ? "=" : "!=")\"\($0.value)\"" }.joined(separator: ",")
+        let inner = matchers.map(\.description).joined(separator: ",")
         return (name ?? "") + (inner.isEmpty ? "" : "{\(inner)}")
     }
 }

@@ -6,20 +6,15 @@ import PromQL
 import Telemetry
 import Tensor
 
-/// The metrics store as the query engine's data source. Only equality
-/// matchers are handed to the store to narrow the scan; every matcher is
-/// then applied with PromQL's own (RE2-style) semantics.
+/// The metrics store as the query engine's data source: both take the same
+/// label matchers, so every matcher narrows the store's scan.
 struct StoreSeriesSource: SeriesSource {
     let store: MetricsStore
 
-    func select(_ matchers: [PromQL.LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries] {
-        let narrowing = try matchers.filter { $0.op == .equal && !$0.value.isEmpty }.map {
-            try StoreLabelMatcher($0.name, .equal, $0.value)
-        }
-        return try store.select(narrowing, from: from, through: through).compactMap { stored in
-            let labels = stored.labels.with("__name__", stored.name)
-            guard matchers.allSatisfy({ $0.matches(labels: labels) }) else { return nil }
-            return SourceSeries(labels: labels, timestamps: stored.timestamps, values: stored.values)
+    func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries] {
+        try store.select(matchers, from: from, through: through).map { stored in
+            SourceSeries(labels: stored.labels.with(LabelMatcher.metricNameLabel, stored.name),
+                         timestamps: stored.timestamps, values: stored.values)
         }
     }
 }
@@ -107,7 +102,10 @@ extension Workbench {
                 guard let data = FileManager.default.contents(atPath: path) else { throw call.error("cannot read \(path)") }
                 let parser = TextFormatParser(timestampsInSeconds: true, defaultTimestampMs: Int64(Date().timeIntervalSince1970 * 1000))
                 let samples: [Sample]
-                do { samples = try parser.parse(String(decoding: data, as: UTF8.self)) } catch {
+                do {
+                    // Parsed from the file's bytes in place; no String of the whole file.
+                    samples = try data.withUnsafeBytes { raw in try parser.parse(utf8: raw.bindMemory(to: UInt8.self)) }
+                } catch {
                     throw call.error("\(path): \(error)")
                 }
                 let store = try metricsStore()
@@ -142,7 +140,7 @@ extension Workbench {
                 The series in the store that a selector matches ('node_cpu_seconds_total{mode="idle"}'),
                 each as {name = ..., labels = {...}}.
                 """) { [unowned self] call in
-                let matchers = try storeMatchers(call)
+                let matchers = try selectorMatchers(call)
                 let keys = try evaluate(call) { try metricsStore().series(matchers) }
                 call.stack.push(keys.map { key in
                     LuaValue.table(LuaTableValue(fields: ["name": .string(key.name), "labels": labelTable(key.labels)]))
@@ -154,15 +152,15 @@ extension Workbench {
                 Deletes every sample of the series a selector matches; returns how many series went.
                 A selector that matches everything ('{__name__=~".*"}') is refused, as Prometheus does.
                 """) { [unowned self] call in
-                let matchers = try storeMatchers(call)
+                let matchers = try selectorMatchers(call)
                 let deleted = try evaluate(call) { try metricsStore().delete(matchers) }
                 return call.returns(.integer(Int64(deleted)))
             },
         ])
     }
 
-    /// Argument 1 as a PromQL selector, turned into the store's matchers.
-    private func storeMatchers(_ call: LuaCall) throws -> [StoreLabelMatcher] {
+    /// Argument 1 as a PromQL selector: its label matchers.
+    private func selectorMatchers(_ call: LuaCall) throws -> [LabelMatcher] {
         let text = try call.string(1)
         let expr: Expr
         do { expr = try Query.parse(text) } catch {
@@ -171,18 +169,7 @@ extension Workbench {
         guard case .vectorSelector(let selector) = expr else {
             throw call.argumentError(1, "must be a series selector such as 'up{job=\"node\"}', not an expression")
         }
-        return try evaluate(call) {
-            try selector.matchers.map { m in
-                let kind: StoreLabelMatcher.Kind
-                switch m.op {
-                case .equal: kind = .equal
-                case .notEqual: kind = .notEqual
-                case .regexMatch: kind = .regexMatch
-                case .regexNoMatch: kind = .regexNoMatch
-                }
-                return try StoreLabelMatcher(m.name, kind, m.value)
-            }
-        }
+        return selector.matchers
     }
 
     func milliseconds(_ text: String) -> Int64? {

@@ -61,9 +61,12 @@ struct Serve: AsyncParsableCommand {
             logger.warning("plugin not loaded", metadata: ["problem": "\(problem)"])
         }
         let store = try workbench.metricsStore()
+        // Series a collector stops reporting get staleness markers, as
+        // Prometheus writes for a target's vanished series.
+        let recorder = ReportRecorder(store: store, clock: workbench.collectorRunner.clock)
         let agent = CollectionAgent(workbench: workbench) { [logger] report in
             do {
-                try store.append(report.samples)
+                try recorder.record(report)
             } catch {
                 logger.warning("samples not stored", metadata: ["collector": "\(report.collector)", "error": "\(error)"])
             }

@@ -43,7 +43,7 @@ import Telemetry
         #expect(try jobs([m("env", .equal, "")]).count == 3)                               // absent = empty
         #expect(try jobs([m("env", .regexMatch, ".+")]) == ["up:db"])
         #expect(try jobs([]).count == 4)
-        #expect(throws: StoreError.self) { _ = try LabelMatcher("job", .regexMatch, "(") }
+        #expect(throws: LabelMatcherError.self) { _ = try LabelMatcher("job", .regexMatch, "(") }
     }
 
     @Test func duplicatesAndOutOfOrderFollowPrometheus() throws {

@@ -34,6 +34,6 @@ func regularSamples(_ name: String, _ labels: Labels = [:], count: Int, stepMs: 
 
 /// A matcher built from a literal; the patterns in the tests are known to
 /// compile, so a failure here is a bug in the test itself.
-func m(_ label: String, _ kind: LabelMatcher.Kind, _ value: String) -> LabelMatcher {
-    try! LabelMatcher(label, kind, value)
+func m(_ label: String, _ op: LabelMatcher.Op, _ value: String) -> LabelMatcher {
+    try! LabelMatcher(label, op, value)
 }

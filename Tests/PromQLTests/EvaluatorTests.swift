@@ -165,19 +165,6 @@ func vector(_ engine: Engine, _ query: String, at seconds: Double) throws -> [St
         #expect(try vector(engine, "rate(c_total[5m:1m])", at: 300) == ["{job=\"a\"}": 1])
     }
 
-    @Test func regexMatchersFollowRE2() throws {
-        let m = try LabelMatcher(name: "job", value: "a.c|x", op: .regexMatch)
-        #expect(m.matches("abc") && m.matches("x"))
-        #expect(!m.matches("xabc") && !m.matches("abcx"))      // fully anchored
-        #expect(!m.matches("a\nc"))                              // `.` stops at newlines
-        #expect(try LabelMatcher(name: "job", value: "(?s)a.c", op: .regexMatch).matches("a\nc"))
-        #expect(try LabelMatcher(name: "job", value: "", op: .regexNoMatch).matches(labels: ["job": "a"]))
-        for pattern in ["(?=a)", "(?!a)", "(?<=a)b", "(a)\\1", "a++", "(?>a)"] {
-            #expect(throws: MatcherError.self, "\(pattern)") { try LabelMatcher(name: "j", value: pattern, op: .regexMatch) }
-        }
-        #expect(!usesNonRE2Syntax("[(?=]") && !usesNonRE2Syntax("a\\+"))
-    }
-
     @Test func atModifierPinsTheEvaluationTime() throws {
         #expect(try vector(engine, "g @ 60", at: 600) == ["{__name__=\"g\",job=\"a\"}": 120])
         #expect(try vector(engine, "g @ 120 offset 1m", at: 600) == ["{__name__=\"g\",job=\"a\"}": 120])

@@ -46,4 +46,58 @@ struct TextFormatParserTests {
             #expect(error.description == message)
         }
     }
+
+    @Test func seriesRepeatAndInterleaveWithTheirOwnLabels() throws {
+        var text = ""
+        for pass in 0..<3 {
+            for s in 0..<700 { text += "m{s=\"\(s)\",k=\"v}\\\\\\\"\"} \(pass) \(1_700_000_000 + pass)\n" }
+        }
+        let samples = try parser.parse(text)
+        #expect(samples.count == 2100)
+        for (i, sample) in samples.enumerated() {
+            #expect(sample.labels == ["s": "\(i % 700)", "k": "v}\\\""] && sample.value == Double(i / 700))
+        }
+        // Label order in the text does not matter to the label set.
+        let reordered = try parser.parse("m{a=\"1\",b=\"2\"} 1\nm{b=\"2\",a=\"1\"} 2\nm{a=\"1\", b=\"2\", } 3")
+        #expect(Set(reordered.map(\.seriesKey)).count == 1)
+    }
+
+    @Test func bytesStringsAndLineEndingsAgree() throws {
+        let text = "# TYPE a gauge\r\na{x=\"é\"} 1.5 1700000000\r\nb 2\r\n\r\nc 3\n# EOF\r\nd 4"
+        let samples = try parser.parse(text)
+        #expect(samples.map(\.name) == ["a", "b", "c"])
+        #expect(samples[0].labels["x"] == "é" && samples[0].timestampMs == 1_700_000_000_000)
+        #expect(try parser.parse(utf8: Array(text.utf8)) == samples)
+        #expect(try parser.parse("") == [] && parser.parse("\n\n# c\n") == [])
+        do {
+            _ = try parser.parse("a 1\r\nb 2\r\nc x\r\n")
+            Issue.record("parsed")
+        } catch {
+            #expect(error.description == "line 3: \"x\" is not a number")
+        }
+    }
+
+    @Test func numbersReadAsTheStandardLibraryReadsThem() throws {
+        var cases = ["0", "-0", "+5", "1.", ".5", "0.1", "12.85", "-1234.5", "1e3", "1E-3", "2.5e+10", "9007199254740993",
+                     "123456789012345678901234", "0.000000000000000000000001", "1e400", "-1e-400", "4.9e-324",
+                     "0x1p3", "inf", "nan", "Infinity", "1e", "e5", ".", "-", "1.2.3", "1e5.5", "0001.5000",
+                     "1700000000.123", "1e22", "1e23", "9007199254740992e-22", "179769313486231570000000000"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let mantissa = UInt64.random(in: 0...(Bool.random(using: &rng) ? 1 << 53 : UInt64.max), using: &rng)
+            let digits = String(mantissa)
+            let point = Int.random(in: 0...digits.count, using: &rng)
+            var text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+            if Bool.random(using: &rng) { text += "e\(Int.random(in: -30...30, using: &rng))" }
+            cases.append((Bool.random(using: &rng) ? "-" : "") + text)
+        }
+        for text in cases {
+            let parsed = try? parser.parse("m \(text)").first?.value
+            let expected: Double? = switch text {
+            case "NaN": .nan
+            default: Double(text)
+            }
+            #expect(parsed?.bitPattern == expected?.bitPattern, "\(text)")
+        }
+    }
 }

@@ -7,19 +7,23 @@
 // of those, so patterns are screened first and named groups translated; the
 // group table is computed here because ICU's named-group lookup is not
 // available on every platform.
+//
+// It lives in Telemetry, the lowest module that matches labels, so that
+// label matchers (LabelMatcher) and PromQL's label_replace share one
+// regex dialect.
 
 import Foundation
 
 /// A fully anchored regular expression compiled once and safe to share.
-final class AnchoredRegex: @unchecked Sendable {
+public final class AnchoredRegex: @unchecked Sendable {
     // NSRegularExpression is immutable and thread-safe for matching, but not
     // marked Sendable on every platform.
     private let regex: NSRegularExpression
     /// Capturing-group number of each named group.
-    let groupNumbers: [String: Int]
+    public let groupNumbers: [String: Int]
 
     /// Compiles `pattern`; nil when it is invalid or uses syntax RE2 lacks.
-    init?(_ pattern: String) {
+    public init?(_ pattern: String) {
         guard !usesNonRE2Syntax(pattern) else { return nil }
         let (translated, names) = translateNamedGroups(pattern)
         guard let compiled = try? NSRegularExpression(pattern: "^(?:" + translated + ")$") else { return nil }
@@ -28,14 +32,14 @@ final class AnchoredRegex: @unchecked Sendable {
     }
 
     /// True when the whole of `text` matches.
-    func fullMatch(_ text: String) -> Bool {
+    public func fullMatch(_ text: String) -> Bool {
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
         return regex.firstMatch(in: text, options: [.anchored], range: range) != nil
     }
 
     /// The capture groups of a whole-text match (index 0 the whole text;
     /// nil entries for groups that did not take part), or nil without a match.
-    func groups(_ text: String) -> [String?]? {
+    public func groups(_ text: String) -> [String?]? {
         let range = NSRange(text.startIndex..<text.endIndex, in: text)
         guard let m = regex.firstMatch(in: text, options: [.anchored], range: range) else { return nil }
         return (0..<m.numberOfRanges).map { i in
@@ -48,11 +52,14 @@ final class AnchoredRegex: @unchecked Sendable {
     /// Go's Regexp.ExpandString: `$1`, `${1}`, `$name`, `${name}` and `$$`;
     /// a name is the longest run of letters, digits and underscores, unknown
     /// groups expand to nothing, and a malformed `$` is kept literally.
-    func expand(_ template: String, groups: [String?]) -> String {
+    public func expand(_ template: String, groups: [String?]) -> String {
         let chars = Array(template.unicodeScalars)
         var out = String.UnicodeScalarView()
         var i = 0
-        func isNameChar(_ c: Unicode.Scalar) -> Bool { isLetter(c) || isDigit(c) || c == "_" }
+        func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
+        func isNameChar(_ c: Unicode.Scalar) -> Bool {
+            (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || isDigit(c) || c == "_"
+        }
         while i < chars.count {
             let c = chars[i]
             guard c == "$", i + 1 < chars.count else { out.append(c); i += 1; continue }
