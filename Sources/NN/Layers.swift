@@ -27,8 +27,7 @@ public final class Linear: Module {
         guard input.shape.last == inFeatures else {
             throw NNError.invalidArgument("Linear: expected input with last dim \(inFeatures), got shape \(input.shape)")
         }
-        let out = try input.matmul(weight.t())
-        return try bias.map { try out + $0 } ?? out
+        return try Tensor.linear(input, weight, bias)
     }
 
     public override var summary: String { "Linear(\(inFeatures) -> \(outFeatures)\(bias == nil ? ", no bias" : ""))" }

@@ -1,0 +1,68 @@
+// The fused ops optimizers and layers use: linear (input @ weight^T + bias)
+// against its composition and central differences, and the fused Adam step
+// against the op-by-op update.
+
+import Foundation
+import Testing
+@testable import Tensor
+
+@Suite struct LinearOpTests {
+    @Test(arguments: [[5, 3], [2, 4, 3], [3], [2, 0, 3]])
+    func matchesMatmulPlusBiasAndGradChecks(inputShape: [Int]) throws {
+        let x = try normal(inputShape, seed: 1), w = try normal([4, 3], seed: 2), b = try normal([4], seed: 3)
+        let fused = try Tensor.linear(x, w, b)
+        let composed = try x.matmul(w.t()) + b
+        #expect(fused.shape == composed.shape)
+        for (p, q) in zip(fused.toArray(), composed.toArray()) { #expect(abs(p - q) <= 1e-5) }
+        try gradCheck([x, w, b]) { try Tensor.linear($0[0], $0[1], $0[2]) }
+        try gradCheck([x, w]) { try Tensor.linear($0[0], $0[1]) }
+    }
+
+    @Test func nonContiguousOperandsAndShapeErrors() throws {
+        let x = try normal([3, 5]).t()          // [5, 3], transposed view
+        let w = try normal([3, 4]).t()          // [4, 3], transposed view
+        let fused = try Tensor.linear(x, w)
+        let composed = try x.matmul(w.t())
+        for (p, q) in zip(fused.toArray(), composed.toArray()) { #expect(abs(p - q) <= 1e-5) }
+        #expect(throws: TensorError.self) { try Tensor.linear(try normal([2, 5]), try normal([4, 3])) }
+        #expect(throws: TensorError.self) { try Tensor.linear(try normal([2, 3]), try normal([4, 3]), try normal([3])) }
+        #expect(throws: TensorError.self) { try Tensor.linear(try normal([2, 3]), try normal([3])) }
+    }
+}
+
+@Suite struct FusedAdamTests {
+    @Test(arguments: [(Float(0), false), (0.1, false), (0.1, true)])
+    func oneFusedStepEqualsTheOpByOpUpdate(weightDecay: Float, decoupled: Bool) throws {
+        let (lr, b1, b2, eps): (Float, Float, Float, Float) = (1e-2, 0.9, 0.999, 1e-8)
+        let p0 = try normal([7, 5], seed: 1), g = try normal([7, 5], seed: 2), m0 = try normal([7, 5], seed: 3), v0 = try normal([7, 5], seed: 4).abs()
+        let step = 3
+        // Op by op, as torch.optim.Adam writes it.
+        let grad = decoupled || weightDecay == 0 ? g : try g + p0 * weightDecay
+        let pDecayed = decoupled ? try p0 * (1 - lr * weightDecay) : p0
+        let m = try m0 * b1 + grad * (1 - b1)
+        let v = try v0 * b2 + grad * grad * (1 - b2)
+        let c1 = 1 - Float(pow(Double(b1), Double(step))), c2 = Float((1 - pow(Double(b2), Double(step))).squareRoot())
+        let expected = try pDecayed - m * (lr / c1) / (v.sqrt() / c2 + eps)
+
+        let (p, mm, vv) = (try p0.clone(), try m0.clone(), try v0.clone())
+        try Tensor.adamStep_(p, gradient: g, expAvg: mm, expAvgSq: vv, step: step, lr: lr, beta1: b1, beta2: b2,
+                             eps: eps, weightDecay: weightDecay, decoupled: decoupled)
+        for (a, e) in zip(p.toArray(), expected.toArray()) { #expect(abs(a - e) <= 1e-6 * max(1, abs(e))) }
+        for (a, e) in zip(mm.toArray(), m.toArray()) { #expect(abs(a - e) <= 1e-6) }
+        for (a, e) in zip(vv.toArray(), v.toArray()) { #expect(abs(a - e) <= 1e-6) }
+    }
+
+    @Test func refusesWhatItCannotFuseAndLeavesWithGradRules() throws {
+        let p = try normal([4, 3]), g = try normal([4, 3])
+        #expect(!Tensor.canFuseAdam(p, g, try normal([4, 3]).t().t(), try normal([3, 4]).t()))
+        #expect(throws: TensorError.self) {
+            try Tensor.adamStep_(p, gradient: g, expAvg: try normal([3]), expAvgSq: try normal([3]), step: 1,
+                                 lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, decoupled: false)
+        }
+        let leaf = try normal([4, 3]).requiresGrad()
+        #expect(throws: TensorError.self) {
+            try Tensor.adamStep_(leaf, gradient: g, expAvg: try Tensor.zeros([4, 3]), expAvgSq: try Tensor.zeros([4, 3]), step: 1,
+                                 lr: 1, beta1: 0.9, beta2: 0.9, eps: 1e-8, weightDecay: 0, decoupled: false)
+        }
+    }
+}
