@@ -184,7 +184,7 @@ extension Tensor {
         let out: Tensor
         switch approximate {
         case .none:
-            out = try mapUnary("gelu", cost: 8) { x in 0.5 * x * (1 + erff(x * invSqrt2)) }
+            out = try mapBuffer("gelu", cost: 4, VMath.gelu)
         case .tanh:
             out = try mapUnary("gelu", cost: 8) { x in 0.5 * x * (1 + tanhf(k * (x + c * x * x * x))) }
         }
@@ -192,11 +192,16 @@ extension Tensor {
             out.record("GeluBackward0", inputs: [self], saved: [self]) { ctx in
                 switch approximate {
                 case .none:
-                    let invSqrt2Pi: Float = 0.3989422804014327
-                    return [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in
+                    let (g, x) = (ctx.grad, ctx.saved[0])
+                    if g.isContiguous && x.isContiguous && g.shape == x.shape {
+                        let out = try x.emptyLikeRaw("gelu")
+                        let (gp, xp, op) = (g.base, x.base, out.base)
+                        Parallel.chunks(x.count, cost: 4) { lo, hi in VMath.geluBackward(gp + lo, xp + lo, op + lo, hi - lo) }
+                        return [out]
+                    }
+                    return [try Tensor.bw(g, x) { g, x in
                         let cdf = 0.5 * (1 + erff(x * invSqrt2))
-                        let pdf = invSqrt2Pi * expf(-0.5 * x * x)
-                        return g * (cdf + x * pdf)
+                        return g * (cdf + x * VMath.invSqrt2Pi * expf(-0.5 * x * x))
                     }]
                 case .tanh:
                     return [try Tensor.bw(ctx.grad, ctx.saved[0]) { g, x in
