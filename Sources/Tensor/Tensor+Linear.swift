@@ -24,6 +24,7 @@ extension Tensor {
         guard rows <= limit, outFeatures <= limit, inFeatures <= limit else {
             throw TensorError(.allocation, "linear", "dims of shapes \(fmt(input.shape)) and \(fmt(weight.shape)) exceed the BLAS index range")
         }
+        _ = BLASThreads.ready
         let x = input.isContiguous ? input : try input.cloneRaw()
         let w = weight.isContiguous ? weight : try weight.cloneRaw()
         let outShape = Array(input.shape.dropLast()) + [outFeatures]

@@ -86,6 +86,7 @@ extension Tensor {
     /// (or a single sgemm when b is one matrix and a's rows can be stacked).
     private static func gemmInto(_ out: Tensor, _ a0: Tensor, _ b0: Tensor, batch: [Int],
                                  m: Int, k: Int, n: Int) throws {
+        _ = BLASThreads.ready
         if k == 0 {
             out.base.update(repeating: 0, count: out.count)
             return

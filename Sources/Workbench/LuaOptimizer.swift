@@ -72,7 +72,7 @@ final class LuaOptimizer: Optimizer {
         let stack = binding.activeStack
         let base = stack.top
         defer { stack.settop(base) }
-        try Tensor.noGrad {
+        _ = try Tensor.noGrad {
             try plugin.callMethod("step", instance: instance, on: stack, results: 0)
         }
     }
