@@ -41,18 +41,10 @@ public final class MultiHeadAttention: Module {
         // [B, T, D] -> [B, H, T, hd]
         func split(_ x: Tensor) throws -> Tensor { try x.reshape([b, t, heads, headDim]).permute([0, 2, 1, 3]) }
         let (qh, kh, vh) = (try split(q(input)), try split(k(input)), try split(v(input)))
-        var scores = try qh.matmul(try kh.transpose(-2, -1)) / Float(headDim).squareRoot()
-        if causal {
-            let future = try Tensor.ones([t, t]).triu(1)
-            scores = try scores.maskedFill(future, -.infinity)
+        if let keyPadding, keyPadding.shape != [b, t] {
+            throw NNError.invalidArgument("MultiHeadAttention: key padding mask must be [\(b), \(t)], got \(keyPadding.shape)")
         }
-        if let keyPadding {
-            guard keyPadding.shape == [b, t] else {
-                throw NNError.invalidArgument("MultiHeadAttention: key padding mask must be [\(b), \(t)], got \(keyPadding.shape)")
-            }
-            scores = try scores.maskedFill(try keyPadding.reshape([b, 1, 1, t]), -.infinity)
-        }
-        let attended = try scores.softmax(dim: -1).matmul(vh)
+        let attended = try Tensor.scaledDotProductAttention(qh, kh, vh, causal: causal, keyPadding: keyPadding)
         return try out(try attended.permute([0, 2, 1, 3]).reshape([b, t, dim]))
     }
 

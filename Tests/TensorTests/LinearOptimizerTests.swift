@@ -66,3 +66,36 @@ import Testing
         }
     }
 }
+
+@Suite struct AttentionOpTests {
+    /// The attention written with tensor ops, as the fused op must compute it.
+    func composed(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool, padding: Tensor?) throws -> Tensor {
+        let (b, t, d) = (q.shape[0], q.shape[2], q.shape[3])
+        var scores = try q.matmul(try k.transpose(-2, -1)) / Float(d).squareRoot()
+        if causal { scores = try scores.maskedFill(try Tensor.ones([t, t]).triu(1), -.infinity) }
+        if let padding { scores = try scores.maskedFill(try padding.reshape([b, 1, 1, t]), -.infinity) }
+        return try scores.softmax(dim: -1).matmul(v)
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func matchesTheComposedOpsForwardAndBackward(causal: Bool, padded: Bool) throws {
+        let q = try normal([2, 3, 5, 4], seed: 1), k = try normal([2, 3, 5, 4], seed: 2), v = try normal([2, 3, 5, 4], seed: 3)
+        let padding = padded ? try Tensor([[0, 0, 0, 1, 1], [0, 0, 0, 0, 1]] as [[Float]]) : nil
+        let fused = try Tensor.scaledDotProductAttention(q, k, v, causal: causal, keyPadding: padding)
+        let reference = try composed(q, k, v, causal: causal, padding: padding)
+        for (a, e) in zip(fused.toArray(), reference.toArray()) { #expect(abs(a - e) <= 1e-5) }
+        try gradCheck([q, k, v]) { try Tensor.scaledDotProductAttention($0[0], $0[1], $0[2], causal: causal, keyPadding: padding) }
+    }
+
+    @Test func stridedInputsAndErrors() throws {
+        // Heads split from [B, T, D] by a permute, as attention layers do.
+        let x = try normal([2, 5, 6], seed: 4)
+        let heads = try x.reshape([2, 5, 2, 3]).permute([0, 2, 1, 3])
+        let fused = try Tensor.scaledDotProductAttention(heads, heads, heads, causal: true)
+        let reference = try composed(heads, heads, heads, causal: true, padding: nil)
+        for (a, e) in zip(fused.toArray(), reference.toArray()) { #expect(abs(a - e) <= 1e-5) }
+        #expect(throws: TensorError.self) { try Tensor.scaledDotProductAttention(x, x, x) }
+        #expect(throws: TensorError.self) { try Tensor.scaledDotProductAttention(heads, heads, try normal([2, 2, 5, 4])) }
+        #expect(throws: TensorError.self) { try Tensor.scaledDotProductAttention(heads, heads, heads, keyPadding: try Tensor.zeros([2, 4])) }
+    }
+}
