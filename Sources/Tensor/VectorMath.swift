@@ -21,7 +21,12 @@ enum VMath {
     static func exp8(_ x: F8, nonPositive: Bool = false) -> F8 {
         // lo = ln(FLT_MIN): smaller results would be denormal and are
         // flushed to zero, which keeps the exponent arithmetic below valid.
-        let hi: Float = 88.72283935546875
+        // hi is the largest float whose e^x is finite. It lies just below
+        // 128*ln(2); the float just above it (88.72283935546875, the bound
+        // this used to be) lies above 128*ln(2), so p came out a hair over 1
+        // with n = 128, which put the exponent field at 255 with a nonzero
+        // mantissa: e^x was NaN there instead of infinity.
+        let hi: Float = 88.72283172607421875
         let lo: Float = -87.33654022216797
         var v = x
         if !nonPositive { v = v.replacing(with: F8(repeating: hi), where: v .> hi) }
@@ -115,24 +120,35 @@ enum VMath {
         while i < n { dst[i] = 1 / (1 + exp1(-src[i])); i += 1 }
     }
 
-    /// Sum of n contiguous floats: eight float lanes per block of 4096,
-    /// blocks added in double so long sums keep their precision.
+    /// Floats per block of `sum`: summed in float lanes, then added to the
+    /// total in double.
+    static let sumBlock = 4096
+
+    /// Sum of n <= sumBlock contiguous floats, in float lanes.
+    @inline(__always)
+    static func blockSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a0 = F8(repeating: 0), a1 = F8(repeating: 0)
+        var i = 0
+        while i + 16 <= n {
+            a0 += load(p + i)
+            a1 += load(p + i + 8)
+            i += 16
+        }
+        var s = (a0 + a1).sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// Sum of n contiguous floats: block sums (`blockSum`) added in order
+    /// in double, so long sums keep their precision. A parallel caller that
+    /// adds the same block sums in the same order gets the same result.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
         var total = 0.0
         var start = 0
         while start < n {
-            let end = Swift.min(n, start + 4096)
-            var a0 = F8(repeating: 0), a1 = F8(repeating: 0)
-            var i = start
-            while i + 16 <= end {
-                a0 += load(p + i)
-                a1 += load(p + i + 8)
-                i += 16
-            }
-            var s = (a0 + a1).sum()
-            while i < end { s += p[i]; i += 1 }
-            total += Double(s)
+            let end = Swift.min(n, start + sumBlock)
+            total += Double(blockSum(p + start, end - start))
             start = end
         }
         return total
