@@ -10,7 +10,7 @@ import PackageDescription
 let tensorSettings: [SwiftSetting] = {
     #if arch(x86_64)
     if ProcessInfo.processInfo.environment["OPSLAB_PORTABLE"] == nil {
-        return [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"])]
+        return [.unsafeFlags(["-Xcc", "-mavx2", "-Xcc", "-mfma"]), .define("TENSOR_FMA")]
     }
     #endif
     return []

@@ -40,12 +40,12 @@ enum VMath {
         var r = v - fn * F8(repeating: 0.693359375)
         r = r - fn * F8(repeating: -2.12194440e-4)
         var p = F8(repeating: 1.9875691500e-4)
-        p = p * r + F8(repeating: 1.3981999507e-3)
-        p = p * r + F8(repeating: 8.3334519073e-3)
-        p = p * r + F8(repeating: 4.1665795894e-2)
-        p = p * r + F8(repeating: 1.6666665459e-1)
-        p = p * r + F8(repeating: 5.0000001201e-1)
-        p = p * (r * r) + r + F8(repeating: 1)
+        p = madd(p, r, F8(repeating: 1.3981999507e-3))
+        p = madd(p, r, F8(repeating: 8.3334519073e-3))
+        p = madd(p, r, F8(repeating: 4.1665795894e-2))
+        p = madd(p, r, F8(repeating: 1.6666665459e-1))
+        p = madd(p, r, F8(repeating: 5.0000001201e-1))
+        p = madd(p, r * r, r) + F8(repeating: 1)
         // Scale by 2^n by adding n to p's exponent field. With x in
         // [lo, hi], n = -126 only occurs with r >= 0 (p >= 1) and n = 128
         // only with r <= 0 (p <= 1), so the exponent stays in range.
@@ -54,6 +54,18 @@ enum VMath {
         out = out.replacing(with: F8(repeating: 0), where: x .< lo)
         // NaN lanes went through the bit arithmetic as garbage; restore them.
         return out.replacing(with: x, where: x .!= x)
+    }
+
+    /// a * b + c, fused where the build enables FMA (TENSOR_FMA, set with
+    /// -mfma in Package.swift): without the instruction a fused multiply-add
+    /// would be a library call per lane.
+    @inline(__always)
+    static func madd(_ a: F8, _ b: F8, _ c: F8) -> F8 {
+        #if TENSOR_FMA
+        return c.addingProduct(a, b)
+        #else
+        return a * b + c
+        #endif
     }
 
     @inline(__always)
