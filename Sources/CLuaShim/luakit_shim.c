@@ -177,6 +177,21 @@ void luakit_push_swift_function(lua_State *L, void *box) {
 
 // Objects are cached by address in a weak-valued table so that pushing the
 // same Swift object twice gives the same Lua value (== and table keys work).
+//
+// A userdata enters the cache lazily. An object that only the pusher holds
+// (a fresh op result) has no userdata yet and nobody else who could push it
+// again; luakit_push_new_object makes its userdata without touching the
+// cache. Swift code can get hold of that object later only by reading it out
+// of its userdata (luakit_to_object, luakit_to_any_object), and that is when
+// the userdata is added. Results that Lua drops without passing them back,
+// the common case in a loop of small ops, never cost a table insert, and no
+// push of a fresh object costs a lookup in a table that may hold every live
+// object.
+typedef struct luakit_object_box {
+    void *object;   // first, so release_box sees the same layout as functions
+    int cached;     // whether the weak cache maps object to this userdata
+} luakit_object_box;
+
 static void push_object_cache(lua_State *L) {
     if (lua_getfield(L, LUA_REGISTRYINDEX, OBJECT_CACHE) != LUA_TTABLE) {
         lua_pop(L, 1);
@@ -190,44 +205,70 @@ static void push_object_cache(lua_State *L) {
     }
 }
 
-void luakit_push_object(lua_State *L, void *object, const char *type_name) {
+static luakit_object_box *new_object_box(lua_State *L, void *object, const char *type_name) {
+    luakit_object_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->object = object;
+    box->cached = 0;
+    luaL_setmetatable(L, type_name);
+    return box;
+}
+
+// Adds the userdata at idx (holding box) to the cache.
+static void cache_object(lua_State *L, int idx, luakit_object_box *box) {
+    idx = lua_absindex(L, idx);
+    push_object_cache(L);
+    lua_pushvalue(L, idx);
+    lua_rawsetp(L, -2, box->object);
+    lua_pop(L, 1);
+    box->cached = 1;
+}
+
+int luakit_push_object(lua_State *L, void *object, const char *type_name) {
     push_object_cache(L);
     if (lua_rawgetp(L, -1, object) == LUA_TUSERDATA) {
         lua_remove(L, -2);
         release_swift(object);   // the caller's +1 is not needed: the value exists
-        return;
+        return 0;
     }
     lua_pop(L, 1);
-    void **slot = lua_newuserdatauv(L, sizeof(void *), 1);
-    *slot = object;
-    luaL_setmetatable(L, type_name);
+    luakit_object_box *box = new_object_box(L, object, type_name);
     lua_pushvalue(L, -1);
     lua_rawsetp(L, -3, object);
     lua_remove(L, -2);
+    box->cached = 1;
+    return 1;
 }
 
-static void **object_slot(lua_State *L, int idx) {
-    void **slot = lua_touserdata(L, idx);
-    if (slot == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
+void luakit_push_new_object(lua_State *L, void *object, const char *type_name) {
+    new_object_box(L, object, type_name);
+}
+
+static luakit_object_box *object_box(lua_State *L, int idx) {
+    luakit_object_box *box = lua_touserdata(L, idx);
+    if (box == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
     if (!lua_getmetatable(L, idx)) return NULL;
     int bridged = lua_getfield(L, -1, "__luakit") == LUA_TBOOLEAN;
     lua_pop(L, 2);
-    return bridged ? slot : NULL;
+    return bridged ? box : NULL;
 }
 
 void *luakit_to_object(lua_State *L, int idx, const char *type_name) {
-    void **slot = lua_touserdata(L, idx);
-    if (slot == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
+    luakit_object_box *box = lua_touserdata(L, idx);
+    if (box == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
     if (!lua_getmetatable(L, idx)) return NULL;
     luaL_getmetatable(L, type_name);
     int same = lua_rawequal(L, -1, -2);
     lua_pop(L, 2);
-    return same ? *slot : NULL;
+    if (!same || box->object == NULL) return NULL;
+    if (!box->cached) cache_object(L, idx, box);
+    return box->object;
 }
 
 void *luakit_to_any_object(lua_State *L, int idx) {
-    void **slot = object_slot(L, idx);
-    return slot ? *slot : NULL;
+    luakit_object_box *box = object_box(L, idx);
+    if (box == NULL || box->object == NULL) return NULL;
+    if (!box->cached) cache_object(L, idx, box);
+    return box->object;
 }
 
 // __index: methods first (one raw lookup, the common case), then the class's
@@ -387,6 +428,7 @@ void luakit_track_coroutines(lua_State *L) {
 
 void luakit_pop(lua_State *L, int n) { lua_pop(L, n); }
 void luakit_collect_garbage(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
+void luakit_collect_garbage_step(lua_State *L, int kilobytes) { lua_gc(L, LUA_GCSTEP, kilobytes); }
 void luakit_newtable(lua_State *L) { lua_newtable(L); }
 int luakit_upvalueindex(int i) { return lua_upvalueindex(i); }
 const char *luakit_tolstring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }

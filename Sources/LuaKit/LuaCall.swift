@@ -125,7 +125,7 @@ public struct LuaCall {
 
     /// The bridged object of class `cls` at `position`.
     public func object<Object: AnyObject>(_ position: Int32, _ cls: LuaClass<Object>) throws -> Object {
-        guard let pointer = luakit_to_object(stack.L, position, cls.name) else {
+        guard let pointer = luakit_to_object(stack.L, position, cls.cName) else {
             throw typeError(position, expected: cls.name)
         }
         return Unmanaged<Object>.fromOpaque(pointer).takeUnretainedValue()
@@ -133,7 +133,7 @@ public struct LuaCall {
 
     /// The bridged object at `position` if it is of class `cls`.
     public func optionalObject<Object: AnyObject>(_ position: Int32, _ cls: LuaClass<Object>) -> Object? {
-        guard let pointer = luakit_to_object(stack.L, position, cls.name) else { return nil }
+        guard let pointer = luakit_to_object(stack.L, position, cls.cName) else { return nil }
         return Unmanaged<Object>.fromOpaque(pointer).takeUnretainedValue()
     }
 

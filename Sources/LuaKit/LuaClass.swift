@@ -11,13 +11,23 @@ import CLuaShim
 public final class LuaClass<Object: AnyObject>: @unchecked Sendable {
     /// The type name Lua shows (`__name`, error messages).
     public let name: String
+    /// `name` as a C string that lives as long as the class. Pushing and
+    /// checking objects pass it to C on every call; a Swift String would be
+    /// copied into a fresh array each time, and a stable pointer also hits
+    /// Lua's string cache (which is keyed by address).
+    let cName: UnsafeMutablePointer<CChar>
     var methods: [LuaFunction] = []
     var metamethods: [String: LuaFunction] = [:]
     var indexFallback: LuaFunction?
 
     public init(_ name: String) {
         self.name = name
+        let bytes = name.utf8CString
+        cName = .allocate(capacity: bytes.count)
+        bytes.withUnsafeBufferPointer { cName.initialize(from: $0.baseAddress!, count: $0.count) }
     }
+
+    deinit { cName.deallocate() }
 
     /// Adds a method called as `obj:name(...)`; argument 1 is the object.
     public func method(_ method: String, doc: String = "",
@@ -60,7 +70,7 @@ extension LuaState {
             lua_setfield(L, -2, method.shortName)
         }
         if let fallback = cls.indexFallback { s.push(fallback) } else { lua_pushnil(L) }
-        luakit_new_class_metatable(L, cls.name, -2, cls.indexFallback == nil ? 0 : -1)
+        luakit_new_class_metatable(L, cls.cName, -2, cls.indexFallback == nil ? 0 : -1)
         // Kept for introspection (completion of methods after `:`).
         lua_pushvalue(L, -3)
         lua_setfield(L, -2, "__methods")
@@ -82,8 +92,27 @@ extension LuaStack {
         lua_setmetatable(L, target)
     }
 
-    /// Pushes `object` as an instance of `cls` (registered beforehand).
-    public func push<Object>(_ object: Object, as cls: LuaClass<Object>) {
-        luakit_push_object(L, Unmanaged.passRetained(object).toOpaque(), cls.name)
+    /// Pushes `object` as an instance of `cls` (registered beforehand): the
+    /// Lua value that already stands for it, or a new one. Returns whether
+    /// it made a new one.
+    @discardableResult
+    public func push<Object>(_ object: Object, as cls: LuaClass<Object>) -> Bool {
+        luakit_push_object(L, Unmanaged.passRetained(object).toOpaque(), cls.cName) != 0
+    }
+
+    /// Pushes `object` as an instance of `cls`, for results a function has
+    /// just made and hands over. When the caller's reference was the only
+    /// one, no Lua value can exist for the object yet, so the identity
+    /// cache is not searched (and is filled only if Swift reads the object
+    /// back); otherwise this is `push(_:as:)`. Returns whether it made a
+    /// new Lua value.
+    @discardableResult
+    public func push<Object>(new object: consuming Object, as cls: LuaClass<Object>) -> Bool {
+        var object = object
+        if isKnownUniquelyReferenced(&object) {
+            luakit_push_new_object(L, Unmanaged.passRetained(object).toOpaque(), cls.cName)
+            return true
+        }
+        return push(object, as: cls)
     }
 }

@@ -22,6 +22,13 @@ public struct LuaStack {
 
     public func pop(_ n: Int32 = 1) { luakit_pop(L, n) }
 
+    /// Advances the garbage collector as if Lua had just allocated
+    /// `kilobytes`, for memory that Lua values hold outside the Lua heap.
+    /// Finalizers it runs run on this thread, which must be the running one.
+    public func collectGarbageStep(kilobytes: Int) {
+        luakit_collect_garbage_step(L, Int32(clamping: kilobytes))
+    }
+
     /// Lua's type code of the value at `index`.
     public func type(at index: Int32) -> Int32 { lua_type(L, index) }
 

@@ -85,7 +85,7 @@ extension Tensor {
         // A contiguous tensor's strides are valid for a fresh buffer of the
         // same shape; reusing the arrays saves two allocations per op.
         if isContiguous {
-            return Tensor(storage: try Storage(count: count, op: op), shape: shape,
+            return Tensor(storage: try Storage.make(count: count, op: op), shape: shape,
                           strides: strides, offset: 0, count: count, isView: false)
         }
         return try Tensor.uninitialized(knownShape: shape, count: count, op: op)

@@ -69,6 +69,9 @@ extension Tensor {
 
     /// Sum over the plan, SIMD rows for K = 1 and row accumulation for K > 1.
     static func reduceSum(_ p: ReducePlan, op: String) throws -> Tensor {
+        if p.k == 1 && p.a < Parallel.cores && p.r >= 4 * VMath.sumBlock {
+            return try Tensor.reduceLongLines(p, op: op)
+        }
         if p.k == 1 {
             return try Tensor.reduceLines(p, op: op) { ptr, _, r in Float(VMath.sum(ptr, r)) }
         }
@@ -109,6 +112,33 @@ extension Tensor {
                     for j in 0..<w { dst[j] += tmp[j] }
                 }
             }
+        }
+        return out
+    }
+
+    /// Sum of fewer lines than cores, each long (a sum of everything): the
+    /// lines are cut into VMath.sumBlock blocks, summed in parallel, and each
+    /// line's block sums added in order, which are the additions VMath.sum
+    /// makes on one thread. The result does not depend on the number of
+    /// threads or on which one ran which block.
+    static func reduceLongLines(_ p: ReducePlan, op: String) throws -> Tensor {
+        let out = try Tensor.uninitialized(knownShape: p.outShape, count: p.a, op: op)
+        let s = UnsafePointer(p.src.base), o = out.base
+        let (r, block) = (p.r, VMath.sumBlock)
+        let blocks = (r + block - 1) / block
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: p.a * blocks)
+        defer { partial.deallocate() }
+        Parallel.chunks(p.a * blocks, cost: block) { lo, hi in
+            for j in lo..<hi {
+                let line = j / blocks, b = j - line * blocks
+                let start = b * block
+                partial[j] = VMath.blockSum(s + line * r + start, Swift.min(block, r - start))
+            }
+        }
+        for line in 0..<p.a {
+            var total = 0.0
+            for b in 0..<blocks { total += Double(partial[line * blocks + b]) }
+            o[line] = Float(total)
         }
         return out
     }

@@ -27,56 +27,105 @@ public enum TensorLimits {
     }
 }
 
-/// An aligned, reference-counted float32 buffer.
-final class Storage {
-    /// 64-byte aligned so that SIMD loads of a fresh tensor never straddle a
-    /// cache line at the start.
-    let data: UnsafeMutablePointer<Float>
+/// What a Storage records besides its floats.
+struct StorageHeader {
+    /// The first float: the object's own tail for small buffers, a separate
+    /// cache-line aligned block for big ones.
+    var data: UnsafeMutablePointer<Float>
     /// Number of floats the buffer holds.
     let count: Int
+    /// Bumped by every in-place write.
+    var version: Int
+    /// Whether `data` is a separate block that deinit frees.
+    let isSeparate: Bool
+}
+
+/// A reference-counted float32 buffer.
+///
+/// Small buffers live in the object itself (one allocation per tensor
+/// instead of two, which matters when an op on a handful of floats costs
+/// less than a malloc); big ones are a separate block aligned to 64 bytes,
+/// so that SIMD loads of a fresh tensor never straddle a cache line at the
+/// start, recycled through `BlockCache`.
+final class Storage: ManagedBuffer<StorageHeader, Float> {
+    // The accessors go through the header's address: `header` is a class
+    // property, and every access to it would be checked for exclusivity at
+    // run time, a cost paid on each op.
+
+    /// Pointer to the first float; never null, even for an empty buffer.
+    @inline(__always)
+    var data: UnsafeMutablePointer<Float> { withUnsafeMutablePointerToHeader { $0.pointee.data } }
+    /// Number of floats the buffer holds.
+    @inline(__always)
+    var count: Int { withUnsafeMutablePointerToHeader { $0.pointee.count } }
     /// Bumped by every in-place write; autograd compares it with the value it
     /// recorded when it saved a tensor for backward.
-    var version: Int = 0
+    @inline(__always)
+    var version: Int {
+        get { withUnsafeMutablePointerToHeader { $0.pointee.version } }
+        set { withUnsafeMutablePointerToHeader { $0.pointee.version = newValue } }
+    }
 
     /// Small tensors skip the limit lookup (it takes a lock) because they
     /// cannot be absurd; the check matters only for big requests.
     private static let uncheckedCount = 1 << 20
 
+    /// Buffers up to this many floats are stored inline.
+    private static let inlineCount = 1024
+
     /// Allocates `count` uninitialised floats.
-    init(count: Int, op: String) throws {
+    static func make(count: Int, op: String) throws -> Storage {
         guard count >= 0 else {
             throw TensorError(.allocation, op, "negative element count \(count)")
         }
-        if count > Storage.uncheckedCount {
+        if count > uncheckedCount {
             let limit = TensorLimits.maxElements
             if count > limit {
                 throw TensorError(.allocation, op,
                     "tensor of \(count) elements exceeds the limit of \(limit) elements")
             }
         }
-        var raw: UnsafeMutableRawPointer? = nil
-        // Allocate at least one float so that data is never null and empty
-        // tensors need no special case.
-        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
-        guard posix_memalign(&raw, 64, bytes) == 0, let raw else {
+        // At least one float, so that data is never null and empty tensors
+        // need no special case.
+        let n = Swift.max(count, 1)
+        if n <= inlineCount {
+            let buffer = Storage.create(minimumCapacity: n) { buffer in
+                StorageHeader(data: buffer.withUnsafeMutablePointerToElements { $0 },
+                              count: count, version: 0, isSeparate: false)
+            }
+            return unsafeDowncast(buffer, to: Storage.self)
+        }
+        let bytes = n * MemoryLayout<Float>.stride
+        guard let raw = BlockCache.allocate(bytes) else {
             throw TensorError(.allocation, op,
                 "cannot allocate \(count) floats (\(bytes) bytes)")
         }
-        data = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
-        self.count = count
+        let data = raw.bindMemory(to: Float.self, capacity: n)
+        let buffer = Storage.create(minimumCapacity: 0) { _ in
+            StorageHeader(data: data, count: count, version: 0, isSeparate: true)
+        }
+        return unsafeDowncast(buffer, to: Storage.self)
     }
 
     /// Allocates `count` floats set to `value`.
-    convenience init(count: Int, repeating value: Float, op: String) throws {
-        try self.init(count: count, op: op)
+    static func make(count: Int, repeating value: Float, op: String) throws -> Storage {
+        let s = try make(count: count, op: op)
         if value == 0 && value.sign == .plus {
-            memset(data, 0, count * MemoryLayout<Float>.stride)
+            memset(s.data, 0, count * MemoryLayout<Float>.stride)
         } else {
-            data.update(repeating: value, count: count)
+            s.data.update(repeating: value, count: count)
         }
+        return s
     }
 
-    deinit { free(data) }
+    deinit {
+        withUnsafeMutablePointerToHeader {
+            if $0.pointee.isSeparate {
+                BlockCache.free(UnsafeMutableRawPointer($0.pointee.data),
+                                bytes: Swift.max($0.pointee.count, 1) * MemoryLayout<Float>.stride)
+            }
+        }
+    }
 }
 
 /// Number of elements of `shape`, or an error naming `op` when a size is

@@ -30,7 +30,7 @@ extension Tensor {
 
     /// A 0-d tensor holding `value`.
     public convenience init(scalar value: Float) throws {
-        let s = try Storage(count: 1, op: "tensor")
+        let s = try Storage.make(count: 1, op: "tensor")
         s.data[0] = value
         self.init(storage: s, shape: [])
     }
@@ -56,7 +56,7 @@ extension Tensor {
         guard n == data.count else {
             throw TensorError.shape("tensor", "shape \(fmt(shape)) needs \(n) values, got \(data.count)")
         }
-        let s = try Storage(count: n, op: "tensor")
+        let s = try Storage.make(count: n, op: "tensor")
         data.withUnsafeBufferPointer { buf in
             if let b = buf.baseAddress { s.data.update(from: b, count: n) }
         }
@@ -100,7 +100,7 @@ extension Tensor {
     /// A tensor of `shape` filled with `value`.
     public static func full(_ shape: [Int], _ value: Float, requiresGrad: Bool = false) throws -> Tensor {
         let n = try checkedNumel(shape, op: "full")
-        let t = Tensor(storage: try Storage(count: n, repeating: value, op: "full"), shape: shape)
+        let t = Tensor(storage: try Storage.make(count: n, repeating: value, op: "full"), shape: shape)
         t.requiresGradFlag = requiresGrad
         return t
     }

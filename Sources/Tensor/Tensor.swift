@@ -69,13 +69,13 @@ public final class Tensor {
     /// Allocates an uninitialised contiguous tensor; callers fill every element.
     static func uninitialized(_ shape: [Int], op: String) throws -> Tensor {
         let n = try checkedNumel(shape, op: op)
-        return Tensor(storage: try Storage(count: n, op: op), shape: shape)
+        return Tensor(storage: try Storage.make(count: n, op: op), shape: shape)
     }
 
     /// Allocates without re-validating a shape that came from an existing tensor.
     @inline(__always)
     static func uninitialized(knownShape shape: [Int], count: Int, op: String) throws -> Tensor {
-        Tensor(storage: try Storage(count: count, op: op), shape: shape)
+        Tensor(storage: try Storage.make(count: count, op: op), shape: shape)
     }
 
     deinit {

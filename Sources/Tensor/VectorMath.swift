@@ -21,7 +21,12 @@ enum VMath {
     static func exp8(_ x: F8, nonPositive: Bool = false) -> F8 {
         // lo = ln(FLT_MIN): smaller results would be denormal and are
         // flushed to zero, which keeps the exponent arithmetic below valid.
-        let hi: Float = 88.72283935546875
+        // hi is the largest float whose e^x is finite. It lies just below
+        // 128*ln(2); the float just above it (88.72283935546875, the bound
+        // this used to be) lies above 128*ln(2), so p came out a hair over 1
+        // with n = 128, which put the exponent field at 255 with a nonzero
+        // mantissa: e^x was NaN there instead of infinity.
+        let hi: Float = 88.72283172607421875
         let lo: Float = -87.33654022216797
         var v = x
         if !nonPositive { v = v.replacing(with: F8(repeating: hi), where: v .> hi) }
@@ -35,12 +40,12 @@ enum VMath {
         var r = v - fn * F8(repeating: 0.693359375)
         r = r - fn * F8(repeating: -2.12194440e-4)
         var p = F8(repeating: 1.9875691500e-4)
-        p = p * r + F8(repeating: 1.3981999507e-3)
-        p = p * r + F8(repeating: 8.3334519073e-3)
-        p = p * r + F8(repeating: 4.1665795894e-2)
-        p = p * r + F8(repeating: 1.6666665459e-1)
-        p = p * r + F8(repeating: 5.0000001201e-1)
-        p = p * (r * r) + r + F8(repeating: 1)
+        p = madd(p, r, F8(repeating: 1.3981999507e-3))
+        p = madd(p, r, F8(repeating: 8.3334519073e-3))
+        p = madd(p, r, F8(repeating: 4.1665795894e-2))
+        p = madd(p, r, F8(repeating: 1.6666665459e-1))
+        p = madd(p, r, F8(repeating: 5.0000001201e-1))
+        p = madd(p, r * r, r) + F8(repeating: 1)
         // Scale by 2^n by adding n to p's exponent field. With x in
         // [lo, hi], n = -126 only occurs with r >= 0 (p >= 1) and n = 128
         // only with r <= 0 (p <= 1), so the exponent stays in range.
@@ -49,6 +54,18 @@ enum VMath {
         out = out.replacing(with: F8(repeating: 0), where: x .< lo)
         // NaN lanes went through the bit arithmetic as garbage; restore them.
         return out.replacing(with: x, where: x .!= x)
+    }
+
+    /// a * b + c, fused where the build enables FMA (TENSOR_FMA, set with
+    /// -mfma in Package.swift): without the instruction a fused multiply-add
+    /// would be a library call per lane.
+    @inline(__always)
+    static func madd(_ a: F8, _ b: F8, _ c: F8) -> F8 {
+        #if TENSOR_FMA
+        return c.addingProduct(a, b)
+        #else
+        return a * b + c
+        #endif
     }
 
     @inline(__always)
@@ -115,24 +132,35 @@ enum VMath {
         while i < n { dst[i] = 1 / (1 + exp1(-src[i])); i += 1 }
     }
 
-    /// Sum of n contiguous floats: eight float lanes per block of 4096,
-    /// blocks added in double so long sums keep their precision.
+    /// Floats per block of `sum`: summed in float lanes, then added to the
+    /// total in double.
+    static let sumBlock = 4096
+
+    /// Sum of n <= sumBlock contiguous floats, in float lanes.
+    @inline(__always)
+    static func blockSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a0 = F8(repeating: 0), a1 = F8(repeating: 0)
+        var i = 0
+        while i + 16 <= n {
+            a0 += load(p + i)
+            a1 += load(p + i + 8)
+            i += 16
+        }
+        var s = (a0 + a1).sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// Sum of n contiguous floats: block sums (`blockSum`) added in order
+    /// in double, so long sums keep their precision. A parallel caller that
+    /// adds the same block sums in the same order gets the same result.
     @inline(__always)
     static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Double {
         var total = 0.0
         var start = 0
         while start < n {
-            let end = Swift.min(n, start + 4096)
-            var a0 = F8(repeating: 0), a1 = F8(repeating: 0)
-            var i = start
-            while i + 16 <= end {
-                a0 += load(p + i)
-                a1 += load(p + i + 8)
-                i += 16
-            }
-            var s = (a0 + a1).sum()
-            while i < end { s += p[i]; i += 1 }
-            total += Double(s)
+            let end = Swift.min(n, start + sumBlock)
+            total += Double(blockSum(p + start, end - start))
             start = end
         }
         return total

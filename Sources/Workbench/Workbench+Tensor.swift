@@ -92,33 +92,33 @@ enum TensorBinding {
     }
 
     /// Pushes a tensor and returns 1.
-    static func push(_ call: LuaCall, _ t: Tensor) -> Int32 {
-        call.stack.push(t, as: luaClass)
-        noteExternalMemory(call, bytes: t.count &* MemoryLayout<Float>.stride)
+    static func push(_ call: LuaCall, _ t: consuming Tensor) -> Int32 {
+        let bytes = t.count &* MemoryLayout<Float>.stride
+        if call.stack.push(new: t, as: luaClass) { noteExternalMemory(call, bytes: bytes) }
         return 1
     }
 
-    /// Bytes of big tensors handed to Lua since the last collection this
-    /// binding asked for (all states together: it is only a trigger).
-    static let pendingBytes = Atomic<Int>(0)
+    /// Bytes of tensors handed to Lua and not yet reported to its collector
+    /// (all states together: it only paces the collector).
+    static let unreportedBytes = Atomic<Int>(0)
+
+    /// Roughly what a tensor holds in Swift objects besides its floats.
+    private static let objectBytes = 160
 
     /// Lua's collector sees a tensor as a small userdata and cannot know
-    /// that it holds megabytes, so a loop like `for i = 1, n do y = x + 1 end`
-    /// over big tensors would grow memory until the Lua heap alone triggered
-    /// a cycle, and every new tensor would fault in fresh pages (measured:
-    /// a 2^20-element add 8.5 ms instead of 0.3 ms). So the binding counts
-    /// the bytes of big tensors it hands out and runs a full collection once
-    /// they exceed 16 MiB plus 16 times the Lua heap: few dead tensors pile
-    /// up, and the collection (whose cost grows with the Lua heap) stays
-    /// small next to the work of filling that many bytes. Only on the main
-    /// thread: a collection runs finalizers on the thread it is given, which
-    /// must be the running one.
+    /// what it holds, so on its own it runs far too rarely: dead tensors
+    /// piled up (a training loop of small tensors grew to 700 MB in 10,000
+    /// steps) and every new big tensor faulted in fresh pages. So every new
+    /// tensor value is reported as if Lua had allocated its memory, in
+    /// steps of at least 64 KiB: the collector paces itself on the memory
+    /// tensors really hold, and dead ones are freed a few megabytes behind.
+    /// The step runs on the calling thread, the running one, as finalizers
+    /// must.
     private static func noteExternalMemory(_ call: LuaCall, bytes: Int) {
-        guard bytes >= 1 << 16 else { return }
-        let total = pendingBytes.add(bytes, ordering: .relaxed).newValue
-        guard total > (16 << 20) + 16 &* call.state.memoryUsed, call.stack.L == call.state.L else { return }
-        pendingBytes.store(0, ordering: .relaxed)
-        call.state.collectGarbage()
+        let total = unreportedBytes.add(bytes &+ objectBytes, ordering: .relaxed).newValue
+        guard total >= 1 << 16 else { return }
+        let reported = unreportedBytes.exchange(0, ordering: .relaxed)
+        call.stack.collectGarbageStep(kilobytes: reported >> 10)
     }
 
     /// Pushes a list of tensors as a Lua sequence and returns 1.

@@ -95,6 +95,37 @@ struct UserdataTests {
         #expect(try lua.run("local t = {[a] = 'x'}; return rawequal(a, b), t[b]").map(\.description) == ["true", "x"])
     }
 
+    @Test func aFreshObjectKeepsItsIdentityOnceSwiftReadsItBack() throws {
+        // push(new:) skips the identity cache for an object only the pusher
+        // holds; reading the object back out of its value must enter it, so
+        // that pushing it again gives the same value.
+        let lua = try state()
+        lua.register(LuaFunction("fresh") { call in
+            call.stack.push(new: Vector([1, 2]), as: Vector.lua)
+            return 1
+        }, as: "fresh")
+        lua.register(LuaFunction("same") { call in
+            let v = try call.object(1, Vector.lua)
+            call.stack.push(new: v, as: Vector.lua)   // not unique: the cache path
+            return 1
+        }, as: "same")
+        let results = try lua.run("""
+            local a = fresh()
+            local b = same(a)
+            local c = a:push(3)
+            local t = {[a] = "x"}
+            return rawequal(a, b), rawequal(a, c), t[same(c)], #a
+            """)
+        #expect(results.map(\.description) == ["true", "true", "x", "3"])
+        let held = Vector([5])
+        lua.stack.push(new: held, as: Vector.lua)   // the caller still holds it
+        lua.setGlobal("h1", valueAt: -1)
+        lua.stack.push(held, as: Vector.lua)
+        lua.setGlobal("h2", valueAt: -1)
+        lua.stack.settop(0)
+        #expect(try lua.run("return rawequal(h1, h2)").map(\.description) == ["true"])
+    }
+
     @Test func errorsInMetamethodsAndMethodsOnWrongSelf() throws {
         let lua = try state()
         let error = try #require(throws: LuaError.self) { try lua.run("return vec{1} + vec{1, 2}") }

@@ -49,6 +49,11 @@ import Testing
         let s = try special.exp().toArray()
         #expect(s[0] == .infinity && s[1] == 0 && s[2].isNaN && s[3] == .infinity && s[4] == 0 && s[5] == 1)
         #expect(s[6].isFinite && s[6] > 3e38 && s[7] > 1e-38)
+        // Around the overflow threshold: the largest float with a finite
+        // e^x, and the next one up (which once gave NaN, not infinity).
+        let edge = try Tensor([88.72283172607421875, 88.72283935546875, 88.7228469848632812]).exp().toArray()
+        #expect(edge[0].isFinite && edge[0] > 3.4027e38)
+        #expect(edge[1] == .infinity && edge[2] == .infinity)
         let sg = try Tensor([-200, 200, .nan]).sigmoid().toArray()
         #expect(sg[0] == 0 && sg[1] == 1 && sg[2].isNaN)
         #expect(try Tensor([.nan]).relu().item().isNaN)
@@ -121,5 +126,20 @@ import Testing
         #expect(try w.value(at: [10]) == 21)
         try w.mul_(0.5)
         #expect(try w.value(at: [10]) == 10.5)
+    }
+
+    @Test func parallelSumsMatchTheSerialSumBitForBit() throws {
+        // Long sums are split across threads in fixed blocks and the block
+        // sums added in order, so they equal the one-thread sum exactly.
+        let n = (1 << 20) + 123
+        let x = try normal([n])
+        let serial = try x.withContiguousBuffer { Float(VMath.sum($0.baseAddress!, n)) }
+        for _ in 0..<3 { #expect(try x.sum().item() == serial) }
+        let rows = try x.slice(0, 0, 1 << 20).reshape([2, 1 << 19])
+        let perRow = try rows.sum(dim: 1).toArray()
+        for i in 0..<2 {
+            let want = try rows.select(0, i).withContiguousBuffer { Float(VMath.sum($0.baseAddress!, 1 << 19)) }
+            #expect(perRow[i] == want)
+        }
     }
 }

@@ -1,5 +1,6 @@
 """The PyTorch (and OpenBLAS) peer of scripts/bench/tensor.lua: the same ops,
-printed as KEY VALUE UNIT lines with the same keys. Also times a 1024x1024
+printed as KEY VALUE UNIT lines with the same keys, and the memory of the
+same training loop. Also times a 1024x1024
 float32 matmul by OpenBLAS directly: through the system libopenblas that
 opslab links (cblas_sgemm via ctypes) and through numpy's bundled OpenBLAS
 (threadpoolctl names the library)."""
@@ -42,6 +43,45 @@ def system_openblas_sgemm(a, b):
     return lambda: lib.cblas_sgemm(*args)
 
 
+def status_mb(field):
+    """A field of /proc/self/status (VmRSS, VmHWM) in MiB, or None."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return None
+
+
+def train_memory():
+    """The training loop of tensor.lua: RSS after 1k and 10k steps, and the peak."""
+    x, target = torch.randn(32, 64), torch.randn(32, 10)
+    w1 = (torch.randn(64, 128) * 0.1).requires_grad_()
+    w2 = (torch.randn(128, 10) * 0.1).requires_grad_()
+
+    def step():
+        d = (x @ w1).relu() @ w2 - target
+        loss = (d * d).mean()
+        loss.backward()
+        with torch.no_grad():
+            w1.sub_(w1.grad * 0.01)
+            w2.sub_(w2.grad * 0.01)
+        w1.grad = None
+        w2.grad = None
+
+    for _ in range(1000):
+        step()
+    rss_1k = status_mb("VmRSS")
+    for _ in range(9000):
+        step()
+    if rss_1k is not None:
+        report("train_rss_1k_steps_mb", rss_1k, "MiB")
+        report("train_rss_10k_steps_mb", status_mb("VmRSS"), "MiB")
+        report("peak_rss_mb", status_mb("VmHWM"), "MiB")
+
+
 def main():
     torch.manual_seed(0)
     flops = 2 * 1024 ** 3
@@ -66,6 +106,7 @@ def main():
 
         report("sum_dim1_1024sq_us", per_call(50, 5, lambda: a.sum(0)) * 1e6, "us")
         report("sum_dim2_1024sq_us", per_call(50, 5, lambda: a.sum(1)) * 1e6, "us")
+    train_memory()
     try:
         from threadpoolctl import threadpool_info
         blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]

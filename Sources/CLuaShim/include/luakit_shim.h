@@ -66,9 +66,14 @@ void luakit_set_callbacks(luakit_dispatch_fn dispatch, luakit_release_fn release
 /// the Lua value releases it when collected).
 void luakit_push_swift_function(lua_State *L, void *box);
 
-/// Pushes a new full userdata holding `object` (retained +1, released by __gc)
-/// with the metatable registered under `type_name`.
-void luakit_push_object(lua_State *L, void *object, const char *type_name);
+/// Pushes the full userdata holding `object` (retained +1, released by __gc)
+/// with the metatable registered under `type_name`: the one that already
+/// exists (then the +1 is dropped), else a new one. Returns 1 when it made one.
+int luakit_push_object(lua_State *L, void *object, const char *type_name);
+/// Like luakit_push_object for an object that no Lua value holds yet (the
+/// caller had the only reference): skips the identity cache, which the
+/// userdata joins once Swift reads the object out of it again.
+void luakit_push_new_object(lua_State *L, void *object, const char *type_name);
 /// The object in the userdata at `idx` if its metatable is `type_name`, else NULL.
 void *luakit_to_object(lua_State *L, int idx, const char *type_name);
 /// The object in any bridged userdata at `idx`, else NULL.
@@ -104,6 +109,9 @@ void luakit_track_coroutines(lua_State *L);
 void luakit_pop(lua_State *L, int n);
 /// lua_gc(L, LUA_GCCOLLECT): a full collection (lua_gc is variadic).
 void luakit_collect_garbage(lua_State *L);
+/// lua_gc(L, LUA_GCSTEP, kilobytes): collector work as if Lua had allocated
+/// that much.
+void luakit_collect_garbage_step(lua_State *L, int kilobytes);
 void luakit_newtable(lua_State *L);
 int luakit_upvalueindex(int i);
 const char *luakit_tolstring(lua_State *L, int idx, size_t *len);
