@@ -83,10 +83,7 @@ public final class LayerNorm: Module {
         guard input.shape.last == dim else {
             throw NNError.invalidArgument("LayerNorm: expected last dim \(dim), got shape \(input.shape)")
         }
-        let mean = try input.mean([-1], keepdim: true)
-        let centered = try input - mean
-        let variance = try centered.square().mean([-1], keepdim: true)
-        return try centered * (variance + eps).rsqrt() * weight + bias
+        return try Tensor.layerNorm(input, weight: weight, bias: bias, eps: eps)
     }
 
     public override var summary: String { "LayerNorm(\(dim))" }

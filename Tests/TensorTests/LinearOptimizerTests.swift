@@ -99,3 +99,21 @@ import Testing
         #expect(throws: TensorError.self) { try Tensor.scaledDotProductAttention(heads, heads, heads, keyPadding: try Tensor.zeros([2, 4])) }
     }
 }
+
+@Suite struct LayerNormOpTests {
+    @Test(arguments: [[3, 5], [2, 3, 4], [6]])
+    func matchesTheComposedOpsAndGradChecks(shape: [Int]) throws {
+        let x = try normal(shape, seed: 5), w = try normal([shape.last!], seed: 6), b = try normal([shape.last!], seed: 7)
+        let fused = try Tensor.layerNorm(x, weight: w, bias: b, eps: 1e-5)
+        let centered = try x - x.mean([-1], keepdim: true)
+        let reference = try centered * (centered.square().mean([-1], keepdim: true) + 1e-5).rsqrt() * w + b
+        for (a, e) in zip(fused.toArray(), reference.toArray()) { #expect(abs(a - e) <= 1e-5) }
+        try gradCheck([x, w, b]) { try Tensor.layerNorm($0[0], weight: $0[1], bias: $0[2], eps: 1e-5) }
+    }
+
+    @Test func shapeErrorsAndEmptyRows() throws {
+        #expect(throws: TensorError.self) { try Tensor.layerNorm(try normal([2, 3]), weight: try normal([4]), bias: try normal([3]), eps: 1e-5) }
+        let empty = try Tensor.layerNorm(try Tensor.zeros([0, 3]), weight: try normal([3]), bias: try normal([3]), eps: 1e-5)
+        #expect(empty.shape == [0, 3])
+    }
+}
