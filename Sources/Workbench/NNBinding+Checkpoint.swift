@@ -69,7 +69,7 @@ extension NNBinding {
                     guard let spec = LayerSpec(json: json) else { throw LuaRuntimeError("\(path): \(Self.configKey) is not a layer config") }
                     let model = try construct(spec)
                     try model.loadStateDict(Dictionary(file.tensors.map { ($0.name, $0.tensor) }) { a, _ in a },
-                                            strict: options?["strict"].flatMapBool() ?? true)
+                                            strict: options?["strict"].boolValue ?? true)
                     return push(call, model)
                 }
             },

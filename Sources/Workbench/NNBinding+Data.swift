@@ -66,8 +66,8 @@ extension NNBinding {
             guard seed >= 0, seed == seed.rounded(), seed < 1.8e19 else { throw call.argumentError(1, "seed must be a non-negative integer") }
             do {
                 let loader = try DataLoader(x: x, y: try tensor("y"), batchSize: size,
-                                            shuffle: options["shuffle"].flatMapBool() ?? false,
-                                            dropLast: options["drop_last"].flatMapBool() ?? false, seed: UInt64(seed))
+                                            shuffle: options["shuffle"].boolValue ?? false,
+                                            dropLast: options["drop_last"].boolValue ?? false, seed: UInt64(seed))
                 call.stack.push(LoaderObject(loader), as: loaderClass)
                 return 1
             } catch let error as NNError {

@@ -39,7 +39,7 @@ struct OptimizerOptions {
 
     func bool(_ key: String, _ fallback: Bool) throws -> Bool {
         guard let value = fields[key], !value.isNil else { return fallback }
-        guard let b = value.flatMapBool() else {
+        guard let b = value.boolValue else {
             throw LuaRuntimeError("\(function): option '\(key)' must be a boolean, got \(value.typeName)", named: false)
         }
         return b

@@ -145,7 +145,7 @@ final class NNBinding {
                 if let unknown = options.fields.keys.sorted().first(where: { $0 != "strict" }) ?? (options.array.isEmpty ? nil : "1") {
                     throw call.argumentError(3, "unknown option '\(unknown)' (known: strict)")
                 }
-                guard let flag = options["strict"].flatMapBool() ?? (options["strict"].isNil ? true : nil) else {
+                guard let flag = options["strict"].boolValue ?? (options["strict"].isNil ? true : nil) else {
                     throw call.argumentError(3, "option 'strict' must be a boolean")
                 }
                 strict = flag
@@ -261,7 +261,7 @@ final class NNBinding {
 
 extension LuaValue {
     /// The boolean, or nil for anything else.
-    func flatMapBool() -> Bool? {
+    var boolValue: Bool? {
         if case .boolean(let b) = self { return b }
         return nil
     }
