@@ -7,7 +7,7 @@
 -- Prints one line per failed check, then "nn interop (opslab): N passed,
 -- N failed"; exits with an error on any failure.
 local dir = assert(arg[1], "usage: nn_interop.lua DIR")
-local json = dofile((arg[0]:match("^(.*)/") or ".") .. "/nn_json.lua")
+local json = dofile((arg[0]:match("^(.*)/") or ".") .. "/json.lua")
 local expected = dofile(dir .. "/expected.lua")
 
 local passed, failed = 0, 0

@@ -8,7 +8,7 @@
 -- Reads DIR/batch.safetensors (ids and targets 1-based, model sizes in the
 -- metadata); writes DIR/{mlp,gpt,gpt_tied}.safetensors and DIR/results.json.
 local dir = assert(arg[1], "usage: nn_reference.lua DIR")
-local json = dofile((arg[0]:match("^(.*)/") or ".") .. "/nn_json.lua")
+local json = dofile((arg[0]:match("^(.*)/") or ".") .. "/json.lua")
 
 local batch, meta = nn.load_tensors(dir .. "/batch.safetensors"), nn.metadata(dir .. "/batch.safetensors")
 local function size(key)

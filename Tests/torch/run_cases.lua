@@ -69,46 +69,8 @@ local function decode(text)
   return value()
 end
 
--- A small JSON encoder for the results: numbers keep 9 significant digits
--- (enough for float32); nan and infinities become strings Python reads back.
-local function encode(v, out)
-  local kind = type(v)
-  if kind == "table" then
-    if #v > 0 or next(v) == nil then
-      out[#out + 1] = "["
-      for i, item in ipairs(v) do
-        if i > 1 then out[#out + 1] = "," end
-        encode(item, out)
-      end
-      out[#out + 1] = "]"
-    else
-      out[#out + 1] = "{"
-      local first = true
-      for key, item in pairs(v) do
-        if not first then out[#out + 1] = "," end
-        first = false
-        out[#out + 1] = string.format("%q:", tostring(key))
-        encode(item, out)
-      end
-      out[#out + 1] = "}"
-    end
-  elseif kind == "number" then
-    if v ~= v then out[#out + 1] = '"nan"'
-    elseif v == math.huge then out[#out + 1] = '"inf"'
-    elseif v == -math.huge then out[#out + 1] = '"-inf"'
-    else out[#out + 1] = string.format("%.9g", v) end
-  elseif kind == "string" then
-    out[#out + 1] = string.format("%q", v):gsub("\\\n", "\\n")
-  elseif kind == "boolean" then
-    out[#out + 1] = tostring(v)
-  else
-    out[#out + 1] = "null"
-  end
-  return out
-end
-
--- Every element in row-major order, whatever the tensor's rank.
-local function flat(t) return t:reshape(-1):tolist() end
+local json = dofile((arg[0]:match("^(.*)/") or ".") .. "/json.lua")
+local flat = json.flat
 
 local apply = {
   add = function(x, s) return x[1] + x[2] end,
@@ -197,7 +159,5 @@ for i, case in ipairs(corpus.cases) do
   local ok, result = pcall(run_case, case)
   results[i] = ok and result or { id = case.id, error = tostring(result) }
 end
-local out = assert(io.open(results_path, "w"))
-out:write(table.concat(encode(results, {})))
-out:close()
+json.write(results_path, results)
 print(string.format("evaluated %d cases", #results))

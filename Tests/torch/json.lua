@@ -1,5 +1,5 @@
--- A JSON encoder for the nn tests' results (nn_reference.lua,
--- nn_interop.lua), which Python reads with json.load. Numbers keep 17
+-- A JSON encoder for the results of the PyTorch comparisons (run_cases.lua,
+-- nn_reference.lua, nn_interop.lua), which Python reads with json.load. Numbers keep 17
 -- significant digits, so a float32 value survives exactly; nan and the
 -- infinities become NaN and Infinity, which Python's json accepts. A table
 -- is an array when it has a [1] or is empty, else an object with sorted keys.
