@@ -40,8 +40,9 @@ public enum Loss {
         var weights = [Float](repeating: 1, count: target1.shape[0])
         var indices = target1.toArray()
         for (i, value) in indices.enumerated() {
-            if let ignore = ignoreIndex, Int(value) == ignore { weights[i] = 0; indices[i] = 0; continue }
-            guard value == value.rounded(), value >= 0, Int(value) < classes else {
+            // Compared as floats first: Int(_:) traps on NaN and on values past Int's range.
+            if let ignore = ignoreIndex, value == Float(ignore) { weights[i] = 0; indices[i] = 0; continue }
+            guard value == value.rounded(), value >= 0, value < Float(classes) else {
                 throw NNError.invalidArgument("cross_entropy: target \(value) at row \(i) is not a class index in 0..<\(classes)")
             }
         }

@@ -91,7 +91,12 @@ extension NNBinding {
                 Cross entropy from logits [N, C] and 1-based class indices [N], averaged over the rows
                 not equal to ignore_index.
                 """) { logits, target, options in
-                let ignore = options?["ignore_index"].doubleValue.map { Int($0) - 1 }
+                let ignore = try options?["ignore_index"].doubleValue.map { value -> Int in
+                    guard let index = Int(exactly: value), index > Int.min else {
+                        throw LuaRuntimeError("nn.cross_entropy: ignore_index must be an integer, got \(value)", named: false)
+                    }
+                    return index - 1
+                }
                 return try Loss.crossEntropy(logits, try target - 1,
                                              labelSmoothing: Float(options?["label_smoothing"].doubleValue ?? 0),
                                              ignoreIndex: ignore)
@@ -141,10 +146,10 @@ extension NNBinding {
                 """) { [unowned self] call in
                 let optimizer = try optimizer(call, 1)
                 let options = try call.table(2)
-                guard let every = options["step_size"].doubleValue, every >= 1 else {
+                guard let every = options["step_size"].doubleValue.flatMap({ Int(exactly: $0) }), every >= 1 else {
                     throw call.argumentError(2, "step_size must be a positive integer")
                 }
-                let schedule = LearningRateSchedule.step(base: optimizer.learningRate, every: Int(every),
+                let schedule = LearningRateSchedule.step(base: optimizer.learningRate, every: every,
                                                          gamma: Float(options["gamma"].doubleValue ?? 0.1))
                 return try bound(call) {
                     call.stack.push(Scheduler(optimizer: optimizer, schedule: schedule), as: Self.schedulerClass)
@@ -157,12 +162,13 @@ extension NNBinding {
                 """) { [unowned self] call in
                 let optimizer = try optimizer(call, 1)
                 let options = try call.table(2)
-                guard let total = options["total"].doubleValue, total >= 1 else {
+                guard let total = options["total"].doubleValue.flatMap({ Int(exactly: $0) }), total >= 1 else {
                     throw call.argumentError(2, "total must be a positive integer")
                 }
-                let warmup = Int(options["warmup"].doubleValue ?? 0)
-                guard warmup >= 0, warmup < Int(total) else { throw call.argumentError(2, "warmup must be in 0..<total") }
-                let schedule = LearningRateSchedule.cosine(base: optimizer.learningRate, warmup: warmup, total: Int(total),
+                guard let warmup = Int(exactly: options["warmup"].doubleValue ?? 0), warmup >= 0, warmup < total else {
+                    throw call.argumentError(2, "warmup must be an integer in 0..<total")
+                }
+                let schedule = LearningRateSchedule.cosine(base: optimizer.learningRate, warmup: warmup, total: total,
                                                            minimum: Float(options["min_lr"].doubleValue ?? 0))
                 return try bound(call) {
                     call.stack.push(Scheduler(optimizer: optimizer, schedule: schedule), as: Self.schedulerClass)
