@@ -97,8 +97,7 @@ final class LuaLayer: Layer {
             }
             return false
         }
-        for key in table.fields.keys.sorted() {
-            let value = table.fields[key]!
+        for (key, value) in table.fields.sorted(by: { $0.key < $1.key }) {
             if visit(value, key, allowTensor: true) { continue }
             if case .table(let list) = value {
                 for (i, item) in list.array.enumerated() { _ = visit(item, "\(key).\(i)", allowTensor: false) }
