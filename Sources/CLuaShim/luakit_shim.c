@@ -2,6 +2,7 @@
 // of the bridge is in this file.
 #include "luakit_shim.h"
 
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@ typedef struct luakit_control {
     lua_State *main;
     void *owner;
     lua_State *volatile current;      // thread being resumed, for interrupts
+    size_t external_debt;              // bytes held outside Lua, not yet reported to the collector
 } luakit_control;
 
 static luakit_control *control(lua_State *L) {
@@ -146,9 +148,19 @@ static int release_box(lua_State *L) {
     return 0;
 }
 
+// Memory that values hold outside the Lua heap (see
+// luakit_note_external_memory) is reported to the collector in steps of at
+// least this many bytes.
+#define EXTERNAL_STEP (64 << 10)
+
 static int call_swift(lua_State *L) {
     void **slot = lua_touserdata(L, lua_upvalueindex(1));
     luakit_control *c = control(L);
+    if (c->external_debt >= EXTERNAL_STEP) {
+        size_t kilobytes = c->external_debt >> 10;
+        c->external_debt = 0;
+        lua_gc(L, LUA_GCSTEP, kilobytes > INT_MAX ? INT_MAX : (int)kilobytes);
+    }
     c->in_swift++;
     int n = dispatch_swift(L, *slot);
     c->in_swift--;
@@ -428,7 +440,8 @@ void luakit_track_coroutines(lua_State *L) {
 
 void luakit_pop(lua_State *L, int n) { lua_pop(L, n); }
 void luakit_collect_garbage(lua_State *L) { lua_gc(L, LUA_GCCOLLECT); }
-void luakit_collect_garbage_step(lua_State *L, int kilobytes) { lua_gc(L, LUA_GCSTEP, kilobytes); }
+void luakit_note_external_memory(lua_State *L, size_t bytes) { control(L)->external_debt += bytes; }
+void luakit_use_generational_collector(lua_State *L) { lua_gc(L, LUA_GCGEN, 0, 0); }
 void luakit_newtable(lua_State *L) { lua_newtable(L); }
 int luakit_upvalueindex(int i) { return lua_upvalueindex(i); }
 const char *luakit_tolstring(lua_State *L, int idx, size_t *len) { return lua_tolstring(L, idx, len); }

@@ -22,11 +22,18 @@ public struct LuaStack {
 
     public func pop(_ n: Int32 = 1) { luakit_pop(L, n) }
 
-    /// Advances the garbage collector as if Lua had just allocated
-    /// `kilobytes`, for memory that Lua values hold outside the Lua heap.
-    /// Finalizers it runs run on this thread, which must be the running one.
-    public func collectGarbageStep(kilobytes: Int) {
-        luakit_collect_garbage_step(L, Int32(clamping: kilobytes))
+    /// Records that a value just made holds `bytes` outside the Lua heap
+    /// (the buffer of a tensor), which Lua's collector cannot see. Pending
+    /// bytes are reported to it, as if Lua had allocated them, when the next
+    /// Swift function is called, before that function runs: the values it
+    /// makes can then reuse what the collection freed.
+    public func noteExternalMemory(bytes: Int) {
+        luakit_note_external_memory(L, bytes > 0 ? bytes : 0)
+    }
+
+    /// Runs a full garbage collection; finalizers run on this thread.
+    public func collectGarbage() {
+        luakit_collect_garbage(L)
     }
 
     /// Lua's type code of the value at `index`.

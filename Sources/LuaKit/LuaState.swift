@@ -56,6 +56,15 @@ public final class LuaState {
         luakit_collect_garbage(L)
     }
 
+    /// Switches the collector to generational mode: frequent young
+    /// collections that visit only objects made since the last one, and
+    /// full ones only when the heap has grown. It suits states whose values
+    /// mostly die young (the temporaries of a numeric loop); a young
+    /// collection costs little however big the rest of the heap is.
+    public func useGenerationalCollector() {
+        luakit_use_generational_collector(L)
+    }
+
     // MARK: Running code
 
     /// Compiles `code` and pushes the resulting function.

@@ -10,6 +10,17 @@
 // takes one back. The bounds keep memory flat.
 
 import Foundation
+import Synchronization
+
+/// What the engine's tensors hold, for callers that pace their own memory
+/// management on it (the Lua binding schedules full collections by it).
+public enum TensorMemory {
+    /// Bytes of the float buffers of live tensors, counting only buffers
+    /// of more than 1,024 floats: smaller ones live inside their storage
+    /// object, and counting them would cost every tiny op an atomic update.
+    /// Views share their base's buffer and add nothing.
+    public static var bytesInUse: Int { BlockCache.inUse.load(ordering: .relaxed) }
+}
 
 enum BlockCache {
     /// Smaller blocks are left to malloc, which recycles them well.
@@ -22,10 +33,13 @@ enum BlockCache {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var blocks: [(bytes: Int, pointer: UnsafeMutableRawPointer)] = []
     nonisolated(unsafe) private static var parkedBytes = 0
+    /// Bytes handed out by `allocate` and not yet freed.
+    static let inUse = Atomic<Int>(0)
 
     /// A 64-byte aligned block of `bytes` bytes (uninitialised), or nil when
     /// the system has none.
     static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        inUse.add(bytes, ordering: .relaxed)
         if bytes >= minimumBytes {
             lock.lock()
             // Most recently parked first: its pages are likeliest in cache.
@@ -38,7 +52,10 @@ enum BlockCache {
             lock.unlock()
         }
         var raw: UnsafeMutableRawPointer? = nil
-        guard posix_memalign(&raw, 64, bytes) == 0 else { return nil }
+        guard posix_memalign(&raw, 64, bytes) == 0 else {
+            inUse.subtract(bytes, ordering: .relaxed)
+            return nil
+        }
         return raw
     }
 
@@ -46,6 +63,7 @@ enum BlockCache {
     /// oldest parked blocks when the cache is full: sizes a program stopped
     /// using must not hold the room that its current sizes need.
     static func free(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        inUse.subtract(bytes, ordering: .relaxed)
         guard bytes >= minimumBytes && bytes <= maximumBytes else {
             Foundation.free(pointer)
             return

@@ -98,27 +98,41 @@ enum TensorBinding {
         return 1
     }
 
-    /// Bytes of tensors handed to Lua and not yet reported to its collector
-    /// (all states together: it only paces the collector).
-    static let unreportedBytes = Atomic<Int>(0)
-
     /// Roughly what a tensor holds in Swift objects besides its floats.
     private static let objectBytes = 160
+
+    /// Tensor buffer bytes (`TensorMemory.bytesInUse`) past which the next
+    /// new tensor triggers a full collection.
+    private static let fullCollectionAt = Atomic<Int>(minimumFullCollection)
+
+    /// Below this much tensor memory, no full collection is forced.
+    private static let minimumFullCollection = 64 << 20
 
     /// Lua's collector sees a tensor as a small userdata and cannot know
     /// what it holds, so on its own it runs far too rarely: dead tensors
     /// piled up (a training loop of small tensors grew to 700 MB in 10,000
     /// steps) and every new big tensor faulted in fresh pages. So every new
-    /// tensor value is reported as if Lua had allocated its memory, in
-    /// steps of at least 64 KiB: the collector paces itself on the memory
-    /// tensors really hold, and dead ones are freed a few megabytes behind.
-    /// The step runs on the calling thread, the running one, as finalizers
-    /// must.
+    /// tensor value is reported as memory held outside Lua; LuaKit steps the
+    /// collector by it at the next Swift call, before that op allocates.
+    /// The state's collector is generational (Workbench.init), so a step is
+    /// a young collection: it visits only the values made since the last
+    /// one, so it stays cheap however big the rest of the heap is, and the
+    /// temporaries of a loop are freed an op or two after they die, their
+    /// buffers reused while still in cache.
+    ///
+    /// A tensor that lived through two young collections is old, and only
+    /// a full collection frees it. Lua starts those when its own heap has
+    /// doubled, which dead tensors barely move, so one is forced here when
+    /// the engine's tensor memory has doubled since the last (and is past
+    /// 64 MiB): the same 2x bound Lua keeps on its heap. It runs on the
+    /// calling thread, the running one, as finalizers must.
     private static func noteExternalMemory(_ call: LuaCall, bytes: Int) {
-        let total = unreportedBytes.add(bytes &+ objectBytes, ordering: .relaxed).newValue
-        guard total >= 1 << 16 else { return }
-        let reported = unreportedBytes.exchange(0, ordering: .relaxed)
-        call.stack.collectGarbageStep(kilobytes: reported >> 10)
+        call.stack.noteExternalMemory(bytes: bytes &+ objectBytes)
+        if TensorMemory.bytesInUse > fullCollectionAt.load(ordering: .relaxed) {
+            call.stack.collectGarbage()
+            fullCollectionAt.store(Swift.max(minimumFullCollection, 2 &* TensorMemory.bytesInUse),
+                                   ordering: .relaxed)
+        }
     }
 
     /// Pushes a list of tensors as a Lua sequence and returns 1.

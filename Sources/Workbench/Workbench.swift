@@ -52,6 +52,9 @@ public final class Workbench {
         self.paths = paths
         self.options = options
         self.lua = try LuaState(memoryLimit: options.memoryLimit)
+        // Tensor code makes a userdata per op result, nearly all dead by the
+        // next statement; see TensorBinding.noteExternalMemory.
+        lua.useGenerationalCollector()
         self.registry = PluginRegistry()
         installBase()
         installPlugins()

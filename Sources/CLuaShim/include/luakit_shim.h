@@ -109,9 +109,13 @@ void luakit_track_coroutines(lua_State *L);
 void luakit_pop(lua_State *L, int n);
 /// lua_gc(L, LUA_GCCOLLECT): a full collection (lua_gc is variadic).
 void luakit_collect_garbage(lua_State *L);
-/// lua_gc(L, LUA_GCSTEP, kilobytes): collector work as if Lua had allocated
-/// that much.
-void luakit_collect_garbage_step(lua_State *L, int kilobytes);
+/// Records that a value just made holds `bytes` outside the Lua heap. The
+/// collector is told, as if Lua had allocated them, at the start of the next
+/// call of a Swift function once 64 KiB or more are pending: before that
+/// call makes its own values, so that what the step frees can be reused.
+void luakit_note_external_memory(lua_State *L, size_t bytes);
+/// lua_gc(L, LUA_GCGEN, 0, 0): generational mode with the default parameters.
+void luakit_use_generational_collector(lua_State *L);
 void luakit_newtable(lua_State *L);
 int luakit_upvalueindex(int i);
 const char *luakit_tolstring(lua_State *L, int idx, size_t *len);
