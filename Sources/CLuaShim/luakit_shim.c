@@ -199,9 +199,16 @@ void luakit_push_swift_function(lua_State *L, void *box) {
 // the common case in a loop of small ops, never cost a table insert, and no
 // push of a fresh object costs a lookup in a table that may hold every live
 // object.
+//
+// The box also records its class (the address its metatable is registered
+// under), so that checking an argument's class reads two fields instead of
+// fetching and comparing metatables. Only C code can make a userdata, and
+// none of the libraries a state opens makes one of this size, so a userdata
+// of this size naming the class is one of ours.
 typedef struct luakit_object_box {
-    void *object;   // first, so release_box sees the same layout as functions
-    int cached;     // whether the weak cache maps object to this userdata
+    void *object;       // first, so release_box sees the same layout as functions
+    const char *cls;    // the type_name it was made with
+    int cached;         // whether the weak cache maps object to this userdata
 } luakit_object_box;
 
 static void push_object_cache(lua_State *L) {
@@ -220,8 +227,10 @@ static void push_object_cache(lua_State *L) {
 static luakit_object_box *new_object_box(lua_State *L, void *object, const char *type_name) {
     luakit_object_box *box = lua_newuserdatauv(L, sizeof *box, 0);
     box->object = object;
+    box->cls = type_name;
     box->cached = 0;
-    luaL_setmetatable(L, type_name);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, type_name);
+    lua_setmetatable(L, -2);
     return box;
 }
 
@@ -265,13 +274,9 @@ static luakit_object_box *object_box(lua_State *L, int idx) {
 }
 
 void *luakit_to_object(lua_State *L, int idx, const char *type_name) {
+    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(luakit_object_box)) return NULL;
     luakit_object_box *box = lua_touserdata(L, idx);
-    if (box == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
-    if (!lua_getmetatable(L, idx)) return NULL;
-    luaL_getmetatable(L, type_name);
-    int same = lua_rawequal(L, -1, -2);
-    lua_pop(L, 2);
-    if (!same || box->object == NULL) return NULL;
+    if (box->cls != type_name || box->object == NULL) return NULL;
     if (!box->cached) cache_object(L, idx, box);
     return box->object;
 }
@@ -300,6 +305,8 @@ void luakit_new_class_metatable(lua_State *L, const char *type_name, int methods
     methods = lua_absindex(L, methods);
     if (fallback) fallback = lua_absindex(L, fallback);
     luaL_newmetatable(L, type_name);
+    lua_pushvalue(L, -1);
+    lua_rawsetp(L, LUA_REGISTRYINDEX, type_name);
     lua_pushcfunction(L, release_box);
     lua_setfield(L, -2, "__gc");
     lua_pushboolean(L, 1);

@@ -11,10 +11,9 @@ import CLuaShim
 public final class LuaClass<Object: AnyObject>: @unchecked Sendable {
     /// The type name Lua shows (`__name`, error messages).
     public let name: String
-    /// `name` as a C string that lives as long as the class. Pushing and
-    /// checking objects pass it to C on every call; a Swift String would be
-    /// copied into a fresh array each time, and a stable pointer also hits
-    /// Lua's string cache (which is keyed by address).
+    /// `name` as a C string that lives as long as the class. Its address is
+    /// also the registry key of the class's metatable, which pushing and
+    /// checking objects look up on every call.
     let cName: UnsafeMutablePointer<CChar>
     var methods: [LuaFunction] = []
     var metamethods: [String: LuaFunction] = [:]

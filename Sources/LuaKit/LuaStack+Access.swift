@@ -24,7 +24,7 @@ extension LuaStack {
 
     /// The bridged object of class `cls` at `index`, if it is one.
     public func object<Object: AnyObject>(at index: Int32, _ cls: LuaClass<Object>) -> Object? {
-        guard let pointer = luakit_to_object(L, index, cls.name) else { return nil }
+        guard let pointer = luakit_to_object(L, index, cls.cName) else { return nil }
         return Unmanaged<Object>.fromOpaque(pointer).takeUnretainedValue()
     }
 

@@ -10,11 +10,10 @@
 //
 // Elementwise ops and reductions over a few million floats are memory bound
 // on one core; two cores nearly double the bandwidth a kernel can use, so
-// `Parallel.chunks` splits big ranges. Small tensors stay on the calling
-// thread: a dispatch costs microseconds, which would dwarf the per-op
-// overhead we aim for.
+// `Parallel.chunks` splits big ranges over WorkerPool's threads. Small
+// tensors stay on the calling thread: handing work over costs about a
+// microsecond, which would dwarf the per-op overhead we aim for.
 
-import Dispatch
 import Foundation
 
 /// A collapsed iteration space for `k` operands.
@@ -204,20 +203,8 @@ enum Parallel {
             body(0, n)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedBox(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { t in
-                let lo = n * t / parts
-                let hi = n * (t + 1) / parts
-                box.value(lo, hi)
-            }
+        WorkerPool.shared.run(parts: parts) { t in
+            body(n * t / parts, n * (t + 1) / parts)
         }
     }
-}
-
-/// Carries a non-Sendable value into a concurrent closure. Safe here because
-/// the callers hand each worker a disjoint range of the output.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

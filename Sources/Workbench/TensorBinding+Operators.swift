@@ -54,6 +54,10 @@ extension TensorBinding {
                                    _ right: @escaping (Tensor, Float) throws -> Tensor,
                                    _ left: @escaping (Float, Tensor) throws -> Tensor) -> (LuaCall) throws -> Int32 {
         { call in
+            // Two tensors, the common case, without building operands.
+            if let x = call.optionalObject(1, luaClass), let y = call.optionalObject(2, luaClass) {
+                return push(call, try both(x, y))
+            }
             let a = try operand(call, 1), b = try operand(call, 2)
             switch (a, b) {
             case (.tensor(let x), .tensor(let y)): return push(call, try both(x, y))

@@ -59,17 +59,63 @@ final class Vector {
     }()
 }
 
+/// A second class, to check that objects are told apart by class.
+final class Marker {
+    static let lua = LuaClass<Marker>("Marker")
+}
+
 @Suite("Swift objects as userdata", .serialized)
 struct UserdataTests {
     func state() throws -> LuaState {
         let lua = try LuaState()
         lua.register(Vector.lua)
+        lua.register(Marker.lua)
         lua.register(LuaFunction("vec") { call in
             let table = try call.table(1)
             call.stack.push(Vector(table.array.compactMap(\.doubleValue)), as: Vector.lua)
             return 1
         }, as: "vec")
+        lua.register(LuaFunction("marker") { call in
+            call.stack.push(new: Marker(), as: Marker.lua)
+            return 1
+        }, as: "marker")
+        // A vector said to hold a megabyte outside the Lua heap.
+        lua.register(LuaFunction("bigvec") { call in
+            call.stack.push(new: Vector([1]), as: Vector.lua)
+            call.stack.noteExternalMemory(bytes: 1 << 20)
+            return 1
+        }, as: "bigvec")
         return lua
+    }
+
+    @Test func objectsOfAnotherClassOrForeignUserdataAreRefused() throws {
+        let lua = try state()
+        for (argument, type) in [("marker()", "Marker"), ("io.stdout", "FILE*")] {
+            let error = try #require(throws: LuaError.self) { try lua.run("return vec{1} + \(argument)") }
+            #expect(error.message == "input:1: Vector.__add: argument #2 expected Vector, got \(type)")
+        }
+    }
+
+    @Test func externalMemoryPacesTheCollector() throws {
+        // Each bigvec reports 1 MiB; the collector runs at the next Swift
+        // call, so dead vectors do not pile up, while on the Lua heap alone
+        // (small userdata) dozens wait for each collection.
+        let lua = try state()
+        lua.useGenerationalCollector()
+        let before = Vector.live.load(ordering: .relaxed)
+        lua.register(LuaFunction("live") { call in
+            call.returns(.integer(Int64(Vector.live.load(ordering: .relaxed) - before)))
+        }, as: "live")
+        func mostAlive(_ make: String) throws -> Int64 {
+            try lua.run("""
+                local most = 0
+                for i = 1, 2000 do local v = \(make); most = math.max(most, live()) end
+                return most
+                """)[0].doubleValue.map { Int64($0) } ?? -1
+        }
+        #expect(try mostAlive("bigvec()") <= 3)
+        #expect(try mostAlive("vec{i}") > 10)   // the same loop without the reports
+        lua.collectGarbage()
     }
 
     @Test func methodsPropertiesAndMetamethods() throws {

@@ -66,6 +66,11 @@ void luakit_set_callbacks(luakit_dispatch_fn dispatch, luakit_release_fn release
 /// the Lua value releases it when collected).
 void luakit_push_swift_function(lua_State *L, void *box);
 
+/// Class names are passed as the pointer given to luakit_new_class_metatable:
+/// besides under its name, the metatable is registered under that address,
+/// and the functions below look it up by address (a string key would be
+/// hashed and compared on every push and check).
+///
 /// Pushes the full userdata holding `object` (retained +1, released by __gc)
 /// with the metatable registered under `type_name`: the one that already
 /// exists (then the +1 is dropped), else a new one. Returns 1 when it made one.
