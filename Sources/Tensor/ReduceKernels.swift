@@ -145,15 +145,8 @@ extension Tensor {
 
     /// Max (or min with `isMax == false`) over the plan; NaN propagates.
     static func reduceMax(_ p: ReducePlan, isMax: Bool, op: String) throws -> Tensor {
-        if p.k == 1 && isMax {
-            return try Tensor.reduceLines(p, op: op) { ptr, _, r in VMath.max(ptr, r) }
-        }
         if p.k == 1 {
-            return try Tensor.reduceLines(p, op: op) { ptr, _, r in
-                var m = ptr[0]
-                for i in 1..<Swift.max(r, 1) { let v = ptr[i]; if v < m || v != v { m = v; if v != v { break } } }
-                return m
-            }
+            return try Tensor.reduceLines(p, op: op) { ptr, _, r in VMath.extreme(ptr, r, isMax: isMax) }
         }
         let out = try Tensor.uninitialized(knownShape: p.outShape, count: p.a * p.k, op: op)
         let s = UnsafePointer(p.src.base), o = out.base

@@ -121,6 +121,7 @@ extension Tensor {
         let p = try reducePlan([dim], keepdim: keepdim, op: op)
         try checkNonEmptyReduction(p, op)
         let idx = try Tensor.reduceLines(p, op: op) { ptr, stride, r in
+            if stride == 1 { return Float(VMath.argExtreme(ptr, r, isMax: isMax)) }
             var best = ptr[0], at = 0
             if best != best { return 0 }
             for i in 1..<Swift.max(r, 1) {

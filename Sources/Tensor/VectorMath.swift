@@ -166,11 +166,12 @@ enum VMath {
         return total
     }
 
-    /// Maximum of n > 0 contiguous floats; NaN if any element is NaN.
+    /// Maximum (or minimum with `isMax == false`) of n > 0 contiguous
+    /// floats; NaN if any element is NaN.
     @inline(__always)
-    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+    static func extreme(_ p: UnsafePointer<Float>, _ n: Int, isMax: Bool) -> Float {
         var i = 0
-        var m: Float = -.infinity
+        var m: Float = isMax ? -.infinity : .infinity
         var sawNaN = false
         if n >= 8 {
             var acc = load(p)
@@ -178,18 +179,37 @@ enum VMath {
             i = 8
             while i + 8 <= n {
                 let v = load(p + i)
-                acc = acc.replacing(with: v, where: v .> acc)
+                acc = acc.replacing(with: v, where: isMax ? v .> acc : v .< acc)
                 nanMask .|= v .!= v
                 i += 8
             }
-            m = acc.max()
+            m = isMax ? acc.max() : acc.min()
             sawNaN = any(nanMask)
         }
         while i < n {
             let v = p[i]
-            if v > m { m = v } else if v != v { sawNaN = true }
+            if isMax ? v > m : v < m { m = v } else if v != v { sawNaN = true }
             i += 1
         }
         return sawNaN ? .nan : m
+    }
+
+    /// Maximum of n > 0 contiguous floats; NaN if any element is NaN.
+    @inline(__always)
+    static func max(_ p: UnsafePointer<Float>, _ n: Int) -> Float { extreme(p, n, isMax: true) }
+
+    /// Index of the first maximum (or minimum) of n > 0 contiguous floats,
+    /// or of the first NaN when there is one: one vector pass for the
+    /// value, then a scan that stops where it occurs.
+    @inline(__always)
+    static func argExtreme(_ p: UnsafePointer<Float>, _ n: Int, isMax: Bool) -> Int {
+        let m = extreme(p, n, isMax: isMax)
+        var i = 0
+        if m != m {
+            while p[i] == p[i] { i += 1 }
+        } else {
+            while p[i] != m { i += 1 }
+        }
+        return i
     }
 }

@@ -58,6 +58,35 @@ import Testing
         }
     }
 
+    @Test func vectorArgExtremaAgreeWithAPlainScan() throws {
+        // Rows long enough for the SIMD pass, with repeated values (ties go
+        // to the first), NaN in the vector part and in the tail, infinities,
+        // and every length around the vector width.
+        let rng = Generator(seed: 11)
+        func draw(_ below: Int) -> Int { Int(rng.nextUInt64() % UInt64(below)) }
+        for n in [1, 7, 8, 9, 15, 16, 17, 33, 100] {
+            for trial in 0..<20 {
+                var row = (0..<n).map { _ in Float(draw(5) - 2) }
+                switch trial % 5 {
+                case 1: row[draw(n)] = .nan
+                case 2: row = row.map { _ in -.infinity }
+                case 3: row[n - 1] = .infinity
+                default: break
+                }
+                let t = try Tensor(shape: [1, n], data: row)
+                func scan(_ isMax: Bool) -> Float {
+                    if let i = row.firstIndex(where: { $0.isNaN }) { return Float(i) }
+                    let m = isMax ? row.max()! : row.min()!
+                    return Float(row.firstIndex(of: m)!)
+                }
+                #expect(try t.argmax(dim: 1).item() == scan(true), "n \(n) \(row)")
+                #expect(try t.argmin(dim: 1).item() == scan(false), "n \(n) \(row)")
+                let lowest = try t.min([1]).item()
+                #expect(row.contains(where: \.isNaN) ? lowest.isNaN : lowest == row.min()!)
+            }
+        }
+    }
+
     @Test func varianceStdLogsumexp() throws {
         expectTensor(try x.variance(), [], [3.5])
         expectTensor(try x.variance(unbiased: false), [], [35.0 / 12])
