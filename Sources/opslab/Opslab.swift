@@ -20,7 +20,7 @@ struct Opslab: AsyncParsableCommand {
 
             Files: $OPSLAB_HOME (default ~/.local/share/opslab) holds the history. ~/.config/opslab/init.lua runs at start. Plugins are searched in $OPSLAB_PLUGIN_PATH, ~/.config/opslab/plugins, then the bundled plugins/ folder.
 
-            Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap (default 1024).
+            Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap (default 1024); OPSLAB_TENSOR_THREADS sets how many threads big tensor ops use (default: one per CPU).
             """,
         version: Workbench.version,
         subcommands: [Run.self, Serve.self, PluginCommand.self, ModelCommand.self])

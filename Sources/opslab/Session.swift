@@ -30,6 +30,13 @@ final class Session {
             }
             options.memoryLimit = mb << 20
         }
+        // Read by the tensor engine itself; checked here so that a typo is
+        // an error rather than silently the default.
+        if let text = environment["OPSLAB_TENSOR_THREADS"] {
+            guard let n = Int(text), (1...64).contains(n) else {
+                throw ValidationError("OPSLAB_TENSOR_THREADS must be a whole number of threads from 1 to 64, got \"\(text)\"")
+            }
+        }
         options.color = isatty(1) != 0 && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
         self.options = options
     }

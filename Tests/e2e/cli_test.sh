@@ -47,6 +47,18 @@ check "memory cap: exit 1" [ $rc -eq 1 ]
 check "memory cap: not enough memory" grep -q 'not enough memory' "$SCRATCH/err"
 OPSLAB_LUA_MEMORY_MB=lots "$OPSLAB" -e 'print(1)' 2>"$SCRATCH/err"; rc=$?
 check "bad memory setting refused" [ $rc -ne 0 ] && check "bad memory setting explained" grep -q 'OPSLAB_LUA_MEMORY_MB' "$SCRATCH/err"
+for bad in 0 lots 65 -2; do
+  OPSLAB_TENSOR_THREADS=$bad "$OPSLAB" -e 'print(1)' 2>"$SCRATCH/err"; rc=$?
+  check "bad thread count $bad refused" [ $rc -ne 0 ] && check "bad thread count $bad explained" grep -q 'OPSLAB_TENSOR_THREADS must be' "$SCRATCH/err"
+done
+# Big ops split over threads give the same bits however many there are.
+split_ops='tensor.manual_seed(3); local x = tensor.randn(1100, 1000)
+local parts = {x:sum(), x:sum(1):sum(), x:sum(2):sum(), x:softmax(2):max(), x:log_softmax(1):min(), (x * 2 + 1):exp():mean(), x:max(2):sum()}
+for _, p in ipairs(parts) do io.write(string.format("%a ", p:item())) end'
+one=$(OPSLAB_TENSOR_THREADS=1 "$OPSLAB" -e "$split_ops")
+three=$(OPSLAB_TENSOR_THREADS=3 "$OPSLAB" -e "$split_ops")
+all=$("$OPSLAB" -e "$split_ops")
+check "same results on 1, 3 and every thread" [ -n "$one" ] && [ "$one" = "$three" ] && [ "$one" = "$all" ]
 "$OPSLAB" -e 'local function f() return f() + 1 end f()' 2>"$SCRATCH/err"; rc=$?
 check "unbounded recursion: exit 1" [ $rc -eq 1 ]
 check "unbounded recursion: stack overflow" grep -q 'stack overflow' "$SCRATCH/err"
