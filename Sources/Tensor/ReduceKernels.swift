@@ -59,6 +59,11 @@ extension Tensor {
         let (r, k) = (p.r, p.k)
         let lines = p.a * k
         Parallel.chunks(lines, cost: Swift.max(1, r * cost)) { lo, hi in
+            if k == 1 {
+                // Contiguous lines, the common case: no division per line.
+                for j in lo..<hi { o[j] = line(s + j * r, 1, r) }
+                return
+            }
             for j in lo..<hi {
                 let a = j / k, kk = j - a * k
                 o[j] = line(s + a * r * k + kk, k, r)

@@ -139,14 +139,23 @@ enum VMath {
     /// Sum of n <= sumBlock contiguous floats, in float lanes.
     @inline(__always)
     static func blockSum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
-        var a0 = F8(repeating: 0), a1 = F8(repeating: 0)
+        // Four independent chains: an add waits about three cycles for the
+        // previous one on its chain, so one chain would leave the adders
+        // idle most of the time.
+        var a0 = F8(repeating: 0), a1 = F8(repeating: 0), a2 = F8(repeating: 0), a3 = F8(repeating: 0)
         var i = 0
-        while i + 16 <= n {
+        while i + 32 <= n {
             a0 += load(p + i)
             a1 += load(p + i + 8)
-            i += 16
+            a2 += load(p + i + 16)
+            a3 += load(p + i + 24)
+            i += 32
         }
-        var s = (a0 + a1).sum()
+        while i + 8 <= n {
+            a0 += load(p + i)
+            i += 8
+        }
+        var s = ((a0 + a1) + (a2 + a3)).sum()
         while i < n { s += p[i]; i += 1 }
         return s
     }
