@@ -274,8 +274,10 @@ static luakit_object_box *object_box(lua_State *L, int idx) {
 }
 
 void *luakit_to_object(lua_State *L, int idx, const char *type_name) {
-    if (lua_type(L, idx) != LUA_TUSERDATA || lua_rawlen(L, idx) != sizeof(luakit_object_box)) return NULL;
+    // lua_rawlen is 0 for everything but full userdata (and strings and
+    // tables, whose lua_touserdata is NULL).
     luakit_object_box *box = lua_touserdata(L, idx);
+    if (box == NULL || lua_rawlen(L, idx) != sizeof(luakit_object_box)) return NULL;
     if (box->cls != type_name || box->object == NULL) return NULL;
     if (!box->cached) cache_object(L, idx, box);
     return box->object;
