@@ -108,9 +108,13 @@ final class WorkerPool: @unchecked Sendable {
             // still see that job as new.
             let before = generation.load(ordering: .acquiring)
             for i in 0..<workers {
-                let thread = Thread { [self] in workerLoop(seen: before) }
-                thread.name = "opslab-tensor-\(i + 1)"
-                thread.start()
+                // Named from inside: on Linux a name set before start is
+                // not given to the system thread (top and perf show this one).
+                let name = "opslab-tensor-\(i + 1)"
+                Thread { [self] in
+                    Thread.current.name = name
+                    workerLoop(seen: before)
+                }.start()
             }
         }
     }
