@@ -139,7 +139,19 @@ void luakit_set_callbacks(luakit_dispatch_fn dispatch, luakit_release_fn release
 #define FUNCTION_BOX "luakit.function"
 #define OBJECT_CACHE "luakit.objects"
 
+// The userdata of a bridged object (see "Objects are cached" below).
+typedef struct luakit_object_box {
+    void *object;       // first, so release_box sees the same layout as functions
+    const char *cls;    // the type_name it was made with
+    int cached;         // whether the weak cache maps object to this userdata
+} luakit_object_box;
+
+// __gc of both kinds of box. debug.setmetatable can give our metatables to
+// any userdata (an io file, say); only userdata of our two box sizes hold a
+// Swift object to release.
 static int release_box(lua_State *L) {
+    size_t size = lua_rawlen(L, 1);
+    if (size != sizeof(void *) && size != sizeof(luakit_object_box)) return 0;
     void **slot = lua_touserdata(L, 1);
     if (slot && *slot) {
         release_swift(*slot);
@@ -194,22 +206,18 @@ void luakit_push_swift_function(lua_State *L, void *box) {
 // (a fresh op result) has no userdata yet and nobody else who could push it
 // again; luakit_push_new_object makes its userdata without touching the
 // cache. Swift code can get hold of that object later only by reading it out
-// of its userdata (luakit_to_object, luakit_to_any_object), and that is when
-// the userdata is added. Results that Lua drops without passing them back,
+// of its userdata (luakit_to_object), and that is when the userdata is
+// added. Results that Lua drops without passing them back,
 // the common case in a loop of small ops, never cost a table insert, and no
 // push of a fresh object costs a lookup in a table that may hold every live
 // object.
 //
-// The box also records its class (the address its metatable is registered
-// under), so that checking an argument's class reads two fields instead of
-// fetching and comparing metatables. Only C code can make a userdata, and
-// none of the libraries a state opens makes one of this size, so a userdata
-// of this size naming the class is one of ours.
-typedef struct luakit_object_box {
-    void *object;       // first, so release_box sees the same layout as functions
-    const char *cls;    // the type_name it was made with
-    int cached;         // whether the weak cache maps object to this userdata
-} luakit_object_box;
+// The box (luakit_object_box, above) also records its class (the address
+// its metatable is registered under), so that checking an argument's class
+// reads two fields instead of fetching and comparing metatables. Only C code
+// can make a userdata, and none of the libraries a state opens makes one of
+// this size, so a userdata of this size naming the class is one of ours,
+// even if debug.setmetatable has given it another metatable.
 
 static void push_object_cache(lua_State *L) {
     if (lua_getfield(L, LUA_REGISTRYINDEX, OBJECT_CACHE) != LUA_TTABLE) {
@@ -264,28 +272,12 @@ void luakit_push_new_object(lua_State *L, void *object, const char *type_name) {
     new_object_box(L, object, type_name);
 }
 
-static luakit_object_box *object_box(lua_State *L, int idx) {
-    luakit_object_box *box = lua_touserdata(L, idx);
-    if (box == NULL || lua_type(L, idx) != LUA_TUSERDATA) return NULL;
-    if (!lua_getmetatable(L, idx)) return NULL;
-    int bridged = lua_getfield(L, -1, "__luakit") == LUA_TBOOLEAN;
-    lua_pop(L, 2);
-    return bridged ? box : NULL;
-}
-
 void *luakit_to_object(lua_State *L, int idx, const char *type_name) {
     // lua_rawlen is 0 for everything but full userdata (and strings and
     // tables, whose lua_touserdata is NULL).
     luakit_object_box *box = lua_touserdata(L, idx);
     if (box == NULL || lua_rawlen(L, idx) != sizeof(luakit_object_box)) return NULL;
     if (box->cls != type_name || box->object == NULL) return NULL;
-    if (!box->cached) cache_object(L, idx, box);
-    return box->object;
-}
-
-void *luakit_to_any_object(lua_State *L, int idx) {
-    luakit_object_box *box = object_box(L, idx);
-    if (box == NULL || box->object == NULL) return NULL;
     if (!box->cached) cache_object(L, idx, box);
     return box->object;
 }
@@ -311,8 +303,6 @@ void luakit_new_class_metatable(lua_State *L, const char *type_name, int methods
     lua_rawsetp(L, LUA_REGISTRYINDEX, type_name);
     lua_pushcfunction(L, release_box);
     lua_setfield(L, -2, "__gc");
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "__luakit");
     lua_pushvalue(L, methods);
     if (fallback) lua_pushvalue(L, fallback); else lua_pushnil(L);
     lua_pushcclosure(L, class_index, 2);

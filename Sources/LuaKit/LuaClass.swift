@@ -7,7 +7,10 @@ import CLuaShim
 /// Instances are retained while Lua holds them and pushed with identity:
 /// the same object always becomes the same Lua value.
 /// Configure a class once, before the first `register`; it is read-only
-/// afterwards, which is what makes sharing it between states safe.
+/// afterwards, which is what makes sharing it between states safe. The class
+/// object is the type: objects pushed with one LuaClass are not accepted
+/// where another is expected, even one with the same name, so register one
+/// class object per name in a state.
 public final class LuaClass<Object: AnyObject>: @unchecked Sendable {
     /// The type name Lua shows (`__name`, error messages).
     public let name: String

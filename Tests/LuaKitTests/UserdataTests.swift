@@ -96,6 +96,23 @@ struct UserdataTests {
         }
     }
 
+    @Test func foreignUserdataWithOurMetatableIsNeitherReadNorReleased() throws {
+        // debug.setmetatable can give a class's metatable (and its __gc) to
+        // any userdata; an io file under it must not be taken for a box.
+        let lua = try state()
+        let error = try #require(throws: LuaError.self) {
+            try lua.run("""
+                local f = io.tmpfile()
+                debug.setmetatable(f, getmetatable(vec{1}))
+                return f:sum()
+                """)
+        }
+        #expect(error.message.contains("argument #1 expected Vector"))
+        lua.collectGarbage()
+        lua.collectGarbage()
+        #expect(try lua.run("return vec{1, 2}:sum()")[0].doubleValue == 3)
+    }
+
     @Test func externalMemoryPacesTheCollector() throws {
         // Each bigvec reports 1 MiB; the collector runs at the next Swift
         // call, so dead vectors do not pile up, while on the Lua heap alone
