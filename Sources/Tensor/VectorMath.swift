@@ -4,8 +4,9 @@
 // sigmoid spend most of their time in exp, so we evaluate it eight lanes at a
 // time with the classic Cephes scheme: x = n*ln2 + r with |r| <= ln2/2,
 // exp(r) from a degree-6 polynomial, 2^n built in the exponent bits. Only
-// SSE2-level operations are used (no floor/round instructions), because the
-// module is compiled for baseline x86-64. Relative error stays below 2 ulp
+// SSE2-level operations are used (no floor/round instructions), so that the
+// portable build (OPSLAB_PORTABLE=1, baseline x86-64) runs the same code
+// as the AVX2 one. Relative error stays below 2 ulp
 // for results in the normal range; results below FLT_MIN flush to zero.
 
 import Foundation
