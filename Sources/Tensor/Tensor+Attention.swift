@@ -50,11 +50,11 @@ extension Tensor {
                     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, blasint(t), blasint(t), blasint(d),
                                 scale, qp, blasint(d), kp, blasint(d), 0, p, blasint(t))
                 }
-                let keys = padding.map { Array($0[(pair / h) * t..<(pair / h + 1) * t]) }
+                let keysAt = (pair / h) * t   // this batch's row of the padding mask
                 for row in 0..<t {
                     let r = p + row * t
                     if causal { for j in (row + 1)..<Swift.max(row + 1, t) { r[j] = -.infinity } }
-                    if let keys { for j in 0..<t where keys[j] != 0 { r[j] = -.infinity } }
+                    if let padding { for j in 0..<t where padding[keysAt + j] != 0 { r[j] = -.infinity } }
                     let m = VMath.max(r, t)
                     let inv = Float(1 / VMath.expShiftSum(r, r, t, shift: m))
                     for j in 0..<t { r[j] *= inv }
