@@ -13,7 +13,8 @@
 typedef struct luakit_control {
     size_t used;
     size_t limit;
-    int in_swift;                      // >0 while a Swift function runs: no cap, see alloc
+    int in_swift;                      // >0 while Swift code holds the state: no cap, see alloc
+    int closing;                       // set before lua_close: Swift functions refuse calls
     volatile sig_atomic_t stop;        // enum luakit_stop_reason
     volatile sig_atomic_t running;
     double deadline;                   // CLOCK_MONOTONIC seconds, 0 = none
@@ -35,9 +36,14 @@ static double monotonic_now(void) {
 
 // ---- Allocation ---------------------------------------------------------------
 
-// The cap applies to Lua code only. Inside a Swift function an allocation
-// failure would make lua_push* raise a memory error through Swift frames, so
-// there the cap is lifted; it bites again as soon as Lua code allocates.
+// The cap applies to Lua code only. While Swift code holds the state (at
+// top level between calls, and inside a Swift function) an allocation
+// failure would make lua_push* raise a memory error through Swift frames or
+// with no protected call to catch it, so there the cap is lifted; it bites
+// again as soon as Lua code allocates. in_swift is 1 from the start and
+// drops to 0 only inside protected_call; every protected call and resume
+// restores the value it found, so an error unwinding past Swift code cannot
+// leave the cap lifted (or lowered) for good.
 static void *luakit_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     luakit_control *c = ud;
     size_t old = ptr ? osize : 0;
@@ -49,6 +55,13 @@ static void *luakit_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     if (c->limit && c->in_swift == 0 && nsize > old && c->used - old + nsize > c->limit)
         return NULL;
     void *p = realloc(ptr, nsize);
+    if (p == NULL && c->in_swift > 0) {
+        // The system itself refused: there is no Lua error that could be
+        // raised here without unwinding Swift, so stop as Swift does when
+        // its own allocations fail.
+        fprintf(stderr, "opslab: out of memory (the system refused %zu bytes)\n", nsize);
+        abort();
+    }
     if (p) c->used = c->used - old + nsize;
     return p;
 }
@@ -70,6 +83,7 @@ lua_State *luakit_newstate(size_t limit) {
     luakit_control *c = calloc(1, sizeof *c);
     if (!c) return NULL;
     c->limit = limit;
+    c->in_swift = 1;
     lua_State *L = lua_newstate(luakit_alloc, c);
     if (!L) { free(c); return NULL; }
     *(luakit_control **)lua_getextraspace(L) = c;
@@ -85,6 +99,9 @@ static lua_State *sigint_state;
 void luakit_close(lua_State *L) {
     luakit_control *c = control(L);
     if (sigint_state == L) sigint_state = NULL;
+    // Finalizers run inside lua_close; the Swift objects their functions
+    // reach may already be gone, so from here on calls are refused.
+    c->closing = 1;
     lua_close(L);
     free(c);
 }
@@ -96,6 +113,17 @@ void luakit_set_owner(lua_State *L, void *owner) { control(L)->owner = owner; }
 void *luakit_owner(lua_State *L) { return control(L)->owner; }
 
 // ---- Errors and calls ------------------------------------------------------------
+
+// lua_pcall with the cap in force for the callee, and in_swift as it was
+// afterwards however the callee ended.
+static int protected_call(lua_State *L, int nargs, int nresults, int handler) {
+    luakit_control *c = control(L);
+    int saved = c->in_swift;
+    c->in_swift = 0;
+    int status = lua_pcall(L, nargs, nresults, handler);
+    c->in_swift = saved;
+    return status;
+}
 
 static int traceback_handler(lua_State *L) {
     const char *msg = lua_tostring(L, 1);
@@ -110,14 +138,16 @@ static int traceback_handler(lua_State *L) {
 }
 
 int luakit_pcall_traceback(lua_State *L, int nargs, int nresults) {
-    luakit_control *c = control(L);
     int base = lua_gettop(L) - nargs;
+    if (!lua_checkstack(L, 1)) {
+        // The stack is at Lua's limit: drop the call, leave its error.
+        lua_settop(L, base - 1);
+        lua_pushliteral(L, "stack overflow (too many values)");
+        return LUA_ERRRUN;
+    }
     lua_pushcfunction(L, traceback_handler);
     lua_insert(L, base);
-    int saved = c->in_swift;
-    c->in_swift = 0;
-    int status = lua_pcall(L, nargs, nresults, base);
-    c->in_swift = saved;
+    int status = protected_call(L, nargs, nresults, base);
     lua_remove(L, base);
     return status;
 }
@@ -139,6 +169,16 @@ void luakit_set_callbacks(luakit_dispatch_fn dispatch, luakit_release_fn release
 #define FUNCTION_BOX "luakit.function"
 #define OBJECT_CACHE "luakit.objects"
 
+// The userdata a Swift function's closure holds as its upvalue. debug.setupvalue
+// can put any value there (nil, a tensor, an io file), so the trampoline checks
+// the size and the tag before it trusts the pointer: only this file writes
+// the tag's address, and no other userdata can hold it by chance.
+typedef struct luakit_function_box {
+    void *function;     // first, so release_box sees the same layout as objects
+    const void *tag;    // &function_tag
+} luakit_function_box;
+static const char function_tag = 0;
+
 // The userdata of a bridged object (see "Objects are cached" below).
 typedef struct luakit_object_box {
     void *object;       // first, so release_box sees the same layout as functions
@@ -146,13 +186,29 @@ typedef struct luakit_object_box {
     int cached;         // whether the weak cache maps object to this userdata
 } luakit_object_box;
 
+static luakit_function_box *to_function_box(lua_State *L, int idx) {
+    luakit_function_box *box = lua_touserdata(L, idx);
+    if (box == NULL || lua_rawlen(L, idx) != sizeof *box || box->tag != &function_tag) return NULL;
+    return box;
+}
+
+// Whether the userdata at idx (a full userdata of the object box's size)
+// names a registered class: its cls is the key of a class metatable.
+static int is_object_box(lua_State *L, int idx) {
+    luakit_object_box *box = lua_touserdata(L, idx);
+    if (box == NULL || lua_rawlen(L, idx) != sizeof *box || box->cls == NULL) return 0;
+    int registered = lua_rawgetp(L, LUA_REGISTRYINDEX, box->cls) == LUA_TTABLE;
+    lua_pop(L, 1);
+    return registered;
+}
+
 // __gc of both kinds of box. debug.setmetatable can give our metatables to
-// any userdata (an io file, say); only userdata of our two box sizes hold a
-// Swift object to release.
+// any userdata (an io file, say); only our own boxes hold a Swift object to
+// release.
 static int release_box(lua_State *L) {
-    size_t size = lua_rawlen(L, 1);
-    if (size != sizeof(void *) && size != sizeof(luakit_object_box)) return 0;
-    void **slot = lua_touserdata(L, 1);
+    void **slot = NULL;
+    if (to_function_box(L, 1)) slot = lua_touserdata(L, 1);
+    else if (is_object_box(L, 1)) slot = lua_touserdata(L, 1);
     if (slot && *slot) {
         release_swift(*slot);
         *slot = NULL;
@@ -166,15 +222,19 @@ static int release_box(lua_State *L) {
 #define EXTERNAL_STEP (64 << 10)
 
 static int call_swift(lua_State *L) {
-    void **slot = lua_touserdata(L, lua_upvalueindex(1));
+    luakit_function_box *box = to_function_box(L, lua_upvalueindex(1));
     luakit_control *c = control(L);
+    if (box == NULL || box->function == NULL)
+        return luaL_error(L, "this function's upvalue was replaced (debug.setupvalue): it can no longer be called");
+    if (c->closing)
+        return luaL_error(L, "opslab is closing: functions of the workbench can no longer be called");
     if (c->external_debt >= EXTERNAL_STEP) {
         size_t kilobytes = c->external_debt >> 10;
         c->external_debt = 0;
         lua_gc(L, LUA_GCSTEP, kilobytes > INT_MAX ? INT_MAX : (int)kilobytes);
     }
     c->in_swift++;
-    int n = dispatch_swift(L, *slot);
+    int n = dispatch_swift(L, box->function);
     c->in_swift--;
     if (n == LUAKIT_ERROR) {
         luaL_where(L, 1);
@@ -186,9 +246,10 @@ static int call_swift(lua_State *L) {
     return n;
 }
 
-void luakit_push_swift_function(lua_State *L, void *box) {
-    void **slot = lua_newuserdatauv(L, sizeof(void *), 0);
-    *slot = box;
+void luakit_push_swift_function(lua_State *L, void *function) {
+    luakit_function_box *box = lua_newuserdatauv(L, sizeof *box, 0);
+    box->function = function;
+    box->tag = &function_tag;
     if (luaL_newmetatable(L, FUNCTION_BOX)) {
         lua_pushcfunction(L, release_box);
         lua_setfield(L, -2, "__gc");
@@ -396,11 +457,13 @@ static int tracked_resume(lua_State *L) {
     luakit_control *c = control(L);
     lua_State *co = lua_tothread(L, 1);
     lua_State *previous = c->current;
+    int in_swift = c->in_swift;
     if (co) c->current = co;
     lua_pushvalue(L, lua_upvalueindex(1));
     lua_insert(L, 1);
     int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
     c->current = previous;
+    c->in_swift = in_swift;
     if (status != LUA_OK) return lua_error(L);
     if (c->stop != LUAKIT_STOP_NONE) lua_sethook(L, stop_hook, LUA_MASKCOUNT, 1);
     return lua_gettop(L);
@@ -417,7 +480,33 @@ static const char *wrap_source =
     "  end\n"
     "end\n";
 
+// pcall and xpcall that put in_swift back as they found it. An error raised
+// while a Swift function ran (a memory error, say) unwinds past the
+// trampoline's decrement; Lua's own pcall would then leave the cap lifted.
+// The continuation keeps both yieldable, as Lua's are.
+static int guarded_pcall_done(lua_State *L, int status, lua_KContext saved) {
+    (void)status;
+    control(L)->in_swift = (int)saved;
+    return lua_gettop(L);
+}
+
+static int guarded_pcall(lua_State *L) {
+    int saved = control(L)->in_swift;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, saved, guarded_pcall_done);
+    return guarded_pcall_done(L, LUA_OK, saved);
+}
+
+static void guard_global_call(lua_State *L, const char *name) {
+    if (lua_getglobal(L, name) != LUA_TFUNCTION) { lua_pop(L, 1); return; }
+    lua_pushcclosure(L, guarded_pcall, 1);
+    lua_setglobal(L, name);
+}
+
 void luakit_track_coroutines(lua_State *L) {
+    guard_global_call(L, "pcall");
+    guard_global_call(L, "xpcall");
     if (lua_getglobal(L, "coroutine") != LUA_TTABLE) { lua_pop(L, 1); return; }
     lua_getfield(L, -1, "resume");
     lua_pushcclosure(L, tracked_resume, 1);
@@ -434,6 +523,62 @@ void luakit_track_coroutines(lua_State *L) {
     }
     lua_pop(L, 2);
 }
+
+int luakit_stop_requested(lua_State *L) {
+    luakit_control *c = control(L);
+    if (c->stop == LUAKIT_STOP_NONE && c->deadline > 0 && monotonic_now() > c->deadline) {
+        c->stop = LUAKIT_STOP_TIMEOUT;
+        lua_sethook(c->main, stop_hook, LUA_MASKCOUNT, 1);
+    }
+    return c->stop;
+}
+
+double luakit_push_deadline(lua_State *L, double seconds) {
+    luakit_control *c = control(L);
+    double outer = c->deadline;
+    double inner = monotonic_now() + seconds;
+    c->deadline = outer > 0 && outer < inner ? outer : inner;
+    // A stop already pending keeps its hook on every instruction.
+    int every = c->stop != LUAKIT_STOP_NONE ? 1 : 1000;
+    lua_sethook(c->main, stop_hook, LUA_MASKCOUNT, every);
+    if (c->current && c->current != c->main) lua_sethook(c->current, stop_hook, LUA_MASKCOUNT, every);
+    return outer;
+}
+
+void luakit_pop_deadline(lua_State *L, double outer) {
+    luakit_control *c = control(L);
+    c->deadline = outer;
+    // A timeout of this budget ends here; one of the outer budget (already
+    // past) and a pending interrupt stay for the code outside to see.
+    if (c->stop == LUAKIT_STOP_TIMEOUT && (outer == 0 || monotonic_now() <= outer)) c->stop = LUAKIT_STOP_NONE;
+    if (c->stop != LUAKIT_STOP_NONE) return;
+    if (outer > 0) lua_sethook(c->main, stop_hook, LUA_MASKCOUNT, 1000);
+    else lua_sethook(c->main, NULL, 0, 0);
+}
+
+// ---- Table traversal -----------------------------------------------------------
+
+static int next_protected(lua_State *L) {
+    lua_settop(L, 2);
+    return lua_next(L, 1) ? 2 : 0;
+}
+
+int luakit_next(lua_State *L, int idx) {
+    // lua_next raises "invalid key to 'next'" when the table was changed
+    // under the traversal (by a metamethod or finalizer run in between), so
+    // it runs protected here. Stack in: key on top; out: key and value (1),
+    // nothing (0: the end, or -1: the traversal broke).
+    idx = lua_absindex(L, idx);
+    if (!lua_checkstack(L, 3)) { lua_pop(L, 1); return -1; }
+    lua_pushcfunction(L, next_protected);
+    lua_pushvalue(L, idx);
+    lua_rotate(L, -3, 2);           // next_protected, table, key
+    int base = lua_gettop(L) - 3;
+    if (protected_call(L, 2, LUA_MULTRET, 0) != LUA_OK) { lua_settop(L, base); return -1; }
+    return lua_gettop(L) > base ? 1 : 0;
+}
+
+int luakit_checkstack(lua_State *L, int n) { return lua_checkstack(L, n); }
 
 // ---- Macros as functions ------------------------------------------------------
 
@@ -466,11 +611,15 @@ static int tostring_protected(lua_State *L) {
 
 const char *luakit_safe_tostring(lua_State *L, int idx, size_t *len) {
     idx = lua_absindex(L, idx);
+    if (!lua_checkstack(L, 2)) return NULL;
     lua_pushcfunction(L, tostring_protected);
     lua_pushvalue(L, idx);
-    if (lua_pcall(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+    if (protected_call(L, 1, 1, 0) != LUA_OK || lua_type(L, -1) != LUA_TSTRING) {
+        // Formatted by hand: lua_pushfstring could itself raise.
+        char text[96];
+        snprintf(text, sizeof text, "%s: %p", luaL_typename(L, idx), lua_topointer(L, idx));
         lua_pop(L, 1);
-        lua_pushfstring(L, "%s: %p", luaL_typename(L, idx), lua_topointer(L, idx));
+        lua_pushstring(L, text);
     }
     return lua_tolstring(L, -1, len);
 }

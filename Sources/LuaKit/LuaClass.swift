@@ -81,7 +81,6 @@ extension LuaState {
             lua_setfield(L, -2, event)
         }
         lua_settop(L, lua_gettop(L) - 3)
-        registeredClasses.insert(cls.name)
     }
 }
 

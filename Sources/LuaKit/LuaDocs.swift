@@ -8,15 +8,16 @@ extension LuaState {
 
     private func pushDocsTable(on stack: LuaStack) {
         let L = stack.L
-        if lua_getfield(L, luakit_registryindex(), LuaState.docsKey) != LUA_TTABLE {
+        // Raw: debug.setmetatable can give the registry metamethods.
+        if stack.getField(LuaState.docsKey, inTableAt: luakit_registryindex()) != LUA_TTABLE {
             stack.pop()
             lua_createtable(L, 0, 64)
             lua_createtable(L, 0, 1)
             stack.push("k")
-            lua_setfield(L, -2, "__mode")
+            stack.setField("__mode", inTableAt: -2)
             lua_setmetatable(L, -2)
             lua_pushvalue(L, -1)
-            lua_setfield(L, luakit_registryindex(), LuaState.docsKey)
+            stack.setField(LuaState.docsKey, inTableAt: luakit_registryindex())
         }
     }
 
@@ -34,8 +35,11 @@ extension LuaState {
         recordDoc(doc, forValueAt: index, on: stack)
     }
 
-    /// The docstring of the value at `index`, if it has one.
-    public func doc(forValueAt index: Int32) -> String? {
+    /// The docstring of the value at `index` of `stack` (the main thread's
+    /// when nil), if it has one.
+    public func doc(forValueAt index: Int32, on stack: LuaStack? = nil) -> String? {
+        let stack = stack ?? self.stack
+        let L = stack.L
         let index = lua_absindex(L, index)
         pushDocsTable(on: stack)
         lua_pushvalue(L, index)

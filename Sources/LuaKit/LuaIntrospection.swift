@@ -23,7 +23,7 @@ extension LuaState {
         // Follow __index chains a few levels (class-like tables, userdata).
         while hops < 4, pushIndexTable(at: -1) {
             lua_pushnil(L)
-            while lua_next(L, -2) != 0 {
+            while luakit_next(L, -2) == 1 {
                 if lua_type(L, -2) == LUA_TSTRING, let key = stack.string(at: -2), isIdentifier(key),
                    !key.hasPrefix("__"), !methodsOnly || lua_type(L, -1) == LUA_TFUNCTION {
                     keys.insert(key)

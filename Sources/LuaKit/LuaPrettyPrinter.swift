@@ -69,8 +69,13 @@ public struct LuaPrettyPrinter {
         // Remaining keys, sorted: strings alphabetically, then numbers, then the rest.
         var keyed: [(sortKey: (Int, String, Double), label: String, node: Node)] = []
         var extra = max(0, length - maxItems)
+        // Keys' __tostring runs in the loop and may change the table; the
+        // protected next then reports it instead of raising through Swift.
         lua_pushnil(L)
-        while lua_next(L, index) != 0 {
+        var traversal: Int32
+        while true {
+            traversal = luakit_next(L, index)
+            guard traversal == 1 else { break }
             defer { stack.pop() }
             if isSequenceKey(stack, -2, length: length) { continue }
             if keyed.count + shown >= maxItems { extra += 1; continue }
@@ -98,6 +103,7 @@ public struct LuaPrettyPrinter {
             return a.sortKey.1 < b.sortKey.1
         }
         entries += keyed.map { (paint($0.label, .plain), $0.node) }
+        if traversal < 0 { entries.append((nil, .leaf(paint("<the table changed while it was printed>", .dim)))) }
         return .table(entries: entries, more: extra)
     }
 

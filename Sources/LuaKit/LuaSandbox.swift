@@ -62,13 +62,13 @@ extension LuaState {
     /// plain tables are copied, and a table with a metatable (a read-only
     /// view the caller built) is shared as it is.
     public func pushSandbox(grants: [String: LuaValue]) throws {
-        if lua_getfield(L, luakit_registryindex(), LuaState.factoryKey) != LUA_TFUNCTION {
+        if stack.getField(LuaState.factoryKey, inTableAt: luakit_registryindex()) != LUA_TFUNCTION {
             stack.pop()
             try load(LuaState.factorySource, name: "=sandbox")
             luakit_pushglobaltable(L)
             try call(arguments: 1, results: 1)
             lua_pushvalue(L, -1)
-            lua_setfield(L, luakit_registryindex(), LuaState.factoryKey)
+            stack.setField(LuaState.factoryKey, inTableAt: luakit_registryindex())
         }
         stack.push(grants)
         try call(arguments: 1, results: 1)

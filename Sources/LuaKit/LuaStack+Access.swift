@@ -31,9 +31,16 @@ extension LuaStack {
     /// Pushes a new empty table.
     public func pushNewTable() { lua_createtable(L, 0, 0) }
 
-    /// Pops a value and stores it as `t[key]` (raw) in the table at `tableIndex`.
+    // The raw accessors below check that the target is a table: lua_raw*
+    // on anything else reads or writes memory that is not a table's. A value
+    // the caller could not know the type of (a global the user replaced, a
+    // field a plugin set) is then skipped: nothing stored, nil read.
+
+    /// Pops a value and stores it as `t[key]` (raw) in the table at
+    /// `tableIndex`; only pops when that is not a table.
     public func setField(_ key: String, inTableAt tableIndex: Int32) {
         let table = lua_absindex(L, tableIndex)
+        guard lua_type(L, table) == LUA_TTABLE else { return pop() }
         push(key)
         lua_rotate(L, -2, 1)
         lua_rawset(L, table)
@@ -41,18 +48,25 @@ extension LuaStack {
 
     /// Pops a value and stores it as `t[index]` (raw) in the table at `tableIndex`.
     public func setIndex(_ index: Int, inTableAt tableIndex: Int32) {
-        lua_rawseti(L, lua_absindex(L, tableIndex), lua_Integer(index))
+        let table = lua_absindex(L, tableIndex)
+        guard lua_type(L, table) == LUA_TTABLE else { return pop() }
+        lua_rawseti(L, table, lua_Integer(index))
     }
 
     /// Pushes `t[key]` (raw) of the table at `tableIndex` and returns its type.
     @discardableResult
     public func getField(_ key: String, inTableAt tableIndex: Int32) -> Int32 {
         let table = lua_absindex(L, tableIndex)
+        guard lua_type(L, table) == LUA_TTABLE else {
+            lua_pushnil(L)
+            return LUA_TNIL
+        }
         push(key)
         return lua_rawget(L, table)
     }
 
     public func isNil(at index: Int32) -> Bool { lua_type(L, index) <= LUA_TNIL }
+    public func isTable(at index: Int32) -> Bool { lua_type(L, index) == LUA_TTABLE }
     public func isFunction(at index: Int32) -> Bool { lua_type(L, index) == LUA_TFUNCTION }
 
     /// Moves the top value down to `base + 1` and drops what lay between:

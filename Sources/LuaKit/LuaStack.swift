@@ -22,6 +22,19 @@ public struct LuaStack {
 
     public func pop(_ n: Int32 = 1) { luakit_pop(L, n) }
 
+    /// Whether `n` more values fit, growing the stack if needed. Lua
+    /// guarantees a Swift function only 20 free slots; anything that pushes
+    /// a count it does not know in advance asks first.
+    public func hasRoom(for n: Int) -> Bool {
+        n <= 0 || (n < 1_000_000 && luakit_checkstack(L, Int32(n)) != 0)
+    }
+
+    /// Makes room for `n` more values or throws "too many values" (Lua's
+    /// stack holds at most about a million).
+    public func reserve(_ n: Int, for what: String = "values") throws {
+        guard hasRoom(for: n) else { throw LuaRuntimeError("too many \(what) (\(n)) for Lua's stack") }
+    }
+
     /// Records that a value just made holds `bytes` outside the Lua heap
     /// (the buffer of a tensor), which Lua's collector cannot see. Pending
     /// bytes are reported to it, as if Lua had allocated them, when the next
@@ -84,7 +97,8 @@ public struct LuaStack {
 
     /// Pushes an array of values as a sequence table.
     public func push(_ values: [LuaValue]) {
-        lua_createtable(L, Int32(values.count), 0)
+        guard hasRoom(for: 3) else { return lua_pushnil(L) }
+        lua_createtable(L, Int32(clamping: values.count), 0)
         for (i, value) in values.enumerated() {
             push(value)
             lua_rawseti(L, -2, lua_Integer(i + 1))
@@ -93,7 +107,8 @@ public struct LuaStack {
 
     /// Pushes a dictionary as a table with string keys.
     public func push(_ fields: [String: LuaValue]) {
-        lua_createtable(L, 0, Int32(fields.count))
+        guard hasRoom(for: 3) else { return lua_pushnil(L) }
+        lua_createtable(L, 0, Int32(clamping: fields.count))
         for (key, value) in fields {
             push(key)
             push(value)
@@ -111,8 +126,12 @@ public struct LuaStack {
         case .table(let t):
             if let reference = t.reference {
                 reference.push(on: self)
+            } else if !hasRoom(for: 3) {
+                // Only a table nested about 300,000 deep gets here; Swift's
+                // own stack is the tighter limit on building one.
+                lua_pushnil(L)
             } else {
-                lua_createtable(L, Int32(t.array.count), Int32(t.fields.count))
+                lua_createtable(L, Int32(clamping: t.array.count), Int32(clamping: t.fields.count))
                 for (i, element) in t.array.enumerated() {
                     push(element)
                     lua_rawseti(L, -2, lua_Integer(i + 1))
@@ -153,9 +172,8 @@ public struct LuaStack {
     /// `tostring(value)` including `__tostring`, without any risk of raising.
     public func describe(at index: Int32) -> String {
         var length = 0
-        let pointer = luakit_safe_tostring(L, index, &length)
+        guard let pointer = luakit_safe_tostring(L, index, &length) else { return "?" }
         defer { pop() }
-        guard let pointer else { return "?" }
         return pointer.withMemoryRebound(to: UInt8.self, capacity: length) {
             String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
         }
@@ -163,6 +181,7 @@ public struct LuaStack {
 
     /// A registry reference to the value at `index`.
     public func reference(at index: Int32) -> LuaReference {
+        _ = hasRoom(for: 4)
         lua_pushvalue(L, index)
         let name = typeName(at: -1)
         state.releasePendingReferences(on: self)
@@ -184,15 +203,16 @@ public struct LuaStack {
         case LUA_TTABLE:
             var table = LuaTableValue()
             table.reference = reference(at: index)
-            guard maxDepth > 0 else { return .table(table) }
+            guard maxDepth > 0, hasRoom(for: 8) else { return .table(table) }
             let length = lua_rawlen(L, index)
             for i in 0..<Int(min(length, 1 << 24)) {
                 lua_rawgeti(L, index, lua_Integer(i + 1))
                 table.array.append(value(at: -1, maxDepth: maxDepth - 1))
                 pop()
             }
+            // Protected: a finalizer run by an allocation below may change the table.
             lua_pushnil(L)
-            while lua_next(L, index) != 0 {
+            while luakit_next(L, index) == 1 {
                 if lua_type(L, -2) == LUA_TSTRING, let key = string(at: -2) {
                     table.fields[key] = value(at: -1, maxDepth: maxDepth - 1)
                 } else if !(luakit_is_integer(L, -2) != 0 && length > 0

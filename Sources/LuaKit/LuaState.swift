@@ -9,8 +9,6 @@ public final class LuaState {
     public let L: OpaquePointer
     /// Registry slots of dropped references, freed at the next safe point.
     var pendingUnrefs: [Int32] = []
-    /// Metatable names of the classes registered so far.
-    var registeredClasses: Set<String> = []
 
     /// Creates a state with the standard libraries open.
     /// - Parameter memoryLimit: cap on Lua heap bytes; 0 means none.
@@ -114,6 +112,8 @@ public final class LuaState {
         try load(code, name: name)
         try call(arguments: 0, results: LUA_MULTRET)
         defer { stack.settop(base) }
+        // Lua leaves no free slot above a call's results; reading them pushes.
+        try stack.reserve(20, for: "results")
         let top = stack.top
         return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
     }
@@ -131,10 +131,24 @@ public final class LuaState {
 
     /// Runs `body` with a wall-clock budget: Lua code running past it fails
     /// with "timeout: time budget exceeded".
+    /// Budgets nest: an inner one cannot outlast the outer one, and ending it
+    /// keeps a pending Ctrl-C or an outer timeout for the code outside.
     public func withTimeBudget<T>(seconds: Double, _ body: () throws -> T) rethrows -> T {
-        luakit_set_deadline(L, seconds)
-        defer { luakit_clear_stop(L) }
+        let outer = luakit_push_deadline(L, seconds)
+        defer { luakit_pop_deadline(L, outer) }
         return try body()
+    }
+
+    /// Throws when Ctrl-C, `interrupt()` or a time budget has asked running
+    /// code to stop: long Swift work reachable from Lua (a query over many
+    /// steps, an import) calls it as it goes, since the hook that stops Lua
+    /// code fires only between Lua instructions.
+    public func checkStop() throws {
+        switch luakit_stop_requested(L) {
+        case Int32(LUAKIT_STOP_INTERRUPT.rawValue): throw LuaRuntimeError("interrupted", named: false)
+        case Int32(LUAKIT_STOP_TIMEOUT.rawValue): throw LuaRuntimeError("timeout: time budget exceeded", named: false)
+        default: return
+        }
     }
 
     /// Asks running Lua code to stop with an "interrupted" error.
@@ -161,17 +175,25 @@ public final class LuaState {
 
     // MARK: Globals
 
-    /// Sets a global variable.
+    /// Sets a global variable. Raw: a `__newindex` on `_G` (a read-only
+    /// globals table in init.lua, say) is not run, so it cannot raise here.
     public func setGlobal(_ name: String, _ value: LuaValue) {
         stack.push(value)
-        lua_setglobal(L, name)
+        setGlobalFromTop(name)
+    }
+
+    /// Pops the top value into the global `name` (raw).
+    func setGlobalFromTop(_ name: String) {
+        luakit_pushglobaltable(L)
+        lua_rotate(L, -2, 1)     // globals, value
+        stack.setField(name, inTableAt: -2)
+        stack.pop()
     }
 
     /// Reads a global variable (raw access: never runs metamethods).
     public func global(_ name: String) -> LuaValue {
         luakit_pushglobaltable(L)
-        lua_pushstring(L, name)
-        lua_rawget(L, -2)
+        stack.getField(name, inTableAt: -1)
         defer { stack.pop(2) }
         return stack.value(at: -1)
     }
@@ -179,21 +201,24 @@ public final class LuaState {
     /// Sets the global `name` to the Swift function.
     public func register(_ function: LuaFunction, as name: String) {
         stack.push(function)
-        lua_setglobal(L, name)
+        setGlobalFromTop(name)
     }
 
     /// Creates (or extends) the global table `name` with `functions`, each
     /// stored under its short name (the part after the last dot).
     public func registerModule(_ name: String, functions: [LuaFunction]) {
-        if luakit_getglobal(L, name) != LUA_TTABLE {
-            stack.pop()
+        if global(name).typeName != "table" {
             lua_createtable(L, 0, Int32(functions.count))
             lua_pushvalue(L, -1)
-            lua_setglobal(L, name)
+            setGlobalFromTop(name)
+        } else {
+            luakit_pushglobaltable(L)
+            stack.getField(name, inTableAt: -1)
+            luakit_remove(L, -2)
         }
         for function in functions {
             stack.push(function)
-            lua_setfield(L, -2, function.shortName)
+            stack.setField(function.shortName, inTableAt: -2)
         }
         stack.pop()
     }
@@ -203,7 +228,7 @@ extension LuaState {
     /// Sets the global `name` to the value at `index` of the main stack.
     public func setGlobal(_ name: String, valueAt index: Int32) {
         lua_pushvalue(L, index)
-        lua_setglobal(L, name)
+        setGlobalFromTop(name)
     }
 }
 

@@ -97,6 +97,15 @@ void luakit_set_deadline(lua_State *L, double seconds_from_now);
 /// Clears any stop request and the hooks it installed; call after the
 /// outermost call returns.
 void luakit_clear_stop(lua_State *L);
+/// The stop requested so far (enum luakit_stop_reason), turning a deadline
+/// that has passed into LUAKIT_STOP_TIMEOUT: for long Swift work to poll.
+int luakit_stop_requested(lua_State *L);
+/// Starts a time budget of `seconds` inside any budget already running (the
+/// earlier deadline wins) and returns the outer deadline for
+/// luakit_pop_deadline, which ends the budget: its own timeout is cleared,
+/// an interrupt or an outer timeout stays pending.
+double luakit_push_deadline(lua_State *L, double seconds);
+void luakit_pop_deadline(lua_State *L, double outer);
 int luakit_stop_reason(lua_State *L);
 /// Installs SIGINT handling that interrupts `L` while code runs. Returns the
 /// number of SIGINTs seen since the last call (so a prompt can clear its line).
@@ -136,7 +145,15 @@ void luakit_unref(lua_State *L, int ref);
 int luakit_is_integer(lua_State *L, int idx);
 void luakit_traceback(lua_State *L, lua_State *L1, const char *msg, int level);
 /// tostring(v) through luaL_tolstring, run in protected mode so a failing
-/// __tostring cannot unwind Swift. Pushes the string, or an error text.
+/// __tostring cannot unwind Swift. Pushes the string, or an error text;
+/// returns NULL, pushing nothing, when the stack has no room left.
 const char *luakit_safe_tostring(lua_State *L, int idx, size_t *len);
+/// lua_next run protected: with a key on top, pushes the next key and value
+/// and returns 1, or pops the key and returns 0 at the end and -1 when the
+/// table changed under the traversal (lua_next would raise).
+int luakit_next(lua_State *L, int idx);
+/// lua_checkstack: room for n more values, growing the stack; 0 when the
+/// stack would pass Lua's limit.
+int luakit_checkstack(lua_State *L, int n);
 
 #endif
