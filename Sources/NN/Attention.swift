@@ -22,10 +22,10 @@ public final class MultiHeadAttention: Module {
         v = try Linear(dim, dim, generator: generator)
         out = try Linear(dim, dim, generator: generator)
         super.init()
-        register(child: q, named: "q")
-        register(child: k, named: "k")
-        register(child: v, named: "v")
-        register(child: out, named: "out")
+        try register(child: q, named: "q")
+        try register(child: k, named: "k")
+        try register(child: v, named: "v")
+        try register(child: out, named: "out")
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
@@ -63,12 +63,12 @@ public final class TransformerBlock: Module {
         var layers: [any Layer] = [try Linear(dim, 4 * dim, generator: generator), Activation(.gelu),
                                    try Linear(4 * dim, dim, generator: generator)]
         if dropout > 0 { layers.append(try Dropout(dropout, generator: generator)) }
-        mlp = Sequential(layers)
+        mlp = try Sequential(layers)
         super.init()
-        register(child: ln1, named: "ln1")
-        register(child: attention, named: "attn")
-        register(child: ln2, named: "ln2")
-        register(child: mlp, named: "mlp")
+        try register(child: ln1, named: "ln1")
+        try register(child: attention, named: "attn")
+        try register(child: ln2, named: "ln2")
+        try register(child: mlp, named: "mlp")
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
@@ -88,6 +88,10 @@ public final class Conv1d: Module {
                 bias: Bool = true, generator: Generator? = nil) throws {
         guard inChannels > 0, outChannels > 0, kernel > 0, stride > 0, padding >= 0 else {
             throw NNError.invalidArgument("Conv1d: channels, kernel and stride must be positive and padding non-negative")
+        }
+        let (fanIn, overflow) = inChannels.multipliedReportingOverflow(by: kernel)
+        guard !overflow, !outChannels.multipliedReportingOverflow(by: fanIn).overflow else {
+            throw NNError.invalidArgument("Conv1d: \(outChannels) x \(inChannels) x \(kernel) weights is too many")
         }
         (self.inChannels, self.outChannels, self.kernel, self.stride, self.padding) = (inChannels, outChannels, kernel, stride, padding)
         super.init()

@@ -32,7 +32,8 @@ public struct DataLoader: Sequence {
     /// Batches in one epoch.
     public var batchCount: Int {
         let rows = x.shape[0]
-        return dropLast ? rows / batchSize : (rows + batchSize - 1) / batchSize
+        // rows + batchSize - 1 could pass Int.max.
+        return dropLast ? rows / batchSize : rows / batchSize + (rows % batchSize == 0 ? 0 : 1)
     }
 
     /// One epoch: each call to `makeIterator` draws a new order when shuffling.
@@ -49,9 +50,10 @@ public struct DataLoader: Sequence {
         var start = 0
         let (x, y, batchSize, dropLast) = (self.x, self.y, self.batchSize, self.dropLast)
         return AnyIterator {
-            guard start < rows, !(dropLast && start + batchSize > rows) else { return nil }
-            let indices = Array(order[start..<Swift.min(rows, start + batchSize)])
-            start += batchSize
+            guard start < rows, !(dropLast && rows - start < batchSize) else { return nil }
+            let end = rows - start <= batchSize ? rows : start + batchSize
+            let indices = Array(order[start..<end])
+            start = end
             guard let bx = try? x.indexSelect(0, indices) else { return nil }
             return (bx, y.flatMap { try? $0.indexSelect(0, indices) })
         }

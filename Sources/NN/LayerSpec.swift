@@ -18,10 +18,18 @@ public struct LayerSpec: Equatable, Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Parses the JSON form; nil when it is not one.
+    /// How deep a config may nest (layers in layers, lists in lists) and how
+    /// many arguments one layer may take. A checkpoint is untrusted input:
+    /// rebuilding a model recurses once per level, and every argument is
+    /// handed to a constructor, perhaps one written in Lua.
+    public static let maxDepth = 64
+    public static let maxArguments = 256
+
+    /// Parses the JSON form; nil when it is not one, or nests deeper or
+    /// holds more arguments than the limits above.
     public init?(json: String) {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8), options: [.fragmentsAllowed]),
-              case .layer(let spec)? = SpecValue(jsonObject: object) else { return nil }
+              case .layer(let spec)? = SpecValue(jsonObject: object, depth: 0) else { return nil }
         self = spec
     }
 }
@@ -49,7 +57,8 @@ public indirect enum SpecValue: Equatable, Sendable {
 
     /// An object with exactly the keys `layer` (a string) and `args` (a
     /// list) is a nested layer; any other object is a table.
-    init?(jsonObject: Any) {
+    init?(jsonObject: Any, depth: Int) {
+        guard depth <= LayerSpec.maxDepth else { return nil }
         switch jsonObject {
         case let number as NSNumber:
             // JSONSerialization gives booleans as NSNumbers too (and `is Bool`
@@ -59,20 +68,22 @@ public indirect enum SpecValue: Equatable, Sendable {
         case let string as String: self = .string(string)
         case let array as [Any]:
             var items: [SpecValue] = []
+            guard array.count <= LayerSpec.maxArguments else { return nil }
             for element in array {
-                guard let item = SpecValue(jsonObject: element) else { return nil }
+                guard let item = SpecValue(jsonObject: element, depth: depth + 1) else { return nil }
                 items.append(item)
             }
             self = .list(items)
         case let object as [String: Any]:
             if object.count == 2, let type = object["layer"] as? String, let args = object["args"] as? [Any] {
-                guard case .list(let arguments)? = SpecValue(jsonObject: args) else { return nil }
+                guard case .list(let arguments)? = SpecValue(jsonObject: args, depth: depth + 1) else { return nil }
                 self = .layer(LayerSpec(type: type, arguments: arguments))
                 return
             }
+            guard object.count <= LayerSpec.maxArguments else { return nil }
             var fields: [String: SpecValue] = [:]
             for (key, element) in object {
-                guard let value = SpecValue(jsonObject: element) else { return nil }
+                guard let value = SpecValue(jsonObject: element, depth: depth + 1) else { return nil }
                 fields[key] = value
             }
             self = .table(fields)

@@ -136,9 +136,9 @@ public final class Dropout: Module {
 
 /// Runs its layers in order.
 public final class Sequential: Module {
-    public init(_ layers: [any Layer]) {
+    public init(_ layers: [any Layer]) throws {
         super.init()
-        for (i, layer) in layers.enumerated() { register(child: layer, named: String(i)) }
+        for (i, layer) in layers.enumerated() { try register(child: layer, named: String(i)) }
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {

@@ -51,16 +51,32 @@ extension Layer {
     }
 
     /// The layer and its children as an indented tree with parameter counts.
+    /// A layer written in Lua can hold itself (or an ancestor); that child is
+    /// shown as a cycle rather than followed.
     public func tree(indent: Int = 0) -> String {
+        tree(indent: indent, ancestors: [])
+    }
+
+    private func tree(indent: Int, ancestors: Set<ObjectIdentifier>) -> String {
+        let children = childLayers
         let total = parameterCount
-        let inChildren = childLayers.reduce(0) { $0 + $1.layer.parameterCount }
+        let inChildren = children.reduce(0) { $0 + $1.layer.parameterCount }
         let own = total - inChildren
         var line = summary + (own > 0 ? "  [\(own) params]" : "")
-        if childLayers.isEmpty { return line }
+        if children.isEmpty { return line }
         line += "  [\(total) params in all]"
         let pad = String(repeating: "  ", count: indent + 1)
-        for (name, child) in childLayers {
-            line += "\n\(pad)(\(name)): \(child.tree(indent: indent + 1))"
+        let path = ancestors.union([ObjectIdentifier(self)])
+        for (name, child) in children {
+            let text: String
+            if path.contains(ObjectIdentifier(child)) {
+                text = "<cycle: \(child.summary) contains itself>"
+            } else if indent + 1 >= Module.maxNestingDepth {
+                text = "<deeper than \(Module.maxNestingDepth) levels>"
+            } else {
+                text = child.tree(indent: indent + 1, ancestors: path)
+            }
+            line += "\n\(pad)(\(name)): \(text)"
         }
         return line
     }
@@ -87,9 +103,27 @@ open class Module: Layer, CustomStringConvertible {
     }
 
     /// Registers a child whose parameters appear as `name.<theirs>`.
-    public func register(child: any Layer, named name: String) {
+    /// Refuses a child that would make the tree deeper than
+    /// `maxNestingDepth` or that contains this module: every walk of a tree
+    /// (forward, parameters, train/eval, printing, releasing it) recurses
+    /// once per level.
+    public func register(child: any Layer, named name: String) throws {
+        let childDepth = try nestingDepth(of: child, inside: [ObjectIdentifier(self)])
+        guard childDepth < Module.maxNestingDepth else {
+            throw NNError.invalidArgument("\(typeName): modules may nest at most \(Module.maxNestingDepth) levels deep")
+        }
+        depth = max(depth, childDepth + 1)
         children.append((name, child))
     }
+
+    /// The deepest a module tree may be. Real models nest a handful of
+    /// levels; this bound keeps every recursive walk far from the end of a
+    /// thread's stack.
+    public static let maxNestingDepth = 256
+
+    /// Levels of modules in this tree, itself included (1 for a leaf), as of
+    /// the registration of its children.
+    public private(set) var depth = 1
 
     /// Subclasses compute their output here.
     open func forward(_ input: Tensor) throws -> Tensor {
@@ -128,6 +162,25 @@ open class Module: Layer, CustomStringConvertible {
     var typeName: String { String(describing: type(of: self)) }
 
     public var description: String { tree() }
+}
+
+/// Levels in the tree under `layer`, itself included. A built-in module
+/// knows its own; other layers (written in Lua) are walked, refusing a tree
+/// that contains one of `ancestors` (a cycle) or is too deep.
+func nestingDepth(of layer: any Layer, inside ancestors: Set<ObjectIdentifier>) throws -> Int {
+    let id = ObjectIdentifier(layer)
+    guard !ancestors.contains(id) else {
+        throw NNError.invalidArgument("\(layer.summary) would contain itself")
+    }
+    if let module = layer as? Module { return module.depth }
+    guard ancestors.count < Module.maxNestingDepth else {
+        throw NNError.invalidArgument("modules may nest at most \(Module.maxNestingDepth) levels deep")
+    }
+    var deepest = 0
+    for (_, child) in layer.childLayers {
+        deepest = max(deepest, try nestingDepth(of: child, inside: ancestors.union([id])))
+    }
+    return deepest + 1
 }
 
 /// Errors of the NN library that are not tensor errors.

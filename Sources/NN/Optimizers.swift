@@ -73,8 +73,14 @@ public class OptimizerBase {
                 throw NNError.invalidArgument("optimizer load_state_dict: \(key) does not match the parameters")
             }
         }
+        // A float32 step count is exact up to 2^24; past that, or NaN, or
+        // negative, it was not written by stateDict().
+        let step = try dict["step"]?.item() ?? 0
+        guard step >= 0, step <= 16_777_216, step == step.rounded() else {
+            throw NNError.invalidArgument("optimizer load_state_dict: step must be a whole number in 0...2^24, got \(step)")
+        }
         state = try dict.filter { $0.key != "step" }.mapValues { try $0.clone() }
-        steps = Int(try dict["step"]?.item() ?? 0)
+        steps = Int(step)
     }
 }
 

@@ -24,6 +24,10 @@ public struct Engine {
     /// selector and subquery step (Prometheus: --query.max-samples, 50 million).
     /// It bounds the work of nested subqueries with tiny steps.
     public var maxSamples = 50_000_000
+    /// Called once per evaluation step (of a range query and of every
+    /// subquery): throwing from it abandons the query. The workbench stops
+    /// a query here on Ctrl-C or a time budget, which cannot reach Swift code.
+    public var checkCancellation: () throws -> Void = {}
     // Per-query counter; each public entry point evaluates on a copy with a fresh one.
     private var budget = SampleBudget(limit: 0)
     // The query's start and end, which `@ start()` and `@ end()` refer to.
@@ -61,6 +65,7 @@ public struct Engine {
         var byLabels: [Labels: [(t: Int64, v: Double)]] = [:]
         var t = start
         while t <= end {
+            try checkCancellation()
             // The sample limit applies per step, as each step is one instant query.
             switch try withFreshBudget(start: start, end: end).eval(expr, at: t) {
             case .scalar(let s): byLabels[Labels(), default: []].append((t, s))
@@ -171,6 +176,7 @@ public struct Engine {
         var byLabels: [Labels: [(t: Int64, v: Double)]] = [:]
         var order: [Labels] = []
         while ts <= end {
+            try checkCancellation()
             let vector = try evalVector(inner, at: ts)
             try budget.spend(vector.count + 1)
             for e in vector {

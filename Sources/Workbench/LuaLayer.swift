@@ -39,6 +39,7 @@ final class LuaLayer: Layer {
         stack.setField("__index", inTableAt: -2)
         stack.setMetatable(of: -2)
         let layer = LuaLayer(plugin: plugin, instance: stack.reference(at: -1), binding: binding)
+        try stack.reserve(arguments.items.count + 4, for: "arguments")
         try plugin.callMethod("init", instance: layer.instance, on: stack, results: 0) {
             for argument in arguments.items { binding.push(argument, on: stack) }
             return Int32(arguments.items.count)
@@ -55,6 +56,7 @@ final class LuaLayer: Layer {
         let stack = binding.activeStack
         let base = stack.top
         defer { stack.settop(base) }
+        try stack.reserve(extra.count + 5, for: "arguments")
         try plugin.callMethod("forward", instance: instance, on: stack, results: 1) {
             stack.push(input, as: TensorBinding.luaClass)
             for value in extra { stack.push(value) }
@@ -106,7 +108,32 @@ final class LuaLayer: Layer {
         return (parameters, children)
     }
 
+    /// Set while a walk (parameters, train/eval) is inside this layer: a
+    /// layer that holds itself, directly or through its children, is then
+    /// met again and skipped instead of recursing without end. Its tensors
+    /// are listed once, under their first name, as a tied weight's are.
+    /// Chains of Lua layers deeper than Module.maxNestingDepth are cut there,
+    /// as built-in modules refuse to nest deeper.
+    private var walking = false
+
+    /// Runs a walk step unless this layer is already being walked or the
+    /// walk is too deep; returns nil then.
+    private func walk<T>(_ body: () -> T) -> T? {
+        guard !walking, binding.layerWalkDepth < Module.maxNestingDepth else { return nil }
+        walking = true
+        binding.layerWalkDepth += 1
+        defer {
+            walking = false
+            binding.layerWalkDepth -= 1
+        }
+        return body()
+    }
+
     func namedParameters() -> [(name: String, tensor: Tensor)] {
+        walk(collectParameters) ?? []
+    }
+
+    private func collectParameters() -> [(name: String, tensor: Tensor)] {
         let (own, children) = members()
         var all = own.map { (name: $0.0, tensor: $0.1) }
         var seen = Set(all.map { ObjectIdentifier($0.tensor) })
@@ -123,6 +150,10 @@ final class LuaLayer: Layer {
     }
 
     func setTraining(_ training: Bool) {
+        _ = walk { applyTraining(training) }
+    }
+
+    private func applyTraining(_ training: Bool) {
         isTraining = training
         let stack = binding.activeStack
         instance.push(on: stack)

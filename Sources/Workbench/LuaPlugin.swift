@@ -32,12 +32,16 @@ public final class LuaPlugin {
     /// Calls `callback` (a function field of the plugin's table) with
     /// `arguments` pushed by the caller-supplied closure, and returns every
     /// result as Swift values. Errors name the plugin and keep file:line.
-    /// - Parameter budget: seconds the callback may run; the workbench's
-    ///   plugin budget when nil.
-    public func invoke(_ callback: String, arguments: [LuaValue], budget: Double? = nil) throws -> [LuaValue] {
+    /// - Parameters:
+    ///   - budget: seconds the callback may run; the workbench's plugin
+    ///     budget when nil.
+    ///   - stack: the stack of the thread calling (a coroutine's, when a
+    ///     Swift function called from one invokes); the main one when nil.
+    public func invoke(_ callback: String, arguments: [LuaValue], budget: Double? = nil,
+                       on callerStack: LuaStack? = nil) throws -> [LuaValue] {
         let budget = budget ?? workbench.options.pluginBudget
         let lua = workbench.lua
-        let stack = lua.stack
+        let stack = callerStack ?? lua.stack
         let registry = workbench.registry
         let label = "plugin \(manifest.kind) '\(manifest.name)'"
         if registry.entry(kind: manifest.kind, name: manifest.name)?.quarantined == true {
@@ -50,11 +54,16 @@ public final class LuaPlugin {
             throw Failure(description: "\(label) has no function '\(callback)'")
         }
         let base = stack.top
+        do {
+            try stack.reserve(arguments.count + 1, for: "arguments")
+        } catch {
+            throw Failure(description: "\(label): \(callback): \(error)")
+        }
         function.push(on: stack)
         for argument in arguments { stack.push(argument) }
         do {
             try lua.withTimeBudget(seconds: budget) {
-                try lua.call(arguments: Int32(arguments.count), results: -1)
+                try stack.call(arguments: Int32(arguments.count), results: -1)
             }
         } catch let error as LuaError {
             stack.settop(base)
@@ -67,6 +76,10 @@ public final class LuaPlugin {
         }
         registry.recordSuccess(kind: manifest.kind, name: manifest.name)
         defer { stack.settop(base) }
+        // Lua leaves no free slot above the results; reading them pushes.
+        guard stack.hasRoom(for: 20) else {
+            throw Failure(description: "\(label): \(callback) returned too many values (\(stack.top - base))")
+        }
         let top = stack.top
         return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
     }

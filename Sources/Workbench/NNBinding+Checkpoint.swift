@@ -66,7 +66,7 @@ extension NNBinding {
                     guard let json = file.metadata[Self.configKey] else {
                         throw LuaRuntimeError("\(path) has no \(Self.configKey) (not saved by nn.save); build the model and use model:load_state_dict(nn.load_tensors(path))")
                     }
-                    guard let spec = LayerSpec(json: json) else { throw LuaRuntimeError("\(path): \(Self.configKey) is not a layer config") }
+                    guard let spec = LayerSpec(json: json) else { throw LuaRuntimeError("\(path): \(Self.configKey) is not a layer config (or nests deeper than \(LayerSpec.maxDepth) levels, or gives a layer more than \(LayerSpec.maxArguments) arguments)") }
                     let model = try construct(spec)
                     try model.loadStateDict(Dictionary(file.tensors.map { ($0.name, $0.tensor) }) { a, _ in a },
                                             strict: options?["strict"].boolValue ?? true)

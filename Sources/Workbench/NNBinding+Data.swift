@@ -60,14 +60,13 @@ extension NNBinding {
                 return t
             }
             guard let x = try tensor("x") else { throw call.argumentError(1, "'x' is required") }
-            let batchSize = options["batch_size"].doubleValue ?? 64
-            guard let size = Int(exactly: batchSize) else { throw call.argumentError(1, "batch_size must be an integer, got \(batchSize)") }
-            let seed = options["seed"].doubleValue ?? 0
-            guard seed >= 0, seed == seed.rounded(), seed < 1.8e19 else { throw call.argumentError(1, "seed must be a non-negative integer") }
+            let reader = try LuaOptions(options, function: "data.loader")
+            let size = try reader.integer("batch_size", default: 64, in: 1...Int.max)
+            let seed = try reader.integer("seed", default: 0, in: 0...Int.max)
             do {
                 let loader = try DataLoader(x: x, y: try tensor("y"), batchSize: size,
-                                            shuffle: options["shuffle"].boolValue ?? false,
-                                            dropLast: options["drop_last"].boolValue ?? false, seed: UInt64(seed))
+                                            shuffle: try reader.boolean("shuffle", default: false),
+                                            dropLast: try reader.boolean("drop_last", default: false), seed: UInt64(seed))
                 call.stack.push(LoaderObject(loader), as: loaderClass)
                 return 1
             } catch let error as NNError {

@@ -142,7 +142,7 @@ extension NNBinding {
                 guard case .layer(let layer) = item else { throw args.error(i + 1, "expected Module, got \(item.typeName)") }
                 return layer
             }
-            return Sequential(layers)
+            return try Sequential(layers)
         },
         BuiltinLayer("MultiHeadAttention", """
             nn.MultiHeadAttention(dim, heads[, {causal = false}]) -> Module

@@ -19,6 +19,9 @@ final class NNBinding {
     /// Names of the constructors currently in `nn` and `optim`, so a reload
     /// can remove those whose plugin went away.
     var installedConstructors: [String: Set<String>] = [:]
+    /// How many Lua layers a walk (parameters, train/eval) is inside now:
+    /// Lua code can chain layers without end, and each level recurses.
+    var layerWalkDepth = 0
 
     init(workbench: Workbench) {
         self.workbench = workbench

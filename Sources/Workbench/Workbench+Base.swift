@@ -26,12 +26,13 @@ extension Workbench {
         lua.register(LuaFunction("inspect", doc: """
             inspect(value [, options]) -> string
             Renders a value the way the REPL prints it: nested tables with sorted keys, cycles
-            marked, strings quoted. options: depth (default 4), width (default 80), color (false).
+            marked, strings quoted. options: depth (0-64, default 4), width (10-10000, default 80),
+            color (default false).
             """) { call in
-            let options = try call.optionalTable(2)
-            var printer = LuaPrettyPrinter(color: options?["color"].isTruthy ?? false)
-            if let depth = options?["depth"].doubleValue { printer.maxDepth = max(0, min(Int(depth), 64)) }
-            if let width = options?["width"].doubleValue { printer.width = max(10, min(Int(width), 10_000)) }
+            let options = try LuaOptions(try call.optionalTable(2), function: "inspect", allowed: ["depth", "width", "color"])
+            var printer = LuaPrettyPrinter(color: try options.boolean("color", default: false))
+            printer.maxDepth = try options.integer("depth", default: printer.maxDepth, in: 0...64)
+            printer.width = try options.integer("width", default: printer.width, in: 10...10_000)
             call.stack.push(printer.render(call.stack, at: 1))
             return 1
         }, as: "inspect")
@@ -44,6 +45,14 @@ extension Workbench {
                 var ts = timespec()
                 clock_gettime(CLOCK_MONOTONIC, &ts)
                 return call.returns(.number(Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9))
+            },
+            LuaFunction("opslab.doc", doc: """
+                opslab.doc(value) -> string or nil
+                The documentation `help(value)` shows for a function or module, as a string (nil when it
+                has none): for tools that list or check the API.
+                """) { [unowned self] call in
+                try call.expectArguments(atMost: 1)
+                return call.returns(lua.doc(forValueAt: 1, on: call.stack).map(LuaValue.string) ?? .nil)
             },
             LuaFunction("opslab.isatty", doc: """
                 opslab.isatty([fd = 1]) -> boolean
@@ -69,7 +78,7 @@ extension Workbench {
             } else if let topic = call.stack.string(at: 1) {
                 text = help(topic: topic)
             } else {
-                text = lua.doc(forValueAt: 1) ?? "No documentation for this \(call.stack.typeName(at: 1))."
+                text = lua.doc(forValueAt: 1, on: call.stack) ?? "No documentation for this \(call.stack.typeName(at: 1))."
             }
             try writeStandardOutput(text.hasSuffix("\n") ? text : text + "\n")
             return 0
@@ -113,7 +122,7 @@ extension Workbench {
             return "No help for \"\(topic)\"."
         }
         if let doc = lua.doc(forValueAt: -1) { return doc }
-        if stack.type(at: -1) == 5 {   // LUA_TTABLE: list what it holds
+        if stack.isTable(at: -1) {   // list what it holds
             return "\(topic) is a table. Fields: " + tableKeys(at: -1).joined(separator: ", ")
         }
         return "No documentation for \(topic) (a \(stack.typeName(at: -1)))."

@@ -205,7 +205,8 @@ extension NNBinding {
         for (module, kind) in [("nn", "layer"), ("optim", "optimizer")] {
             let entries = workbench.registry.entries(ofKind: kind)
             stack.push(lua.global(module))
-            guard stack.type(at: -1) != 0 else { stack.pop(); continue }
+            // The user may have replaced the global with something else.
+            guard stack.isTable(at: -1) else { stack.pop(); continue }
             for stale in (installedConstructors[module] ?? []).subtracting(entries.map(\.name)) {
                 stack.pushNil()
                 stack.setField(stale, inTableAt: -2)

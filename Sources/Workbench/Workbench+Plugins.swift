@@ -197,7 +197,8 @@ extension Workbench {
                     throw call.error("\(entry.kind) '\(entry.name)' is built in, not a Lua plugin")
                 }
                 let arguments = call.argumentCount > 2 ? (3...call.argumentCount).map { call.value($0) } : []
-                let results = try plugin.invoke(callback, arguments: arguments)
+                let results = try plugin.invoke(callback, arguments: arguments, on: call.stack)
+                try call.stack.reserve(results.count, for: "results")
                 for result in results { call.stack.push(result) }
                 return Int32(results.count)
             },

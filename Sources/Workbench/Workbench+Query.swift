@@ -66,8 +66,8 @@ extension Workbench {
                 with a :tensor() method giving the values as a 1-D tensor.
                 """) { [unowned self] call in
                 let expr = try call.string(1)
-                let time = try call.optionalTable(2)?["time"].doubleValue ?? Date().timeIntervalSince1970
-                let engine = Engine(source: StoreSeriesSource(store: try metricsStore()))
+                let time = try evaluationTime(try LuaOptions(try call.optionalTable(2), function: "metrics.query", allowed: ["time"]))
+                let engine = try queryEngine()
                 let value = try evaluate(call) { try engine.instant(expr, at: Int64((time * 1000).rounded())) }
                 return try pushQueryValue(value, call: call)
             },
@@ -89,7 +89,7 @@ extension Workbench {
                 }
                 guard range / step <= 11_000 else { throw call.error("range/step gives \(range / step) points; at most 11000") }
                 let end = Int64(Date().timeIntervalSince1970 * 1000) / step * step
-                let engine = Engine(source: StoreSeriesSource(store: try metricsStore()))
+                let engine = try queryEngine()
                 let matrix = try evaluate(call) { try engine.range(expr, start: end - range, end: end, step: step) }
                 return try pushMatrix(matrix, start: end - range, end: end, step: step, call: call)
             },
@@ -112,6 +112,7 @@ extension Workbench {
                 // Batches keep each transaction bounded; a rejected batch reports where it started.
                 var stored = 0
                 while stored < samples.count {
+                    try lua.checkStop()
                     let batch = Array(samples[stored..<min(samples.count, stored + 50_000)])
                     try evaluate(call) { try store.append(batch) }
                     stored += batch.count
@@ -252,5 +253,21 @@ extension Workbench {
             "labels": .table(LuaTableValue(array: matrix.map { labelTable($0.labels) })),
         ])))
         return 1
+    }
+}
+
+/// The `time` option of a query: Unix seconds, default now. Bounded to
+/// years 1-31,000 either side of 1970, so that milliseconds fit in Int64 with
+/// room for ranges and steps.
+func evaluationTime(_ options: LuaOptions) throws -> Double {
+    try options.number("time", default: Date().timeIntervalSince1970, in: -1e12...1e12)
+}
+
+extension Workbench {
+    /// An engine over the store that Ctrl-C and time budgets can stop.
+    func queryEngine() throws -> Engine {
+        var engine = Engine(source: StoreSeriesSource(store: try metricsStore()))
+        engine.checkCancellation = { [lua] in try lua.checkStop() }
+        return engine
     }
 }

@@ -27,7 +27,7 @@ extension Workbench {
                     throw call.argumentError(1, "needs expr = \"<PromQL expression>\"")
                 }
                 let timeout = Double(options["timeout"].stringValue.flatMap { milliseconds($0) } ?? 30_000) / 1000
-                let now = options["time"].doubleValue ?? Date().timeIntervalSince1970
+                let now = try evaluationTime(try LuaOptions(options, function: "metrics.promql"))
                 if let rangeText = options["range"].stringValue {
                     guard let range = milliseconds(rangeText), range > 0 else { throw call.error("range must be a duration such as \"6h\"") }
                     let step = try options["step"].stringValue.map { text -> Int64 in

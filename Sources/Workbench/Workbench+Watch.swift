@@ -20,13 +20,14 @@ extension Workbench {
         } else {
             expression = nil
         }
-        let options = try call.optionalTable(2)
-        let every = try duration(options?["every"], default: 1, name: "every", call: call)
-        guard every >= 0.1 else { throw call.error("every must be at least 100ms") }
-        let pointLimit = try count(options?["points"], default: 60, range: 2...10_000, name: "points", call: call)
-        let width = try count(options?["width"], default: 70, range: 10...1000, name: "width", call: call)
-        let height = try count(options?["height"], default: 15, range: 3...200, name: "height", call: call)
-        let times = try options.map { try count($0["times"], default: Int.max, range: 1...Int.max, name: "times", call: call) } ?? Int.max
+        let options = try LuaOptions(try call.optionalTable(2), function: "metrics.watch",
+                                     allowed: ["every", "points", "width", "height", "times", "color"])
+        let every = try interval(options)
+        let pointLimit = try options.integer("points", default: 60, in: 2...10_000)
+        let width = try options.integer("width", default: 70, in: 10...1000)
+        let height = try options.integer("height", default: 15, in: 3...200)
+        let times = try options.integer("times", default: Int.max, in: 1...Int.max)
+        let useColor = try options.boolean("color", default: self.options.color)
 
         // Only the collectors that declare this metric, when one does.
         let runner = collectorRunner
@@ -84,7 +85,7 @@ extension Workbench {
             } else {
                 let chart = LineChart(series, width: width, height: height,
                                       title: "\(text)  every \(formatSeconds(every))  (Ctrl-C to stop)",
-                                      xFormat: .time(timeZone: .current), useColor: options?["color"].isTruthy ?? self.options.color)
+                                      xFormat: .time(timeZone: .current), useColor: useColor)
                 screen += chart.render()
                 if keys.count > shown.count { screen += "\n(\(keys.count - shown.count) more series not shown)" }
                 screen += "\n"
@@ -106,27 +107,27 @@ extension Workbench {
         return lua.consumeStopRequest()
     }
 
-    private func duration(_ value: LuaValue?, default fallback: Double, name: String, call: LuaCall) throws -> Double {
-        switch value {
-        case nil, .nil?: return fallback
-        case .integer(let n)?: return Double(n)
-        case .number(let d)? where d.isFinite: return d
-        case .string(let text)?:
-            guard let duration = Duration.parse(text) else { throw call.error("\(name): \"\(text)\" is not a duration such as \"1s\" or \"500ms\"") }
-            return duration.totalSeconds
-        default: throw call.error("\(name) must be a duration such as \"1s\", got \(value?.typeName ?? "nil")")
+    /// `every`: seconds as a number or a duration string, 100ms to a day.
+    private func interval(_ options: LuaOptions) throws -> Double {
+        let seconds: Double
+        if let text = options.fields["every"]?.stringValue {
+            guard let duration = Duration.parse(text) else {
+                throw options.error("every", "must be a duration such as \"1s\" or \"500ms\", got \"\(text)\"")
+            }
+            seconds = duration.totalSeconds
+        } else {
+            seconds = try options.number("every", default: 1, in: -.infinity ... .infinity)
         }
-    }
-
-    private func count(_ value: LuaValue?, default fallback: Int, range: ClosedRange<Int>, name: String, call: LuaCall) throws -> Int {
-        guard let value, !value.isNil else { return fallback }
-        guard let d = value.doubleValue, d.rounded() == d, d >= Double(range.lowerBound), d <= Double(min(range.upperBound, 1 << 40)) else {
-            throw call.error("\(name) must be an integer in \(range.lowerBound)...\(range.upperBound == Int.max ? "" : String(range.upperBound)), got \(value)")
+        guard (0.1...86_400).contains(seconds) else {
+            throw options.error("every", "must be between 100ms and 1 day, got \(formatSeconds(seconds))")
         }
-        return Int(d)
+        return seconds
     }
 }
 
+/// "250ms", "5s", "1.5s"; any finite or infinite number, NaN included.
 func formatSeconds(_ seconds: Double) -> String {
-    seconds < 1 ? "\(Int((seconds * 1000).rounded()))ms" : (seconds.rounded() == seconds ? "\(Int(seconds))s" : "\(seconds)s")
+    guard seconds.isFinite, abs(seconds) < 1e15 else { return luaNumberText(seconds) + "s" }
+    if abs(seconds) < 1 { return "\(Int((seconds * 1000).rounded()))ms" }
+    return seconds.rounded() == seconds ? "\(Int(seconds))s" : "\(seconds)s"
 }

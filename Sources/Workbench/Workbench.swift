@@ -89,6 +89,7 @@ public final class Workbench {
         try lua.run("arg[0] = arg['0']; arg['0'] = nil", name: "=arg")
         try lua.runInterruptible {
             try lua.load(bytes: stripShebang(bytes), name: "@" + path)
+            try lua.stack.reserve(arguments.count, for: "script arguments")
             for argument in arguments { lua.stack.push(argument) }
             try lua.call(arguments: Int32(arguments.count), results: 0)
         }

@@ -42,7 +42,7 @@ import Tensor
                 try register(parameter: tied, named: "weight")
             }
         }
-        let model = Sequential([embedding, try Head(tied: embedding.weight)])
+        let model = try Sequential([embedding, try Head(tied: embedding.weight)])
         #expect(model.namedParameters().map(\.name) == ["0.weight"])
         #expect(model.parameterCount == 10)
     }

@@ -11,7 +11,7 @@ struct TrainingTests {
 
     func mlp(seed: UInt64) throws -> Sequential {
         let g = Generator(seed: seed)
-        return Sequential([try Linear(2, 8, generator: g), Activation(.tanh), try Linear(8, 1, generator: g)])
+        return try Sequential([try Linear(2, 8, generator: g), Activation(.tanh), try Linear(8, 1, generator: g)])
     }
 
     @Test func anMLPLearnsXORWithAdamAndSGD() throws {

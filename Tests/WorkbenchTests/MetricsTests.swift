@@ -86,8 +86,9 @@ struct MetricsTests {
         #expect(t.error("metrics.configure('nope', {})")?.contains("no collector named") == true)
         #expect(t.error("metrics.watch('sum(rate(x[5m]')")?.contains("is not a PromQL expression: column 15") == true)
         #expect(t.error("metrics.watch('node_load1[5m]', {times = 1})")?.contains("must give a scalar or an instant vector") == true)
-        #expect(t.error("metrics.watch('node_load1', {every = '5x'})")?.contains("is not a duration") == true)
-        #expect(t.error("metrics.watch('node_load1', {every = '10ms'})")?.contains("at least 100ms") == true)
-        #expect(t.error("metrics.watch('node_load1', {points = -1})")?.contains("points must be an integer") == true)
+        #expect(t.error("metrics.watch('node_load1', {every = '5x'})")?.contains("option 'every' must be a duration such as") == true)
+        #expect(t.error("metrics.watch('node_load1', {every = '10ms'})")?.contains("option 'every' must be between 100ms and 1 day, got 10ms") == true)
+        #expect(t.error("metrics.watch('node_load1', {points = -1})")?.contains("option 'points' must be an integer in 2...10000, got -1") == true)
+        #expect(t.error("metrics.watch('node_load1', {evry = 1})")?.contains("unknown option 'evry'") == true)
     }
 }
