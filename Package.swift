@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
@@ -49,17 +50,28 @@ let package = Package(
         .target(name: "PromQL", dependencies: ["Telemetry"]),
 
         // The bridge, the environment, the shell.
-        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"]),
-        .target(name: "Workbench", dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL"]),
-        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Telemetry", "CEditline"]),
+        // Lua written for the bridge and the bindings lives in .lua files
+        // beside the Swift that runs it, compiled into the binary.
+        .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"], resources: [.embedInCode("sandbox.lua")]),
+        .target(name: "Workbench",
+                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL"],
+                resources: [
+                    .embedInCode("Tensor/tensor.lua"), .embedInCode("NN/fit.lua"),
+                    .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
+                    .embedInCode("Plugins/sandbox_modules.lua"),
+                ]),
+        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit",
             "Telemetry", "NN", "Plugins", "MetricsStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "NIOCore", package: "swift-nio"),
         ]),
 
+        // Helpers shared by the test targets.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "LuaKitTests", dependencies: ["LuaKit"]),
         .testTarget(name: "PluginsTests", dependencies: ["Plugins"]),
         .testTarget(name: "TensorTests", dependencies: ["Tensor"]),
@@ -68,7 +80,7 @@ let package = Package(
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
         // GRDB for tests that write rows as older versions of the store did.
         .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "PromQLTests", dependencies: ["PromQL"]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry"]),
+        .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "TestSupport"]),
     ]
 )

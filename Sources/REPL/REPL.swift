@@ -220,7 +220,7 @@ public final class REPL {
                 return .done
             }
         }
-        let start = monotonicSeconds()
+        let start = MonotonicInstant.now()
         do {
             try lua.runInterruptible {
                 try lua.call(arguments: 0, results: -1)
@@ -233,7 +233,7 @@ public final class REPL {
             printError("\(error)")
             return .done
         }
-        let elapsed = monotonicSeconds() - start
+        let elapsed = MonotonicInstant.now().seconds(since: start)
         let top = stack.top
         if top > base {
             lua.setGlobal("_", valueAt: base + 1)
@@ -269,12 +269,6 @@ func formatDuration(_ seconds: Double) -> String {
 func format3(_ value: Double) -> String {
     let scaled = (value * 1000).rounded() / 1000
     return String(scaled)
-}
-
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
 func formatTable(_ rows: [[String]]) -> String {

@@ -85,77 +85,106 @@ public final class AnchoredRegex: @unchecked Sendable {
     }
 }
 
+/// What a scalar of a pattern is, as RE2 reads it.
+enum PatternScalar {
+    /// A backslash; the scalar after it (if any) is its operand.
+    case escape(inClass: Bool)
+    /// Part of a bracketed class, the brackets included.
+    case classMember
+    /// Anything else: syntax or a literal outside classes.
+    case plain
+}
+
+/// Walks a pattern scalar by scalar, telling escapes, bracketed classes and
+/// the rest apart; an escape's operand is skipped. In a class, `]` right
+/// after `[` or `[^` is a literal, as in RE2 (`[]a]`, `[^]a]`).
+/// The one scanner behind both passes below, so they cannot disagree on
+/// where a class ends.
+func scanPattern(_ chars: [Unicode.Scalar], _ visit: (Int, PatternScalar) -> Void) {
+    var i = 0
+    var classStart: Int?    // index of the class's first member, when inside one
+    while i < chars.count {
+        let c = chars[i]
+        if c == "\\" {
+            visit(i, .escape(inClass: classStart != nil))
+            i += 2
+            continue
+        }
+        if let first = classStart {
+            visit(i, .classMember)
+            if c == "^" && i == first { classStart = i + 1 }
+            else if c == "]" && i != first { classStart = nil }
+        } else if c == "[" {
+            visit(i, .classMember)
+            classStart = i + 1
+        } else {
+            visit(i, .plain)
+        }
+        i += 1
+    }
+}
+
 /// True when `pattern` uses ICU syntax that RE2 (and so Prometheus) rejects:
 /// lookaround, atomic groups, backreferences, possessive quantifiers.
 func usesNonRE2Syntax(_ pattern: String) -> Bool {
     let chars = Array(pattern.unicodeScalars)
-    var i = 0
-    var inClass = false
-    while i < chars.count {
-        let c = chars[i]
-        if c == "\\" {
-            if i + 1 < chars.count, !inClass, ("1"..."9").contains(chars[i + 1]) { return true }
-            i += 2
-            continue
+    var rejected = false
+    scanPattern(chars) { i, kind in
+        let next = i + 1 < chars.count ? chars[i + 1] : nil
+        switch kind {
+        case .escape(let inClass):
+            if !inClass, let next, ("1"..."9").contains(next) { rejected = true }
+        case .classMember:
+            break
+        case .plain:
+            let c = chars[i]
+            if c == "(", next == "?", i + 2 < chars.count {
+                let k = chars[i + 2]
+                if k == "=" || k == "!" || k == ">" { rejected = true }
+                if k == "<", i + 3 < chars.count, chars[i + 3] == "=" || chars[i + 3] == "!" { rejected = true }
+            } else if c == "*" || c == "+" || c == "?" || c == "}" {
+                if next == "+" { rejected = true }
+            }
         }
-        if inClass {
-            if c == "]" { inClass = false }
-        } else if c == "[" {
-            inClass = true
-            if i + 1 < chars.count, chars[i + 1] == "]" { i += 1 }  // `[]a]` starts with a literal ]
-        } else if c == "(", i + 2 < chars.count, chars[i + 1] == "?" {
-            let k = chars[i + 2]
-            if k == "=" || k == "!" || k == ">" { return true }
-            if k == "<", i + 3 < chars.count, chars[i + 3] == "=" || chars[i + 3] == "!" { return true }
-        } else if c == "*" || c == "+" || c == "?" || c == "}" {
-            if i + 1 < chars.count, chars[i + 1] == "+" { return true }
-        }
-        i += 1
     }
-    return false
+    return rejected
 }
 
 /// Rewrites RE2's `(?P<name>` as ICU's `(?<name>` and numbers the capturing
 /// groups, returning the group number of each name.
-private func translateNamedGroups(_ pattern: String) -> (String, [String: Int]) {
+func translateNamedGroups(_ pattern: String) -> (String, [String: Int]) {
     let chars = Array(pattern.unicodeScalars)
     var out = String.UnicodeScalarView()
     var names: [String: Int] = [:]
     var group = 0
-    var inClass = false
-    var i = 0
-    while i < chars.count {
-        let c = chars[i]
-        if c == "\\" {
-            out.append(c)
+    var skipUntil = 0       // the P of `(?P<` is dropped
+    scanPattern(chars) { i, kind in
+        switch kind {
+        case .escape:
+            out.append(chars[i])
             if i + 1 < chars.count { out.append(chars[i + 1]) }
-            i += 2
-            continue
-        }
-        if inClass {
-            if c == "]" { inClass = false }
-        } else if c == "[" {
-            inClass = true
-        } else if c == "(" {
+        case .classMember:
+            out.append(chars[i])
+        case .plain:
+            guard i >= skipUntil else { return }
+            let c = chars[i]
+            out.append(c)
+            guard c == "(" else { return }
             let isNamedP = i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "P"
             let isNamed = i + 2 < chars.count && chars[i + 1] == "?" && chars[i + 2] == "<"
-            if i + 1 >= chars.count || chars[i + 1] != "?" || isNamedP || isNamed {
-                group += 1
-                if isNamedP || isNamed {
-                    var j = i + (isNamedP ? 4 : 3)
-                    var name = ""
-                    while j < chars.count, chars[j] != ">" { name.unicodeScalars.append(chars[j]); j += 1 }
-                    if names[name] == nil { names[name] = group }
-                }
+            guard i + 1 >= chars.count || chars[i + 1] != "?" || isNamedP || isNamed else { return }
+            group += 1
+            if isNamedP || isNamed {
+                var j = i + (isNamedP ? 4 : 3)
+                var name = ""
+                while j < chars.count, chars[j] != ">" { name.unicodeScalars.append(chars[j]); j += 1 }
+                if names[name] == nil { names[name] = group }
             }
             if isNamedP {
-                out.append(contentsOf: "(?".unicodeScalars)
-                i += 3
-                continue
+                out.append("?")
+                skipUntil = i + 3
             }
         }
-        out.append(c)
-        i += 1
     }
     return (String(out), names)
 }

@@ -108,6 +108,9 @@ public struct MonotonicInstant: Comparable, Hashable, Sendable {
     /// Wraps a raw reading.
     public init(nanoseconds: UInt64) { self.nanoseconds = nanoseconds }
 
+    /// The reading in seconds, for measuring durations by subtraction.
+    public var seconds: Double { Double(nanoseconds) * 1e-9 }
+
     /// The current monotonic time.
     public static func now() -> MonotonicInstant {
         var ts = timespec()

@@ -78,11 +78,6 @@ public final class Tensor {
         Tensor(storage: try Storage.make(count: count, op: op), shape: shape)
     }
 
-    deinit {
-        // A long graph hanging off this tensor is torn down iteratively by
-        // Node.deinit; nothing to do here.
-    }
-
     /// Pointer to the first element (storage plus offset).
     @inline(__always)
     var base: UnsafeMutablePointer<Float> { storage.data + storageOffset }

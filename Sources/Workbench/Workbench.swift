@@ -59,10 +59,8 @@ public final class Workbench {
         installBase()
         installPlugins()
         installMetrics()
-        installTensor()
-        installNN()
-        installQueries()
-        installRemoteQuery()
+        try installTensor()
+        try installNN()
         registerBuiltinCollectors()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
@@ -70,6 +68,20 @@ public final class Workbench {
                         "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
         builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor", "nn", "optim", "data"]
         loadPlugins()
+    }
+
+    /// Runs one of the Lua files built into the binary (Sources/Workbench/*/*.lua)
+    /// and returns what it returns. They are part of the program, so an
+    /// error in one is an error of the workbench's start.
+    @discardableResult
+    func runBundled(_ source: [UInt8], name: String) throws -> [LuaValue] {
+        let stack = lua.stack
+        let base = stack.top
+        defer { stack.settop(base) }
+        try lua.load(bytes: source, name: "=" + name)
+        try lua.call(arguments: 0, results: -1)
+        try stack.reserve(20, for: "results")
+        return stack.top > base ? (base + 1...stack.top).map { stack.value(at: $0) } : []
     }
 
     /// Adds a help topic shown by `:help name`.

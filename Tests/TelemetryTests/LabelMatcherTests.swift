@@ -22,6 +22,22 @@ struct LabelMatcherTests {
         #expect(throws: Never.self) { try LabelMatcher("j", .equal, "(") }   // literals are not compiled
     }
 
+    /// `]` right after `[` or `[^` is a literal in RE2; both passes over a
+    /// pattern (screening and group naming) must agree on where a class ends.
+    @Test func classesStartingWithABracketAreOneClass() throws {
+        #expect(!usesNonRE2Syntax("[](?=]") && !usesNonRE2Syntax("[^](?=]") && !usesNonRE2Syntax("[]\\1]"))
+        #expect(usesNonRE2Syntax("[]](?=a)") && usesNonRE2Syntax("[^]]\\1"))
+        #expect(translateNamedGroups("[](?P<n>a)]").1.isEmpty)
+        #expect(translateNamedGroups("[]](?P<n>a)").1 == ["n": 1])
+        #expect(translateNamedGroups("[^]](?P<n>a)").1 == ["n": 1])
+        #expect(translateNamedGroups("[]](?P<n>a)").0 == "[]](?<n>a)")
+        let regex = try #require(AnchoredRegex("[]a]+(?P<rest>b*)"))
+        #expect(regex.fullMatch("]a]bb") && !regex.fullMatch("c"))
+        #expect(regex.groupNumbers == ["rest": 1])
+        #expect(try LabelMatcher("j", .regexMatch, "[^]a]").matches("b"))
+        #expect(try !LabelMatcher("j", .regexMatch, "[^]a]").matches("]"))
+    }
+
     @Test func absentLabelsReadAsEmptyAndTheNameIsALabel() throws {
         let labels: Labels = ["job": "api", "instance": "a:1"]
         func all(_ matchers: [LabelMatcher]) -> Bool { LabelMatcher.all(matchers, match: "up", labels) }

@@ -4,28 +4,55 @@ import Workbench
 
 @Suite("Help")
 struct HelpTests {
-    @Test func everyBuiltinFunctionHasADocstring() throws {
+    /// Every function of every documented global module, and every method
+    /// of every class, has a doc whose first line is its signature:
+    /// `module.name(` (or `{` for a table argument), `x:name(` for methods.
+    @Test func everyFunctionAndMethodHasASignatureDoc() throws {
         let t = try TemporaryWorkbench()
-        let lua = t.workbench.lua
-        // Every function reachable from the workbench's own globals, one level into tables.
-        let names = try t.run("""
-            local out = {}
-            for _, g in ipairs({ "plugins", "inspect", "help", "print", "opslab" }) do
-              local v = _G[g]
-              if type(v) == "function" then out[#out + 1] = g end
-              if type(v) == "table" then
-                for k, f in pairs(v) do if type(f) == "function" then out[#out + 1] = g .. "." .. k end end
+        let problems = try t.run("""
+            local problems, checked = {}, 0
+            local function check(name, f, pattern)
+              checked = checked + 1
+              local first = (opslab.doc(f) or ""):match("^[^\\n]*")
+              if not first:find(pattern) then problems[#problems + 1] = name .. ": '" .. first .. "'" end
+            end
+            local function walk(path, t)
+              for k, v in pairs(t) do
+                local name = path .. "." .. k
+                if type(v) == "function" then check(name, v, "^" .. name:gsub("%.", "%%.") .. "[%(%{]")
+                elseif type(v) == "table" and opslab.doc(v) == nil and k ~= "__index" then walk(name, v) end
               end
             end
-            return out
-            """)[0].tableValue?.array.compactMap(\.stringValue) ?? []
-        #expect(names.count >= 10)
-        for name in names {
-            let doc = t.workbench.help(topic: name)
-            #expect(doc.hasPrefix(String(name.split(separator: ".").last ?? "")) || doc.hasPrefix(name),
-                    "\(name) has no docstring: \(doc)")
+            for k, v in pairs(_G) do
+              if type(v) == "table" and opslab.doc(v) then walk(k, v) end
+              if type(v) == "function" and opslab.doc(v) then check(k, v, "^" .. k .. "%(") end
+            end
+            local params = {tensor.zeros(2):requires_grad()}
+            for _, o in ipairs{tensor.zeros(1), nn.Linear(2, 2), optim.SGD(params, {lr = 0.1}),
+                               data.loader{x = tensor.zeros(4, 1)}, optim.StepLR(optim.SGD(params, {lr = 0.1}), {step_size = 1})} do
+              local meta = getmetatable(o)
+              for k, f in pairs(meta.__methods) do check(meta.__name .. ":" .. k, f, "^[%w_]+:" .. k .. "[%(%{ ]") end
+            end
+            table.sort(problems)
+            return checked, table.concat(problems, "\\n")
+            """)
+        #expect((problems[0].doubleValue ?? 0) > 250)
+        #expect(problems[1].stringValue == "", "\(problems[1])")
+    }
+
+    @Test func theIndexAndModuleHelpAreReadFromTheBindings() throws {
+        let t = try TemporaryWorkbench()
+        let index = t.workbench.helpIndex()
+        for module in ["data", "metrics", "nn", "opslab", "optim", "plugins", "tensor"] {
+            #expect(index.contains(module), "index lacks \(module)")
         }
-        _ = lua
+        // A module's help lists every function it holds, by signature.
+        let metrics = t.workbench.help(topic: "metrics")
+        for name in ["collect(", "import(", "stats(", "promql{", "watch("] {
+            #expect(metrics.contains("\n  metrics.\(name)"), "metrics help lacks \(name)")
+        }
+        #expect(t.workbench.help(topic: "optim").contains("\n  optim.Adam("))
+        #expect(t.workbench.help(topic: "opslab").contains("\n  opslab.doc(value) -> string or nil"))
     }
 
     @Test func topicsAndUnknownNames() throws {

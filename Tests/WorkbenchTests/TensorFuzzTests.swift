@@ -1,20 +1,8 @@
 import Foundation
 import LuaKit
 import Testing
+import TestSupport
 import Workbench
-
-/// A small seeded generator (SplitMix64), so that a failing call can be
-/// replayed from the seed printed with it.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Calls every tensor function, method and operator with random bad (and
 /// some good) arguments. The only acceptable outcomes are a result or a Lua
@@ -60,7 +48,7 @@ struct TensorFuzzTests {
         let environment = ProcessInfo.processInfo.environment
         let seed = environment["OPSLAB_FUZZ_SEED"].flatMap { UInt64($0) } ?? 20_261_129
         let rounds = environment["OPSLAB_FUZZ_ROUNDS"].flatMap { Int($0) } ?? 6000
-        var rng = SeededGenerator(state: seed)
+        var rng = SplitMix64(state: seed)
         var errors = 0, successes = 0
         for round in 0..<rounds {
             func arg() -> String { Self.values.randomElement(using: &rng)! }

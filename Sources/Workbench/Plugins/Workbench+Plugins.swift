@@ -114,42 +114,12 @@ extension Workbench {
     private func grant(_ permissions: [Permission], into environment: LuaReference) throws {
         guard !permissions.isEmpty else { return }
         let stack = lua.stack
-        try lua.load(Self.capabilitySource, name: "=capabilities")
+        try lua.load(bytes: PackageResources.capabilities_lua, name: "=capabilities")
         environment.push(on: stack)
         stack.push(permissions.map { LuaValue.string($0.rawValue) })
         try lua.call(arguments: 2, results: 0)
     }
 
-    // Runs with the host's globals; adds each granted capability to `env`.
-    private static let capabilitySource = """
-    local env, granted = ...
-    local set = {}
-    for _, p in ipairs(granted) do set[p] = true end
-    local realopen = io.open
-    env.io = env.io or {}
-    env.os = env.os or {}
-    if set["fs.read"] or set["fs.write"] then
-      env.io.lines = io.lines
-      env.io.type = io.type
-    end
-    if set["fs.write"] then
-      env.io.open = realopen
-      env.os.remove, env.os.rename, env.os.tmpname = os.remove, os.rename, os.tmpname
-    elseif set["fs.read"] then
-      env.io.open = function(path, mode)
-        mode = mode or "r"
-        if mode ~= "r" and mode ~= "rb" then
-          error("io.open: mode '" .. tostring(mode) .. "' needs the fs.write permission", 2)
-        end
-        return realopen(path, mode)
-      end
-    end
-    if set["exec"] then
-      env.os.execute = os.execute
-      env.io.popen = io.popen
-    end
-    if set["env"] then env.os.getenv = os.getenv end
-    """
 
     func installPlugins() {
         let module: [LuaFunction] = [
@@ -244,9 +214,8 @@ extension Workbench {
             },
         ]
         lua.registerModule("plugins", functions: module)
-        _ = try? lua.run("return plugins", name: "=plugins")
         lua.stack.push(lua.global("plugins"))
-        lua.setDoc("plugins: the plugin registry. Functions: list, info, reload, call, problems, kinds, path.", forValueAt: -1)
+        lua.setDoc("plugins: the plugin registry (collectors, sinks, optimizers, layers); :help plugins for writing one.", forValueAt: -1)
         lua.stack.pop()
         addTopic("plugins", Self.pluginsTopic)
     }

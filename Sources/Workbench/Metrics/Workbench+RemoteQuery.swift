@@ -10,8 +10,8 @@ import Telemetry
 /// (HTTP API v1), returning the same shapes as `metrics.query` and
 /// `metrics.range`.
 extension Workbench {
-    func installRemoteQuery() {
-        lua.registerModule("metrics", functions: [
+    func remoteQueryFunctions() -> [LuaFunction] {
+        [
             LuaFunction("metrics.promql", doc: """
                 metrics.promql{url = ..., expr = ... [, time = t] [, range = "6h", step = "1m"] [, timeout = "30s"]}
                 Runs a PromQL query on a Prometheus server. Without `range`, an instant query (at `time`,
@@ -69,7 +69,7 @@ extension Workbench {
                     throw call.error("unexpected answer from \(base)")
                 }
             },
-        ])
+        ]
     }
 
     private func seconds(_ ms: Int64) -> String { String(Double(ms) / 1000) }

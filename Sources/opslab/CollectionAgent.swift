@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Telemetry
+import Workbench
 
 /// What `opslab serve` runs: the workbench's collectors on their schedule,
 /// keeping each collector's latest samples for the /metrics endpoint.

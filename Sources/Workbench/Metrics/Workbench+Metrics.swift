@@ -56,8 +56,15 @@ extension Workbench {
         return runner.runPass(only: names)
     }
 
+    /// The `metrics` module: collection here, the store and PromQL in
+    /// Workbench+Query, remote Prometheus in Workbench+RemoteQuery.
     func installMetrics() {
-        lua.registerModule("metrics", functions: [
+        lua.registerModule("metrics", functions: collectionFunctions() + queryFunctions() + remoteQueryFunctions())
+        document("metrics", "metrics: collectors, samples, the metrics store and PromQL queries (here and on a Prometheus server).")
+    }
+
+    private func collectionFunctions() -> [LuaFunction] {
+        [
             LuaFunction("metrics.collect", doc: """
                 metrics.collect([names]) -> samples
                 Runs one pass of every enabled collector (or of those named: a string or a list) and
@@ -116,15 +123,13 @@ extension Workbench {
                 Draws a live braille chart until Ctrl-C: of the series a selector matches ('node_load1',
                 'opslab_cpu_usage_ratio{cpu="0"}'), or of a PromQL expression evaluated over the samples
                 collected while watching ('rate(node_network_receive_bytes_total[10s])').
-                options: every (default "1s"), points (default 60), width, height, times (stop after N).
+                options: every (default "1s"), points (default 60), width, height, times (stop after N),
+                color (default: on a terminal unless NO_COLOR).
                 """) { [unowned self] call in
                 try watch(call)
                 return 0
             },
-        ])
-        lua.stack.push(lua.global("metrics"))
-        lua.setDoc("metrics: collectors, samples and queries. Functions: collect, collectors, text, configure, watch, write, query, range, series, delete, promql.", forValueAt: -1)
-        lua.stack.pop()
+        ]
     }
 
     /// A collector-name argument: nil, a string, or a list of strings.

@@ -71,30 +71,8 @@ extension TensorBinding {
 
 extension Workbench {
     /// Defines tensor.no_grad and makes the module callable (`tensor{1, 2}`).
-    func installLuaDefinedParts() {
-        // Written in Lua because they call back into Lua: no_grad must restore
-        // the grad mode whatever the function does, which pcall gives for free,
-        // and Swift must not call Lua from inside a call from Lua.
-        do {
-            try lua.run(#"""
-                local tensor = tensor
-                local set, pack, unpack = tensor.set_grad_enabled, table.pack, table.unpack
-                function tensor.no_grad(fn, ...)
-                  if type(fn) ~= "function" then
-                    error("tensor.no_grad: argument #1 expected function, got " .. type(fn), 2)
-                  end
-                  local previous = set(false)
-                  local results = pack(pcall(fn, ...))
-                  set(previous)
-                  if not results[1] then error(results[2], 0) end
-                  return unpack(results, 2, results.n)
-                end
-                setmetatable(tensor, {__call = function(_, ...) return tensor.tensor(...) end})
-                """#, name: "=tensor")
-        } catch {
-            // Only a bug in the snippet above gets here; the Lua tests see it.
-            lua.setGlobal("tensor_install_error", .string("\(error)"))
-        }
+    func installLuaDefinedParts() throws {
+        try runBundled(PackageResources.tensor_lua, name: "tensor")
         document("tensor.no_grad", """
             tensor.no_grad(fn, ...) -> results of fn
             Calls fn(...) with autograd recording off (like `with torch.no_grad():`), restoring the

@@ -31,8 +31,8 @@ extension Workbench {
         return store
     }
 
-    func installQueries() {
-        lua.registerModule("metrics", functions: [
+    func queryFunctions() -> [LuaFunction] {
+        [
             LuaFunction("metrics.write", doc: """
                 metrics.write(name, labels, value [, time])
                 Appends one sample to the store; time in Unix seconds (default now). For synthetic
@@ -157,7 +157,7 @@ extension Workbench {
                 let deleted = try evaluate(call) { try metricsStore().delete(matchers) }
                 return call.returns(.integer(Int64(deleted)))
             },
-        ])
+        ]
     }
 
     /// Argument 1 as a PromQL selector: its label matchers.
@@ -214,14 +214,7 @@ extension Workbench {
     /// once, capturing the `tensor` constructor as it was at start.
     private func attachTensorMethod(_ call: LuaCall) throws {
         if vectorMetatable == nil {
-            vectorMetatable = try lua.run("""
-                local make = tensor
-                return { __index = { tensor = function(self)
-                  local values = {}
-                  for i, e in ipairs(self) do values[i] = e.value end
-                  return make(values)
-                end } }
-                """, name: "=metrics.query").first
+            vectorMetatable = try runBundled(PackageResources.vector_lua, name: "metrics.query").first
         }
         guard let metatable = vectorMetatable else { return }
         call.stack.push(metatable)

@@ -1,4 +1,5 @@
 import LuaKit
+import Telemetry
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,9 +43,7 @@ extension Workbench {
                 opslab.now() -> number
                 Seconds on a monotonic clock (not wall time): for measuring durations.
                 """) { call in
-                var ts = timespec()
-                clock_gettime(CLOCK_MONOTONIC, &ts)
-                return call.returns(.number(Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9))
+                call.returns(.number(MonotonicInstant.now().seconds))
             },
             LuaFunction("opslab.doc", doc: """
                 opslab.doc(value) -> string or nil
@@ -65,7 +64,11 @@ extension Workbench {
                 return call.returns(.boolean(isatty(descriptor) != 0))
             },
         ])
-        _ = try? lua.run("opslab.version = '\(Workbench.version)'", name: "=version")
+        lua.stack.push(lua.global("opslab"))
+        lua.stack.push(Workbench.version)
+        lua.stack.setField("version", inTableAt: -2)
+        lua.stack.pop()
+        document("opslab", "opslab: the workbench itself: its version, a monotonic clock, terminal checks, documentation.")
 
         lua.register(LuaFunction("help", doc: """
             help([value or topic])
@@ -78,11 +81,21 @@ extension Workbench {
             } else if let topic = call.stack.string(at: 1) {
                 text = help(topic: topic)
             } else {
-                text = lua.doc(forValueAt: 1, on: call.stack) ?? "No documentation for this \(call.stack.typeName(at: 1))."
+                text = documentation(forValueAt: 1, on: call.stack) ?? "No documentation for this \(call.stack.typeName(at: 1))."
             }
             try writeStandardOutput(text.hasSuffix("\n") ? text : text + "\n")
             return 0
         }, as: "help")
+    }
+
+    /// Attaches a docstring to the value of a global path such as `tensor.no_grad`.
+    func document(_ path: String, _ doc: String) {
+        let parts = path.split(separator: ".").map(String.init)
+        var value = lua.global(parts[0])
+        for part in parts.dropFirst() { value = value.tableValue?[part] ?? .nil }
+        lua.stack.push(value)
+        lua.setDoc(doc, forValueAt: -1)
+        lua.stack.pop()
     }
 
     /// Text of `:help` with no topic.
@@ -100,8 +113,18 @@ extension Workbench {
           :collect [names]    run the collectors once and summarise
           !command            run a shell command
 
-        Modules: metrics, plugins, opslab, tensor; functions: inspect, help
         """
+        // Listed from the globals themselves, so a new module shows up here.
+        let documented = builtinGlobals.filter { name in
+            let stack = lua.stack
+            stack.push(lua.global(name))
+            defer { stack.pop() }
+            return lua.doc(forValueAt: -1) != nil
+        }
+        let modules = documented.filter { lua.global($0).tableValue != nil }.sorted()
+        let functions = documented.filter { lua.global($0).typeName == "function" }.sorted()
+        text += "\nModules: " + modules.joined(separator: ", ") + " (help(name) lists each one's functions)\n"
+        text += "Functions: " + functions.joined(separator: ", ") + "\n"
         if !topics.isEmpty {
             text += "\nTopics: " + topics.keys.sorted().joined(separator: ", ") + "\n"
         }
@@ -121,11 +144,26 @@ extension Workbench {
         } catch {
             return "No help for \"\(topic)\"."
         }
-        if let doc = lua.doc(forValueAt: -1) { return doc }
+        if let doc = documentation(forValueAt: -1, on: stack) { return doc }
         if stack.isTable(at: -1) {   // list what it holds
             return "\(topic) is a table. Fields: " + tableKeys(at: -1).joined(separator: ", ")
         }
         return "No documentation for \(topic) (a \(stack.typeName(at: -1)))."
+    }
+
+    /// The doc of the value at `index`; for a module (a documented table),
+    /// its summary followed by the signature line of each documented
+    /// function it holds, read from the functions themselves.
+    func documentation(forValueAt index: Int32, on stack: LuaStack) -> String? {
+        guard let doc = lua.doc(forValueAt: index, on: stack) else { return nil }
+        guard case .table(let table) = stack.value(at: index, maxDepth: 1) else { return doc }
+        var lines: [String] = []
+        for (_, value) in table.fields.sorted(by: { $0.key < $1.key }) where value.typeName == "function" {
+            stack.push(value)
+            if let signature = lua.doc(forValueAt: -1, on: stack)?.split(separator: "\n").first { lines.append("  " + signature) }
+            stack.pop()
+        }
+        return lines.isEmpty ? doc : doc + "\n\nFunctions:\n" + lines.joined(separator: "\n")
     }
 
     func tableKeys(at index: Int32) -> [String] {

@@ -154,7 +154,7 @@ enum TensorBinding {
 extension Workbench {
     /// Installs the global `tensor` (callable: `tensor{{1, 2}, {3, 4}}`) and
     /// the `Tensor` class.
-    func installTensor() {
+    func installTensor() throws {
         lua.register(TensorBinding.luaClass)
         let functions = TensorBinding.moduleFunctions + TensorBinding.allOps.filter(\.asFunction).map { op in
             LuaFunction("tensor.\(op.name)", doc: op.functionDoc) { call in
@@ -164,22 +164,12 @@ extension Workbench {
             }
         }
         lua.registerModule("tensor", functions: functions)
-        installLuaDefinedParts()
+        try installLuaDefinedParts()
         document("tensor", """
             tensor: float32 tensors with broadcasting and reverse-mode autodiff, Torch7 conventions:
             1-based dims and indices, negative ones count from the end, inclusive ranges (t:slice).
             Create: tensor{{1, 2}, {3, 4}}, zeros, ones, full, eye, arange, linspace, rand, randn, randint.
             Every op is a method and a function: t:matmul(w) is tensor.matmul(t, w). help(t.matmul).
             """)
-    }
-
-    /// Attaches a docstring to the value of a global path such as `tensor.no_grad`.
-    func document(_ path: String, _ doc: String) {
-        let parts = path.split(separator: ".").map(String.init)
-        var value = lua.global(parts[0])
-        for part in parts.dropFirst() { value = value.tableValue?[part] ?? .nil }
-        lua.stack.push(value)
-        lua.setDoc(doc, forValueAt: -1)
-        lua.stack.pop()
     }
 }
