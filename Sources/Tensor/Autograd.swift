@@ -156,7 +156,7 @@ extension Tensor {
     @discardableResult
     public func requiresGrad(_ flag: Bool = true) throws -> Tensor {
         if let gradFn {
-            throw TensorError.autograd("requiresGrad", "only leaf tensors can change requiresGrad; use detach() to get a leaf (tensor has grad_fn \(gradFn.name))")
+            throw TensorError.autograd("requiresGrad", "only leaf tensors can change requiresGrad; use \(ErrorText.Advice.detach) to get a leaf (tensor has grad_fn \(gradFn.name))")
         }
         requiresGradFlag = flag
         return self

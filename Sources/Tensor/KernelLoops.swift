@@ -172,7 +172,7 @@ func broadcastShapes(_ a: [Int], _ b: [Int], op: String) throws -> [Int] {
         } else if x == 1 {
             out[i] = y
         } else {
-            throw TensorError.shape(op, "shapes \(fmt(a)) and \(fmt(b)) cannot be broadcast (\(x) vs \(y) at dim \(i - n))")
+            throw TensorError.shape(op, "shapes \(fmt(a)) and \(fmt(b)) cannot be broadcast (\(x) vs \(y) at dim \(dim: i - n))")
         }
     }
     return out

@@ -21,9 +21,9 @@ extension Tensor {
     func checkInPlaceAllowed(_ op: String) throws {
         if GradMode.isEnabled && requiresGradFlag {
             if let gradFn {
-                throw TensorError.autograd(op, "cannot overwrite a tensor produced by \(gradFn.name) while grad mode is on; use Tensor.noGrad { } or detach() first")
+                throw TensorError.autograd(op, "cannot overwrite a tensor produced by \(gradFn.name) while grad mode is on; use \(ErrorText.Advice.noGrad) or \(ErrorText.Advice.detach) first")
             }
-            throw TensorError.autograd(op, "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update in Tensor.noGrad { }")
+            throw TensorError.autograd(op, "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update in \(ErrorText.Advice.noGrad)")
         }
         try checkWritable(op)
     }
@@ -56,7 +56,7 @@ extension Tensor {
             return self
         }
         if requiresGradFlag && isLeaf {
-            throw TensorError.autograd(op, "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update in Tensor.noGrad { }")
+            throw TensorError.autograd(op, "a leaf tensor that requires grad cannot be modified in place while grad mode is on; wrap the update in \(ErrorText.Advice.noGrad)")
         }
         if isView {
             throw TensorError.autograd(op, "cannot modify a view in place while its result must be recorded for autograd; use the out-of-place op or clone() first")

@@ -18,7 +18,7 @@ extension Tensor {
     }
 
     /// Converts an index tensor to Ints, checking each lies in 0..<bound.
-    func indexList(_ op: String, bound: Int, what: String) throws -> [Int] {
+    func indexList(_ op: String, bound: Int, what: ErrorText) throws -> [Int] {
         var out: [Int] = []
         out.reserveCapacity(count)
         for v in toArray() {
@@ -26,7 +26,7 @@ extension Tensor {
                 throw TensorError.arg(op, "index tensor must hold whole numbers, found \(v)")
             }
             guard v >= 0 && v < Float(bound) else {
-                let shown = Int(exactly: v).map(String.init) ?? "\(v)"
+                let shown: ErrorText = Int(exactly: v).map { "\(index: $0)" } ?? "\(v)"
                 throw TensorError.index(op, "index \(shown) is out of range for \(what) of size \(bound)")
             }
             out.append(Int(v))
@@ -40,7 +40,7 @@ extension Tensor {
         let d = try normDim(dim, ndim, "select")
         let i = index < 0 ? index + shape[d] : index
         guard i >= 0 && i < shape[d] else {
-            throw TensorError.index("select", "index \(index) is out of range for dim \(d) of size \(shape[d]) (shape \(fmt(shape)))")
+            throw TensorError.index("select", "index \(index: index) is out of range for dim \(dim: d) of size \(shape[d]) (shape \(fmt(shape)))")
         }
         var sh = shape, st = strides
         sh.remove(at: d)
@@ -90,7 +90,7 @@ extension Tensor {
         let d = try normDim(dim, ndim, "narrow")
         let s = start < 0 ? start + shape[d] : start
         guard s >= 0, length >= 0, s <= shape[d], length <= shape[d] - s else {
-            throw TensorError.index("narrow", "start \(start) and length \(length) exceed dim \(d) of size \(shape[d])")
+            throw TensorError.index("narrow", "start \(start) and length \(length) exceed dim \(dim: d) of size \(shape[d])")
         }
         return try slice(d, s, s + length)
     }
@@ -102,7 +102,7 @@ extension Tensor {
         }
         let d = try normDim(dim, ndim, "indexSelect")
         let size = ndim == 0 ? 1 : shape[d]
-        let idx = try indices.indexList("indexSelect", bound: size, what: "dim \(d)")
+        let idx = try indices.indexList("indexSelect", bound: size, what: "dim \(dim: d)")
         var outShape = shape
         if ndim > 0 { outShape[d] = idx.count }
         let out = try Tensor.uninitialized(outShape, op: "indexSelect")
@@ -148,9 +148,9 @@ extension Tensor {
             return [Int](repeating: 0, count: index.count)
         }
         for i in 0..<ndim where i != d && index.shape[i] > shape[i] {
-            throw TensorError.shape(op, "index of shape \(fmt(index.shape)) is larger than the input of shape \(fmt(shape)) at dim \(i)")
+            throw TensorError.shape(op, "index of shape \(fmt(index.shape)) is larger than the input of shape \(fmt(shape)) at dim \(dim: i)")
         }
-        let vals = try index.indexList(op, bound: shape[d], what: "dim \(d) of shape \(fmt(shape))")
+        let vals = try index.indexList(op, bound: shape[d], what: "dim \(dim: d) of shape \(fmt(shape))")
         var offs = [Int](repeating: 0, count: vals.count)
         var pos = [Int](repeating: 0, count: ndim)
         var acc = 0

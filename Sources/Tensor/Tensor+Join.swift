@@ -24,7 +24,7 @@ extension Tensor {
             var ok = t.ndim == first.ndim
             if ok { for j in 0..<t.ndim where j != d && t.shape[j] != first.shape[j] { ok = false } }
             guard ok else {
-                throw TensorError.shape("cat", "tensor \(i) has shape \(fmt(t.shape)), which does not match \(fmt(first.shape)) outside dim \(d)")
+                throw TensorError.shape("cat", "tensor \(position: i) has shape \(fmt(t.shape)), which does not match \(fmt(first.shape)) outside dim \(dim: d)")
             }
             let (s, o) = outShape[d].addingReportingOverflow(t.shape[d])
             guard !o else { throw TensorError(.allocation, "cat", "result is too large") }
@@ -58,7 +58,7 @@ extension Tensor {
     public static func stack(_ tensors: [Tensor], dim: Int = 0) throws -> Tensor {
         guard let first = tensors.first else { throw TensorError.arg("stack", "expects a non-empty list of tensors") }
         for (i, t) in tensors.enumerated() where t.shape != first.shape {
-            throw TensorError.shape("stack", "all tensors must have the same shape: tensor 0 has shape \(fmt(first.shape)), tensor \(i) has \(fmt(t.shape))")
+            throw TensorError.shape("stack", "all tensors must have the same shape: tensor \(position: 0) has shape \(fmt(first.shape)), tensor \(position: i) has \(fmt(t.shape))")
         }
         let d = try normDim(dim, first.ndim + 1, "stack")
         let parts = try tensors.map { try $0.unsqueeze(d) }
@@ -93,7 +93,7 @@ extension Tensor {
             overflow = overflow || o || n < 0
         }
         guard !overflow, total == shape[d] else {
-            throw TensorError.shape("split", "sizes \(sizes) do not add up to \(shape[d]), the size of dim \(d) of shape \(fmt(shape))")
+            throw TensorError.shape("split", "sizes \(sizes) do not add up to \(shape[d]), the size of dim \(dim: d) of shape \(fmt(shape))")
         }
         var start = 0
         return try sizes.map { n in

@@ -196,7 +196,7 @@ extension Tensor {
         for i in 0..<newShape.count {
             if i < lead {
                 guard newShape[i] >= 0 else {
-                    throw TensorError.shape("expand", "cannot use size \(newShape[i]) for new leading dim \(i) in \(fmt(newShape))")
+                    throw TensorError.shape("expand", "cannot use size \(newShape[i]) for new leading dim \(dim: i) in \(fmt(newShape))")
                 }
                 continue
             }
@@ -206,7 +206,7 @@ extension Tensor {
             if want == old {
                 st[i] = strides[i - lead]
             } else if old != 1 {
-                throw TensorError.shape("expand", "cannot expand shape \(fmt(shape)) to \(fmt(newShape)): dim \(i) has size \(old), not 1")
+                throw TensorError.shape("expand", "cannot expand shape \(fmt(shape)) to \(fmt(newShape)): dim \(dim: i) has size \(old), not 1")
             } else if want < 0 {
                 throw TensorError.shape("expand", "invalid size \(want) in \(fmt(newShape))")
             }

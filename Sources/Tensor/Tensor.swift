@@ -147,7 +147,7 @@ public final class Tensor {
             var j = i
             if j < 0 { j += shape[d] }
             guard j >= 0 && j < shape[d] else {
-                throw TensorError.index(op, "index \(i) is out of range for dim \(d) of size \(shape[d]) (shape \(fmt(shape)))")
+                throw TensorError.index(op, "index \(index: i) is out of range for dim \(dim: d) of size \(shape[d]) (shape \(fmt(shape)))")
             }
             off += j * strides[d]
         }
@@ -185,7 +185,7 @@ func normDim(_ d: Int, _ ndim: Int, _ op: String) throws -> Int {
     let n = Swift.max(ndim, 1)
     let w = d < 0 ? d + n : d
     guard w >= 0 && w < n else {
-        throw TensorError.dim(op, "dim \(d) is out of range for a tensor with \(ndim) dims (expected \(-n)...\(n - 1))")
+        throw TensorError.dim(op, "dim \(dim: d) is out of range for a tensor with \(ndim) dims (expected \(validDimsOf: n))")
     }
     return w
 }
@@ -198,7 +198,7 @@ func normDims(_ dims: [Int]?, _ ndim: Int, _ op: String) throws -> [Int] {
     out.reserveCapacity(dims.count)
     for d in dims {
         let w = try normDim(d, ndim, op)
-        if seen[w] { throw TensorError.dim(op, "dim \(d) appears more than once in \(dims)") }
+        if seen[w] { throw TensorError.dim(op, "dim \(dim: d) appears more than once") }
         seen[w] = true
         out.append(w)
     }

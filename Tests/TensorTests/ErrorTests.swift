@@ -25,6 +25,27 @@ import Testing
         #expect(TensorError(.invalidArgument, "op", "msg").description == "op: msg")
     }
 
+    /// Dims, positions, indices and advice are values in the error, so a
+    /// binding renders them in its own conventions without editing text.
+    @Test func errorsCarryDimsAndAdviceAsValues() throws {
+        let x = try Tensor.zeros([2, 3])
+        let oneBased = ErrorText.Conventions(base: 1, validDims: { "1..\($0)" }) { $0 == .noGrad ? "no_grad" : "detach" }
+        let sum = expectError(.invalidDim) { try x.sum(dim: 3) }
+        #expect(sum?.text.pieces.contains(.dim(3)) == true)
+        #expect(sum?.text.rendered(oneBased) == "dim 4 is out of range for a tensor with 2 dims (expected 1..2)")
+        let cat = expectError(.shapeMismatch) { try Tensor.cat([x, try Tensor.zeros([2, 4])], dim: 0) }
+        #expect(cat?.text.rendered(oneBased) == "tensor 2 has shape [2, 4], which does not match [2, 3] outside dim 1")
+        let broadcast = expectError(.shapeMismatch) { try x.add(try Tensor.zeros([4])) }
+        #expect(broadcast?.text.rendered(oneBased).hasSuffix("(3 vs 4 at dim -1)") == true)   // from the end: unchanged
+        let select = expectError(.indexOutOfRange) { try x.select(1, 7) }
+        #expect(select?.text.rendered(oneBased) == "index 8 is out of range for dim 2 of size 3 (shape [2, 3])")
+        let leaf = try Tensor.zeros([2]).requiresGrad()
+        let inPlace = expectError(.autograd) { try leaf.add_(try Tensor.ones([2])) }
+        #expect(inPlace?.text.pieces.contains(.advice(.noGrad)) == true)
+        #expect(inPlace?.text.rendered(oneBased).hasSuffix("wrap the update in no_grad") == true)
+        #expect(inPlace?.message.hasSuffix("wrap the update in Tensor.noGrad { }") == true)
+    }
+
     @Test func negativeDimsCountFromTheEnd() throws {
         let x = try Tensor.arange(24).reshape([2, 3, 4])
         #expect(try x.sum(dim: -1).shape == [2, 3])

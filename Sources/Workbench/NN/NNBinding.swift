@@ -41,7 +41,7 @@ final class NNBinding {
             // `load_state_dict: ...`), which the function's name would repeat.
             throw LuaRuntimeError(error.description, named: false)
         } catch let error as TensorError {
-            throw LuaRuntimeError(TensorBinding.luaSpelling(error.description), named: named)
+            throw LuaRuntimeError("\(error.op): \(error.text.rendered(.lua))", named: named)
         }
     }
 

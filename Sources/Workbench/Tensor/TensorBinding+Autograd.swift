@@ -47,12 +47,6 @@ extension TensorBinding {
         },
     ]
 
-    /// The engine's advice, in Lua's words.
-    static func luaSpelling(_ message: String) -> String {
-        message.replacingOccurrences(of: "Tensor.noGrad { }", with: "tensor.no_grad(fn)")
-            .replacingOccurrences(of: "detach()", with: "t:detach()")
-    }
-
     nonisolated(unsafe) static let gradModeFunctions: [LuaFunction] = [
         function("set_grad_enabled", """
             tensor.set_grad_enabled(flag) -> previous

@@ -7,7 +7,7 @@ import Tensor
 // in-place updates, which return the tensor itself. The engine refuses
 // in-place updates that would corrupt a recorded graph (a leaf that requires
 // grad, or a value saved for backward); its message reaches Lua with the Lua
-// spelling of no_grad (see luaSpelling).
+// spelling of no_grad (see ErrorText.Conventions.lua).
 
 extension TensorBinding {
     /// An in-place binary op taking a tensor (broadcast to t) or a number.

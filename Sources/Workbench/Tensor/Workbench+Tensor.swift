@@ -75,19 +75,8 @@ enum TensorBinding {
         } catch let error as TensorError {
             let own = call.function.shortName.replacingOccurrences(of: "_", with: "").lowercased()
             let op = error.op.replacingOccurrences(of: "_", with: "").lowercased()
-            let text = own == op || own == "__" + op ? error.message : error.description
-            throw LuaRuntimeError(luaSpelling(oneBased(text)))
-        }
-    }
-
-    /// The engine numbers dims and list positions from 0 in its messages
-    /// ("outside dim 0", "tensor 1 has shape"); Lua users count from 1. The
-    /// binding hands the engine only 0-based dims it converted itself, so
-    /// every non-negative number after "dim" or "tensor" is one of those.
-    static func oneBased(_ message: String) -> String {
-        message.replacing(/\b(dim|tensor) (\d+)\b/) { match in
-            guard let n = Int(match.output.2) else { return String(match.output.0) }
-            return "\(match.output.1) \(n + 1)"
+            let text = error.text.rendered(.lua)
+            throw LuaRuntimeError(own == op || own == "__" + op ? text : "\(error.op): \(text)")
         }
     }
 
@@ -171,5 +160,17 @@ extension Workbench {
             Create: tensor{{1, 2}, {3, 4}}, zeros, ones, full, eye, arange, linspace, rand, randn, randint.
             Every op is a method and a function: t:matmul(w) is tensor.matmul(t, w). help(t.matmul).
             """)
+    }
+}
+
+extension ErrorText.Conventions {
+    /// How engine errors read in Lua: dims, positions and indices counted
+    /// from 1 (the binding hands the engine only 0-based ones it converted
+    /// itself), and the workbench's names for the engine's advice.
+    static let lua = ErrorText.Conventions(base: 1, validDims: { n in n == 0 ? "none" : "1..\(n) or -\(n)..-1" }) {
+        switch $0 {
+        case .noGrad: return "tensor.no_grad(fn)"
+        case .detach: return "t:detach()"
+        }
     }
 }
