@@ -83,10 +83,14 @@ public struct LuaOptions {
     }
 
     private func describe(_ range: ClosedRange<Double>) -> String {
+        // Bounds are written as a person would: 0, not 0.0.
+        func bound(_ d: Double) -> String {
+            d.rounded() == d && abs(d) < 1e15 ? String(Int(d)) : luaNumberText(d)
+        }
         switch (range.lowerBound, range.upperBound) {
         case (-.infinity, .infinity): return " (not NaN)"
-        case (let low, .infinity): return " >= \(luaNumberText(low))"
-        default: return " in \(luaNumberText(range.lowerBound))...\(luaNumberText(range.upperBound))"
+        case (let low, .infinity): return " >= \(bound(low))"
+        default: return " in \(bound(range.lowerBound))...\(bound(range.upperBound))"
         }
     }
 }

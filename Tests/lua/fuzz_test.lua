@@ -74,8 +74,11 @@ for _, v in ipairs(numbers) do pool[#pool + 1] = v end
 for i = 1, 21 do pool[#pool + 1] = others[i] end   -- others[1] is nil: keep the count
 local function any() return pool[math.random(#pool)] end
 local function anyNumber() return numbers[math.random(#numbers)] end
-local plausible = {tensor.ones(2, 2), "up", 2, nn.Linear(2, 2), "1h", {}}
+local plausible = {tensor.ones(2, 2), "up", 2, nn.Linear(2, 2), "1h", {},
+                   optim.SGD({tensor.zeros(1):requires_grad()}, {lr = 0.1})}
 local function plausibleArg() return plausible[math.random(#plausible)] end
+
+local manifests = {["nn.define"] = true, ["plugins.register"] = true, ["metrics.configure"] = true}
 
 local outcomes = {ok = 0, error = 0}
 local function record(name, ok, err)
@@ -178,6 +181,36 @@ else
     t.truthy(checked > 1000, "option calls: " .. checked)
   end)
   t.test("0, 200 and 10,000 arguments", counts)
+  t.test("every function that documents options refuses an unknown one", function()
+    local missing, checked = {}, 0
+    for _, entry in ipairs(list) do
+      -- Only option tables in the signature (not selectors in examples, not
+      -- the table a function returns), and not manifests or a plugin's own
+      -- settings, whose keys are the plugin's.
+      local signature = ((entry.doc or opslab.doc(entry.f) or ""):match("^[^\n]*")):gsub("%->.*", "")
+      local keys = optionKeys(signature)
+      if #keys > 0 and not manifests[entry.name] then
+        -- The options table goes where the doc puts it; plausible arguments
+        -- before it. Some position must give "unknown option".
+        local refused = false
+        checked = checked + 1
+        for position = 1, 4 do
+          for _, filler in ipairs(plausible) do
+            local args = {n = position}
+            for i = 1, position - 1 do args[i] = filler end
+            args[position] = {[keys[1]] = nil, no_such_option = 1}
+            local ok, err = pcall(entry.f, table.unpack(args, 1, args.n))
+            if not ok and (tostring(err):find("unknown option 'no_such_option'", 1, true)
+                           or tostring(err):find("expected at most", 1, true)) then refused = true end
+          end
+        end
+        if not refused then missing[#missing + 1] = entry.name end
+      end
+    end
+    tensor.set_grad_enabled(true)
+    t.eq(table.concat(missing, ", "), "", "functions that ignore unknown options")
+    t.truthy(checked >= 15, "functions with options in their signature: " .. checked)
+  end)
   if os.getenv("OPSLAB") then
     t.test("the same with the heap at its cap", function()
       local command = string.format(

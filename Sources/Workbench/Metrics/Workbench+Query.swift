@@ -125,7 +125,9 @@ extension Workbench {
                 it first closes head samples into compressed chunks and reclaims free pages.
                 """) { [unowned self] call in
                 let store = try metricsStore()
-                if try call.optionalTable(1)?["compact"].isTruthy == true {
+                try call.expectArguments(atMost: 1)
+                let options = try LuaOptions(try call.optionalTable(1), function: "metrics.stats", allowed: ["compact"])
+                if try options.boolean("compact", default: false) {
                     try evaluate(call) { try store.compact(); try store.vacuum() }
                 }
                 let stats = try evaluate(call) { try store.stats() }

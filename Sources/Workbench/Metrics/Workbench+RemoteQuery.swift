@@ -18,7 +18,10 @@ extension Workbench {
                 Unix seconds, default now) returning what metrics.query returns; with `range`, a range
                 query returning {time = tensor, values = tensor, labels = {...}} as metrics.range does.
                 """) { [unowned self] call in
-                let options = try call.table(1)
+                try call.expectArguments(atMost: 1)
+                let table = try call.table(1)
+                let reader = try LuaOptions(table, function: "metrics.promql", allowed: ["url", "expr", "time", "range", "step", "timeout"])
+                let options = table
                 guard let base = options["url"].stringValue, let url = URL(string: base),
                       url.scheme == "http" || url.scheme == "https", url.host != nil else {
                     throw call.argumentError(1, "needs url = \"http://host:9090\"")
@@ -27,7 +30,7 @@ extension Workbench {
                     throw call.argumentError(1, "needs expr = \"<PromQL expression>\"")
                 }
                 let timeout = Double(options["timeout"].stringValue.flatMap { milliseconds($0) } ?? 30_000) / 1000
-                let now = try evaluationTime(try LuaOptions(options, function: "metrics.promql"))
+                let now = try evaluationTime(reader)
                 if let rangeText = options["range"].stringValue {
                     guard let range = milliseconds(rangeText), range > 0 else { throw call.error("range must be a duration such as \"6h\"") }
                     let step = try options["step"].stringValue.map { text -> Int64 in

@@ -68,51 +68,25 @@ struct LayerArguments {
         return d
     }
 
-    /// The options table at `position` (absent is empty); unknown keys are
-    /// refused so that a typo such as `{bais = false}` is not silently ignored.
-    func options(_ position: Int, allowed: [String]) throws -> [String: SpecValue] {
-        guard position <= items.count else { return [:] }
-        guard case .value(.table(let fields)) = items[position - 1] else {
-            if case .value(.list([])) = items[position - 1] { return [:] }
+    /// The options table at `position` (absent is empty), read through
+    /// LuaOptions like every other options table: unknown keys are refused
+    /// so that a typo such as `{bais = false}` is not silently ignored.
+    func options(_ position: Int, allowed: [String]) throws -> LuaOptions {
+        guard position <= items.count else { return try LuaOptions(nil, function: function) }
+        switch items[position - 1] {
+        case .value(.table(let fields)):
+            return try LuaOptions(LuaTableValue(fields: fields.mapValues(NNBinding.luaValue)), function: function, allowed: allowed)
+        case .value(.list([])):
+            return try LuaOptions(nil, function: function)
+        default:
             throw error(position, "(options) expected table, got \(items[position - 1].typeName)")
         }
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            let known = allowed.isEmpty ? "none" : allowed.joined(separator: ", ")
-            throw error(position, "unknown option '\(unknown)' (known: \(known))")
-        }
-        return fields
     }
 
     func expect(atMost count: Int) throws {
         guard items.count <= count else {
             throw LuaRuntimeError("\(function): expected at most \(count) arguments, got \(items.count)", named: false)
         }
-    }
-}
-
-extension [String: SpecValue] {
-    func bool(_ key: String, default fallback: Bool, in function: String) throws -> Bool {
-        guard let value = self[key] else { return fallback }
-        guard case .bool(let b) = value else { throw LuaRuntimeError("\(function): option '\(key)' must be a boolean", named: false) }
-        return b
-    }
-
-    func number(_ key: String, default fallback: Double, in function: String) throws -> Double {
-        guard let value = self[key] else { return fallback }
-        guard case .number(let d) = value else { throw LuaRuntimeError("\(function): option '\(key)' must be a number", named: false) }
-        return d
-    }
-
-    func integer(_ key: String, default fallback: Int, in function: String) throws -> Int {
-        let d = try number(key, default: Double(fallback), in: function)
-        guard let n = Int(exactly: d) else { throw LuaRuntimeError("\(function): option '\(key)' must be an integer, got \(d)", named: false) }
-        return n
-    }
-
-    func string(_ key: String, default fallback: String, in function: String) throws -> String {
-        guard let value = self[key] else { return fallback }
-        guard case .string(let s) = value else { throw LuaRuntimeError("\(function): option '\(key)' must be a string", named: false) }
-        return s
     }
 }
 

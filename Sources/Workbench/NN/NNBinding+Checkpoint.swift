@@ -20,9 +20,12 @@ extension NNBinding {
                 try call.expectArguments(atMost: 3)
                 let layer = try layer(call, 1)
                 let path = try call.string(2)
-                let options = try call.optionalTable(3)
+                let options = try LuaOptions(try call.optionalTable(3), function: "nn.save", allowed: ["sign_key", "metadata"])
                 var metadata: [String: String] = [:]
-                if case .table(let extra)? = options?["metadata"] {
+                if let extraValue = options.fields["metadata"], !extraValue.isNil {
+                    guard case .table(let extra) = extraValue else {
+                        throw options.error("metadata", "must be a table of strings, got \(extraValue.luaText)")
+                    }
                     for (key, value) in extra.fields {
                         guard case .string(let text) = value else {
                             throw call.argumentError(3, "metadata values must be strings, '\(key)' is \(value.typeName)")
@@ -32,7 +35,7 @@ extension NNBinding {
                     }
                 }
                 if let spec = layer.spec { metadata[Self.configKey] = spec.json }
-                let key = try options?["sign_key"].stringValue.map { try Checkpoint.privateKey(hex: $0) }
+                let key = try options.optionalString("sign_key").map { try Checkpoint.privateKey(hex: $0) }
                 let named = layer.namedParameters()
                 guard !named.isEmpty else { throw call.argumentError(1, "the model has no parameters to save") }
                 return try bound(call) {
@@ -53,9 +56,11 @@ extension NNBinding {
                 """) { [unowned self] call in
                 try call.expectArguments(atMost: 2)
                 let path = try call.string(1)
-                let options = try call.optionalTable(2)
+                let options = try LuaOptions(try call.optionalTable(2), function: "nn.load", allowed: ["public_key", "strict"])
+                let strict = try options.boolean("strict", default: true)
+                let publicKey = try options.optionalString("public_key")
                 return try bound(call) {
-                    if let hex = options?["public_key"].stringValue {
+                    if let hex = publicKey {
                         let result = try Checkpoint.verify(path, publicKey: try Checkpoint.publicKey(hex: hex))
                         guard result.digestValid else { throw LuaRuntimeError("\(path): the digest does not match the content") }
                         guard result.signatureValid == true else {
@@ -69,7 +74,7 @@ extension NNBinding {
                     guard let spec = LayerSpec(json: json) else { throw LuaRuntimeError("\(path): \(Self.configKey) is not a layer config (or nests deeper than \(LayerSpec.maxDepth) levels, or gives a layer more than \(LayerSpec.maxArguments) arguments)") }
                     let model = try construct(spec)
                     try model.loadStateDict(Dictionary(file.tensors.map { ($0.name, $0.tensor) }) { a, _ in a },
-                                            strict: options?["strict"].boolValue ?? true)
+                                            strict: strict)
                     return push(call, model)
                 }
             },

@@ -51,12 +51,13 @@ extension NNBinding {
 
     /// Losses, initialisers and gradient clipping: plain functions of `nn` and `optim`.
     func functions() -> (nn: [LuaFunction], optim: [LuaFunction]) {
-        func loss(_ name: String, _ doc: String, _ body: @escaping (Tensor, Tensor, LuaTableValue?) throws -> Tensor) -> LuaFunction {
+        func loss(_ name: String, _ doc: String, options allowed: [String] = [],
+                  _ body: @escaping (Tensor, Tensor, LuaOptions) throws -> Tensor) -> LuaFunction {
             LuaFunction("nn.\(name)", doc: doc) { [unowned self] call in
-                try call.expectArguments(atMost: 3)
+                try call.expectArguments(atMost: allowed.isEmpty ? 2 : 3)
                 let input = try TensorBinding.tensorArgument(call, 1)
                 let target = try TensorBinding.tensorArgument(call, 2)
-                let options = try call.optionalTable(3)
+                let options = try LuaOptions(try call.optionalTable(3), function: "nn.\(name)", allowed: allowed)
                 return try bound(call) { TensorBinding.push(call, try body(input, target, options)) }
             }
         }
@@ -83,22 +84,21 @@ extension NNBinding {
             loss("huber", """
                 nn.huber(input, target[, {delta = 1}]) -> Tensor
                 Quadratic below delta, linear above (torch.nn.HuberLoss).
-                """) { a, b, options in
-                try Loss.huber(a, b, delta: Float(options?["delta"].doubleValue ?? 1))
+                """, options: ["delta"]) { a, b, options in
+                try Loss.huber(a, b, delta: Float(try options.number("delta", default: 1, in: 0...3.4e38)))
             },
             loss("cross_entropy", """
                 nn.cross_entropy(logits, target[, {label_smoothing = 0, ignore_index = nil}]) -> Tensor
                 Cross entropy from logits [N, C] and 1-based class indices [N], averaged over the rows
                 not equal to ignore_index.
-                """) { logits, target, options in
-                let ignore = try options?["ignore_index"].doubleValue.map { value -> Int in
-                    guard let index = Int(exactly: value), index > Int.min else {
-                        throw LuaRuntimeError("nn.cross_entropy: ignore_index must be an integer, got \(value)", named: false)
-                    }
+                """, options: ["label_smoothing", "ignore_index"]) { logits, target, options in
+                // Lua's class indices start at 1, the engine's at 0.
+                let ignore = try options.optionalInteger("ignore_index", in: Int.min...Int.max).map { index in
+                    guard index > Int.min else { throw options.error("ignore_index", "is out of range") }
                     return index - 1
                 }
                 return try Loss.crossEntropy(logits, try target - 1,
-                                             labelSmoothing: Float(options?["label_smoothing"].doubleValue ?? 0),
+                                             labelSmoothing: Float(try options.number("label_smoothing", default: 0, in: 0...1)),
                                              ignoreIndex: ignore)
             },
             loss("nll", """
@@ -145,12 +145,12 @@ extension NNBinding {
                 Multiplies the learning rate by gamma every step_size calls of sched:step().
                 """) { [unowned self] call in
                 let optimizer = try optimizer(call, 1)
-                let options = try call.table(2)
-                guard let every = options["step_size"].doubleValue.flatMap({ Int(exactly: $0) }), every >= 1 else {
-                    throw call.argumentError(2, "step_size must be a positive integer")
+                let options = try LuaOptions(try call.table(2), function: "optim.StepLR", allowed: ["step_size", "gamma"])
+                guard let every = try options.optionalInteger("step_size", in: 1...Int.max) else {
+                    throw options.error("step_size", "is required (a positive integer)")
                 }
                 let schedule = LearningRateSchedule.step(base: optimizer.learningRate, every: every,
-                                                         gamma: Float(options["gamma"].doubleValue ?? 0.1))
+                                                         gamma: Float(try options.number("gamma", default: 0.1, in: 0...3.4e38)))
                 return try bound(call) {
                     call.stack.push(Scheduler(optimizer: optimizer, schedule: schedule), as: Self.schedulerClass)
                     return 1
@@ -161,15 +161,13 @@ extension NNBinding {
                 Linear warm-up over `warmup` steps, then a cosine decay to min_lr at step `total`.
                 """) { [unowned self] call in
                 let optimizer = try optimizer(call, 1)
-                let options = try call.table(2)
-                guard let total = options["total"].doubleValue.flatMap({ Int(exactly: $0) }), total >= 1 else {
-                    throw call.argumentError(2, "total must be a positive integer")
+                let options = try LuaOptions(try call.table(2), function: "optim.CosineLR", allowed: ["total", "warmup", "min_lr"])
+                guard let total = try options.optionalInteger("total", in: 1...Int.max) else {
+                    throw options.error("total", "is required (a positive integer)")
                 }
-                guard let warmup = Int(exactly: options["warmup"].doubleValue ?? 0), warmup >= 0, warmup < total else {
-                    throw call.argumentError(2, "warmup must be an integer in 0..<total")
-                }
+                let warmup = try options.integer("warmup", default: 0, in: 0...(total - 1))
                 let schedule = LearningRateSchedule.cosine(base: optimizer.learningRate, warmup: warmup, total: total,
-                                                           minimum: Float(options["min_lr"].doubleValue ?? 0))
+                                                           minimum: Float(try options.number("min_lr", default: 0, in: 0...3.4e38)))
                 return try bound(call) {
                     call.stack.push(Scheduler(optimizer: optimizer, schedule: schedule), as: Self.schedulerClass)
                     return 1

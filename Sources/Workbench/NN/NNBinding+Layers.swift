@@ -84,7 +84,7 @@ extension NNBinding {
             try args.expect(atMost: 3)
             let options = try args.options(3, allowed: ["bias"])
             return try Linear(try args.integer(1, "in"), try args.integer(2, "out"),
-                              bias: try options.bool("bias", default: true, in: args.function))
+                              bias: try options.boolean("bias", default: true))
         },
         BuiltinLayer("Embedding", """
             nn.Embedding(count, dim) -> Module
@@ -100,7 +100,7 @@ extension NNBinding {
             """) { args in
             try args.expect(atMost: 2)
             let options = try args.options(2, allowed: ["eps"])
-            return try LayerNorm(try args.integer(1, "dim"), eps: Float(try options.number("eps", default: 1e-5, in: args.function)))
+            return try LayerNorm(try args.integer(1, "dim"), eps: Float(try options.number("eps", default: 1e-5, in: 0...1)))
         },
         BuiltinLayer("RMSNorm", """
             nn.RMSNorm(dim[, {eps = 1e-6}]) -> Module
@@ -108,7 +108,7 @@ extension NNBinding {
             """) { args in
             try args.expect(atMost: 2)
             let options = try args.options(2, allowed: ["eps"])
-            return try RMSNorm(try args.integer(1, "dim"), eps: Float(try options.number("eps", default: 1e-6, in: args.function)))
+            return try RMSNorm(try args.integer(1, "dim"), eps: Float(try options.number("eps", default: 1e-6, in: 0...1)))
         },
         BuiltinLayer("Dropout", """
             nn.Dropout([p = 0.5]) -> Module
@@ -123,7 +123,7 @@ extension NNBinding {
             x * Phi(x), exact, or with approximate = "tanh" the tanh approximation.
             """) { args in
             try args.expect(atMost: 1)
-            let mode = try args.options(1, allowed: ["approximate"]).string("approximate", default: "none", in: args.function)
+            let mode = try args.options(1, allowed: ["approximate"]).optionalString("approximate") ?? "none"
             switch mode {
             case "none": return Activation(.gelu)
             case "tanh": return Activation(.geluTanh)
@@ -151,7 +151,7 @@ extension NNBinding {
             try args.expect(atMost: 3)
             let options = try args.options(3, allowed: ["causal"])
             return try MultiHeadAttention(dim: try args.integer(1, "dim"), heads: try args.integer(2, "heads"),
-                                          causal: try options.bool("causal", default: false, in: args.function))
+                                          causal: try options.boolean("causal", default: false))
         },
         BuiltinLayer("TransformerBlock", """
             nn.TransformerBlock(dim, heads[, {causal = true, dropout = 0}]) -> Module
@@ -160,8 +160,8 @@ extension NNBinding {
             try args.expect(atMost: 3)
             let options = try args.options(3, allowed: ["causal", "dropout"])
             return try TransformerBlock(dim: try args.integer(1, "dim"), heads: try args.integer(2, "heads"),
-                                        causal: try options.bool("causal", default: true, in: args.function),
-                                        dropout: Float(try options.number("dropout", default: 0, in: args.function)))
+                                        causal: try options.boolean("causal", default: true),
+                                        dropout: Float(try options.number("dropout", default: 0, in: 0...1)))
         },
         BuiltinLayer("Conv1d", """
             nn.Conv1d(in, out, kernel[, {stride = 1, padding = 0, bias = true}]) -> Module
@@ -170,9 +170,9 @@ extension NNBinding {
             try args.expect(atMost: 4)
             let options = try args.options(4, allowed: ["stride", "padding", "bias"])
             return try Conv1d(try args.integer(1, "in"), try args.integer(2, "out"), kernel: try args.integer(3, "kernel"),
-                              stride: try options.integer("stride", default: 1, in: args.function),
-                              padding: try options.integer("padding", default: 0, in: args.function),
-                              bias: try options.bool("bias", default: true, in: args.function))
+                              stride: try options.integer("stride", default: 1, in: 1...Int.max),
+                              padding: try options.integer("padding", default: 0, in: 0...Int.max),
+                              bias: try options.boolean("bias", default: true))
         },
     ]
 }

@@ -7,9 +7,9 @@ import Tensor
 final class BuiltinOptimizer: Sendable {
     let name: String
     let doc: String
-    let build: @Sendable (_ parameters: [Tensor], _ options: OptimizerOptions) throws -> any Optimizer
+    let build: @Sendable (_ parameters: [Tensor], _ options: LuaOptions) throws -> any Optimizer
 
-    init(_ name: String, _ doc: String, _ build: @escaping @Sendable ([Tensor], OptimizerOptions) throws -> any Optimizer) {
+    init(_ name: String, _ doc: String, _ build: @escaping @Sendable ([Tensor], LuaOptions) throws -> any Optimizer) {
         self.name = name
         self.doc = doc
         self.build = build
@@ -17,38 +17,22 @@ final class BuiltinOptimizer: Sendable {
 }
 
 /// The options table of an optimizer constructor, with unknown keys refused.
-struct OptimizerOptions {
-    let function: String
-    let fields: [String: LuaValue]
-
-    init(function: String, fields: [String: LuaValue], allowed: [String]) throws {
-        if let unknown = fields.keys.sorted().first(where: { !allowed.contains($0) }) {
-            throw LuaRuntimeError("\(function): unknown option '\(unknown)' (known: \(allowed.joined(separator: ", ")))", named: false)
+extension LuaOptions {
+    /// A float32 hyperparameter within `range`, finite.
+    func float(_ key: String, _ fallback: Float, in range: ClosedRange<Double> = -.infinity ... .infinity) throws -> Float {
+        let value = try number(key, default: Double(fallback), in: range)
+        guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+            throw error(key, "must be a finite number, got \(luaNumberText(value))")
         }
-        self.function = function
-        self.fields = fields
+        return Float(value)
     }
 
-    func number(_ key: String, _ fallback: Float) throws -> Float {
-        guard let value = fields[key], !value.isNil else { return fallback }
-        guard let d = value.doubleValue else {
-            throw LuaRuntimeError("\(function): option '\(key)' must be a number, got \(value.typeName)", named: false)
-        }
-        return Float(d)
-    }
-
-    func bool(_ key: String, _ fallback: Bool) throws -> Bool {
-        guard let value = fields[key], !value.isNil else { return fallback }
-        guard let b = value.boolValue else {
-            throw LuaRuntimeError("\(function): option '\(key)' must be a boolean, got \(value.typeName)", named: false)
-        }
-        return b
-    }
-
+    /// A pair of float32 hyperparameters such as Adam's betas.
     func pair(_ key: String, _ fallback: (Float, Float)) throws -> (Float, Float) {
         guard let value = fields[key], !value.isNil else { return fallback }
-        guard let list = value.tableValue?.array, list.count == 2, let a = list[0].doubleValue, let b = list[1].doubleValue else {
-            throw LuaRuntimeError("\(function): option '\(key)' must be a list of two numbers", named: false)
+        guard let list = value.tableValue?.array, list.count == 2,
+              let a = list[0].doubleValue, let b = list[1].doubleValue, a.isFinite, b.isFinite else {
+            throw error(key, "must be a list of two finite numbers, got \(value.luaText)")
         }
         return (Float(a), Float(b))
     }
@@ -106,8 +90,8 @@ extension NNBinding {
         let options = call.isNone(2) ? LuaValue.nil : .table(try call.table(2))
         switch entry.implementation {
         case let builtin as BuiltinOptimizer:
-            let fields = options.tableValue?.fields ?? [:]
-            return try builtin.build(parameters, try OptimizerOptions(function: "optim.\(type)", fields: fields, allowed: Self.optimizerOptionNames[type] ?? []))
+            return try builtin.build(parameters, try LuaOptions(options.tableValue, function: "optim.\(type)",
+                                                                allowed: Self.optimizerOptionNames[type] ?? []))
         case let plugin as LuaPlugin:
             return try LuaOptimizer.make(plugin: plugin, parameters: parameters, options: options, binding: self)
         default:
@@ -134,35 +118,35 @@ extension NNBinding {
             optim.SGD(params, {lr = 0.01, momentum = 0, nesterov = false, weight_decay = 0}) -> Optimizer
             Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay (torch.optim.SGD).
             """) { p, o in
-            try SGD(p, lr: try o.number("lr", 0.01), momentum: try o.number("momentum", 0),
-                    nesterov: try o.bool("nesterov", false), weightDecay: try o.number("weight_decay", 0))
+            try SGD(p, lr: try o.float("lr", 0.01, in: 0 ... .infinity), momentum: try o.float("momentum", 0),
+                    nesterov: try o.boolean("nesterov", default: false), weightDecay: try o.float("weight_decay", 0))
         },
         BuiltinOptimizer("Adam", """
             optim.Adam(params, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 0}) -> Optimizer
             Adam with bias correction; weight_decay is added to the gradient (torch.optim.Adam).
             """) { p, o in
-            try Adam(p, lr: try o.number("lr", 1e-3), betas: try o.pair("betas", (0.9, 0.999)),
-                     eps: try o.number("eps", 1e-8), weightDecay: try o.number("weight_decay", 0))
+            try Adam(p, lr: try o.float("lr", 1e-3, in: 0 ... .infinity), betas: try o.pair("betas", (0.9, 0.999)),
+                     eps: try o.float("eps", 1e-8), weightDecay: try o.float("weight_decay", 0))
         },
         BuiltinOptimizer("AdamW", """
             optim.AdamW(params, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 0.01}) -> Optimizer
             Adam with decoupled weight decay (torch.optim.AdamW).
             """) { p, o in
-            try Adam(p, lr: try o.number("lr", 1e-3), betas: try o.pair("betas", (0.9, 0.999)),
-                     eps: try o.number("eps", 1e-8), weightDecay: try o.number("weight_decay", 0.01), decoupled: true)
+            try Adam(p, lr: try o.float("lr", 1e-3, in: 0 ... .infinity), betas: try o.pair("betas", (0.9, 0.999)),
+                     eps: try o.float("eps", 1e-8), weightDecay: try o.float("weight_decay", 0.01), decoupled: true)
         },
         BuiltinOptimizer("RMSProp", """
             optim.RMSProp(params, {lr = 0.01, alpha = 0.99, eps = 1e-8, momentum = 0, weight_decay = 0}) -> Optimizer
             Scales steps by a running average of squared gradients (torch.optim.RMSprop).
             """) { p, o in
-            try RMSProp(p, lr: try o.number("lr", 0.01), alpha: try o.number("alpha", 0.99), eps: try o.number("eps", 1e-8),
-                        momentum: try o.number("momentum", 0), weightDecay: try o.number("weight_decay", 0))
+            try RMSProp(p, lr: try o.float("lr", 0.01, in: 0 ... .infinity), alpha: try o.float("alpha", 0.99), eps: try o.float("eps", 1e-8),
+                        momentum: try o.float("momentum", 0), weightDecay: try o.float("weight_decay", 0))
         },
         BuiltinOptimizer("AdaGrad", """
             optim.AdaGrad(params, {lr = 0.01, eps = 1e-10, weight_decay = 0}) -> Optimizer
             Scales steps by the sum of all squared gradients so far (torch.optim.Adagrad).
             """) { p, o in
-            try AdaGrad(p, lr: try o.number("lr", 0.01), eps: try o.number("eps", 1e-10), weightDecay: try o.number("weight_decay", 0))
+            try AdaGrad(p, lr: try o.float("lr", 0.01, in: 0 ... .infinity), eps: try o.float("eps", 1e-10), weightDecay: try o.float("weight_decay", 0))
         },
     ]
 

@@ -143,16 +143,8 @@ final class NNBinding {
             present with the same shape; with strict (the default) no other names may be present.
             """) { call, layer in
             let table = try call.table(2)
-            var strict = true
-            if let options = try call.optionalTable(3) {
-                if let unknown = options.fields.keys.sorted().first(where: { $0 != "strict" }) ?? (options.array.isEmpty ? nil : "1") {
-                    throw call.argumentError(3, "unknown option '\(unknown)' (known: strict)")
-                }
-                guard let flag = options["strict"].boolValue ?? (options["strict"].isNil ? true : nil) else {
-                    throw call.argumentError(3, "option 'strict' must be a boolean")
-                }
-                strict = flag
-            }
+            let strict = try LuaOptions(try call.optionalTable(3), function: "Module:load_state_dict", allowed: ["strict"])
+                .boolean("strict", default: true)
             var state: [String: Tensor] = [:]
             for (name, value) in table.fields {
                 call.stack.push(value)
@@ -219,9 +211,9 @@ final class NNBinding {
         let output: Tensor
         switch layer {
         case let attention as MultiHeadAttention:
-            let options = try call.optionalTable(3)
+            let options = try LuaOptions(try call.optionalTable(3), function: "MultiHeadAttention:forward", allowed: ["key_padding_mask"])
             var mask: Tensor?
-            if let value = options?["key_padding_mask"], !value.isNil {
+            if let value = options.fields["key_padding_mask"], !value.isNil {
                 call.stack.push(value)
                 defer { call.stack.pop() }
                 guard let t = call.stack.object(at: -1, TensorBinding.luaClass) else {
@@ -259,13 +251,5 @@ final class NNBinding {
             return TensorBinding.push(call, parameter.tensor)
         }
         return 0
-    }
-}
-
-extension LuaValue {
-    /// The boolean, or nil for anything else.
-    var boolValue: Bool? {
-        if case .boolean(let b) = self { return b }
-        return nil
     }
 }
