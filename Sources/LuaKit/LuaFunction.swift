@@ -8,13 +8,19 @@ public final class LuaFunction {
     public let name: String
     /// Help text: first line a signature, then a description.
     public let doc: String
+    /// The most arguments a call may pass, read from the doc's signature
+    /// line (see LuaSignature); nil for `...` or when there is no doc.
+    public let maxArguments: Int32?
     let body: (LuaCall) throws -> Int32
 
     /// - Parameter body: reads its arguments from the `LuaCall`, pushes its
     ///   results and returns how many it pushed. Throwing raises a Lua error.
+    ///   Calls with more arguments than the doc's signature line shows are
+    ///   refused before it runs.
     public init(_ name: String, doc: String = "", _ body: @escaping (LuaCall) throws -> Int32) {
         self.name = name
         self.doc = doc
+        self.maxArguments = LuaSignature(doc: doc, name: name)?.maxArguments.map { Int32(clamping: $0) }
         self.body = body
     }
 
@@ -31,6 +37,7 @@ let luaKitDispatch: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) ->
     let function = Unmanaged<LuaFunction>.fromOpaque(box).takeUnretainedValue()
     let call = LuaCall(L: L, function: function)
     do {
+        if let maximum = function.maxArguments { try call.expectArguments(atMost: maximum) }
         return try function.body(call)
     } catch let error as LuaError {
         // An error from Lua code called by this function: pass it on as is.
