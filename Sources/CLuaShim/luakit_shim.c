@@ -41,9 +41,12 @@ static double monotonic_now(void) {
 // failure would make lua_push* raise a memory error through Swift frames or
 // with no protected call to catch it, so there the cap is lifted; it bites
 // again as soon as Lua code allocates. in_swift is 1 from the start and
-// drops to 0 only inside protected_call; every protected call and resume
-// restores the value it found, so an error unwinding past Swift code cannot
-// leave the cap lifted (or lowered) for good.
+// drops to 0 only inside protected_call. No error unwinds through Swift
+// frames (Swift uses only raw, non-raising calls, runs the rest protected,
+// and reserves stack room), so the trampoline's decrement always runs; and
+// every protected call and resume restores the value it found anyway, so
+// even an unexpected unwind would lift the cap only until the enclosing
+// call from Swift returns.
 static void *luakit_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     luakit_control *c = ud;
     size_t old = ptr ? osize : 0;
@@ -480,33 +483,7 @@ static const char *wrap_source =
     "  end\n"
     "end\n";
 
-// pcall and xpcall that put in_swift back as they found it. An error raised
-// while a Swift function ran (a memory error, say) unwinds past the
-// trampoline's decrement; Lua's own pcall would then leave the cap lifted.
-// The continuation keeps both yieldable, as Lua's are.
-static int guarded_pcall_done(lua_State *L, int status, lua_KContext saved) {
-    (void)status;
-    control(L)->in_swift = (int)saved;
-    return lua_gettop(L);
-}
-
-static int guarded_pcall(lua_State *L) {
-    int saved = control(L)->in_swift;
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, saved, guarded_pcall_done);
-    return guarded_pcall_done(L, LUA_OK, saved);
-}
-
-static void guard_global_call(lua_State *L, const char *name) {
-    if (lua_getglobal(L, name) != LUA_TFUNCTION) { lua_pop(L, 1); return; }
-    lua_pushcclosure(L, guarded_pcall, 1);
-    lua_setglobal(L, name);
-}
-
 void luakit_track_coroutines(lua_State *L) {
-    guard_global_call(L, "pcall");
-    guard_global_call(L, "xpcall");
     if (lua_getglobal(L, "coroutine") != LUA_TTABLE) { lua_pop(L, 1); return; }
     lua_getfield(L, -1, "resume");
     lua_pushcclosure(L, tracked_resume, 1);

@@ -23,6 +23,11 @@ extension LuaState {
 
     func recordDoc(_ doc: String, forValueAt index: Int32, on stack: LuaStack) {
         let index = lua_absindex(stack.L, index)
+        // Only values with identity can carry a doc (nil or NaN as a key would raise).
+        switch lua_type(stack.L, index) {
+        case LUA_TTABLE, LUA_TFUNCTION, LUA_TUSERDATA, LUA_TTHREAD: break
+        default: return
+        }
         pushDocsTable(on: stack)
         lua_pushvalue(stack.L, index)
         stack.push(doc)

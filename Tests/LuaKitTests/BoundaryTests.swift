@@ -106,6 +106,22 @@ struct BoundaryTests {
         #expect(error.message.contains("not enough memory"))
     }
 
+    /// pcall is Lua's own: as deep as in plain Lua 5.4 (about 190 levels of C
+    /// calls) and yieldable, so nothing the bridge adds costs Lua code depth.
+    @Test func pcallKeepsItsDepthAndYields() throws {
+        let lua = try LuaState()
+        let depth = try lua.run("""
+            local function f(n) if n == 0 then return 0 end local ok, v = pcall(f, n - 1) assert(ok, v) return v + 1 end
+            return f(180)
+            """)
+        #expect(depth[0].doubleValue == 180)
+        let yielded = try lua.run("""
+            local co = coroutine.wrap(function(a) local _, b = pcall(coroutine.yield, a + 1) return b * 2 end)
+            return co(1), co(10)
+            """)
+        #expect(yielded.map(\.description) == ["2", "20"])
+    }
+
     @Test func manyResultsAndArgumentsFitTheStack() throws {
         let lua = try LuaState()
         let results = try lua.run("local t = {} for i = 1, 200000 do t[i] = i end return table.unpack(t)")

@@ -90,5 +90,12 @@ struct MetricsTests {
         #expect(t.error("metrics.watch('node_load1', {every = '10ms'})")?.contains("option 'every' must be between 100ms and 1 day, got 10ms") == true)
         #expect(t.error("metrics.watch('node_load1', {points = -1})")?.contains("option 'points' must be an integer in 2...10000, got -1") == true)
         #expect(t.error("metrics.watch('node_load1', {evry = 1})")?.contains("unknown option 'evry'") == true)
+        // Durations read one way, as arguments and as options.
+        #expect(t.error("metrics.range('up', {})")?.contains("metrics.range: argument #2 expected a duration like \"6h\", got table") == true)
+        #expect(t.error("metrics.range('up', '1h', '0s')")?.contains("argument #3 expected a duration like \"6h\", got \"0s\"") == true)
+        #expect(t.error("metrics.promql{url = 'http://127.0.0.1:1', expr = 'up', range = 3600}")?
+            .contains("metrics.promql: option 'range' must be a duration like \"6h\", got 3600") == true)
+        #expect(t.error("metrics.promql{url = 'http://127.0.0.1:1', expr = 'up', timeout = true}")?
+            .contains("option 'timeout' must be a duration") == true)
     }
 }

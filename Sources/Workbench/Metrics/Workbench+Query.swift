@@ -77,16 +77,8 @@ extension Workbench {
                 `step` (default range/250, at least 1s). values is series x steps, NaN where a series has no value.
                 """) { [unowned self] call in
                 let expr = try call.string(1)
-                guard let range = milliseconds(try call.string(2)), range > 0 else {
-                    throw call.argumentError(2, "must be a duration such as \"6h\"")
-                }
-                let step: Int64
-                if let text = try call.optionalString(3) {
-                    guard let parsed = milliseconds(text), parsed > 0 else { throw call.argumentError(3, "must be a duration such as \"15s\"") }
-                    step = parsed
-                } else {
-                    step = max(1000, range / 250)
-                }
+                let range = try call.duration(2)
+                let step = try call.optionalDuration(3) ?? max(1000, range / 250)
                 guard range / step <= 11_000 else { throw call.error("range/step gives \(range / step) points; at most 11000") }
                 let end = Int64(Date().timeIntervalSince1970 * 1000) / step * step
                 let engine = try queryEngine()
@@ -173,10 +165,6 @@ extension Workbench {
             throw call.argumentError(1, "must be a series selector such as 'up{job=\"node\"}', not an expression")
         }
         return selector.matchers
-    }
-
-    func milliseconds(_ text: String) -> Int64? {
-        Duration.parse(text)?.totalMilliseconds
     }
 
     private func evaluate<T>(_ call: LuaCall, _ body: () throws -> T) throws -> T {

@@ -29,14 +29,10 @@ extension Workbench {
                 guard let expr = options["expr"].stringValue, !expr.isEmpty else {
                     throw call.argumentError(1, "needs expr = \"<PromQL expression>\"")
                 }
-                let timeout = Double(options["timeout"].stringValue.flatMap { milliseconds($0) } ?? 30_000) / 1000
+                let timeout = Double(try reader.optionalDuration("timeout") ?? 30_000) / 1000
                 let now = try evaluationTime(reader)
-                if let rangeText = options["range"].stringValue {
-                    guard let range = milliseconds(rangeText), range > 0 else { throw call.error("range must be a duration such as \"6h\"") }
-                    let step = try options["step"].stringValue.map { text -> Int64 in
-                        guard let step = milliseconds(text), step > 0 else { throw call.error("step must be a duration such as \"15s\"") }
-                        return step
-                    } ?? max(1000, range / 250)
+                if let range = try reader.optionalDuration("range") {
+                    let step = try reader.optionalDuration("step") ?? max(1000, range / 250)
                     guard range / step <= 11_000 else { throw call.error("range/step gives \(range / step) points; at most 11000") }
                     let end = Int64(now * 1000) / step * step
                     let data = try fetch(base, "/api/v1/query_range", [
