@@ -124,8 +124,8 @@ public func luaNumberText(_ d: Double) -> String {
     if d.isNaN { return "nan" }
     if d.isInfinite { return d < 0 ? "-inf" : "inf" }
     var buffer = [CChar](repeating: 0, count: 64)
-    _ = withVaList([d]) { vsnprintf(&buffer, buffer.count, "%.14g", $0) }
-    let text = String(cString: buffer)
+    let length = withVaList([d]) { vsnprintf(&buffer, buffer.count, "%.14g", $0) }
+    let text = String(decoding: buffer.prefix(Int(max(0, length))).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     // Lua marks floats with integral values: 2.0, not 2.
     return text.allSatisfy({ $0.isNumber || $0 == "-" }) ? text + ".0" : text
 }

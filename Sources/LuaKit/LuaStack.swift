@@ -181,6 +181,8 @@ public struct LuaStack {
 
     /// A registry reference to the value at `index`.
     public func reference(at index: Int32) -> LuaReference {
+        // Grows the stack when needed; it can fail only at Lua's limit of a
+        // million slots, which callers pushing unknown counts check first.
         _ = hasRoom(for: 4)
         lua_pushvalue(L, index)
         let name = typeName(at: -1)

@@ -5,7 +5,6 @@
 // collector stops reporting ends in the store as it would in Prometheus's
 // TSDB, and PromQL over the store stops returning it at once.
 
-import MetricsStore
 import Telemetry
 
 /// Appends collector reports, and the staleness markers they make due, to a store.
