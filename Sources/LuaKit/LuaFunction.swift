@@ -11,16 +11,20 @@ public final class LuaFunction {
     /// The most arguments a call may pass, read from the doc's signature
     /// line (see LuaSignature); nil for `...` or when there is no doc.
     public let maxArguments: Int32?
+    /// The typed parameters of the signature line (`range: duration`).
+    let argumentChecks: [LuaArgumentCheck]
     let body: (LuaCall) throws -> Int32
 
     /// - Parameter body: reads its arguments from the `LuaCall`, pushes its
     ///   results and returns how many it pushed. Throwing raises a Lua error.
-    ///   Calls with more arguments than the doc's signature line shows are
-    ///   refused before it runs.
+    ///   Calls with more arguments than the doc's signature line shows, or
+    ///   with an argument not of the type it gives, are refused before it runs.
     public init(_ name: String, doc: String = "", _ body: @escaping (LuaCall) throws -> Int32) {
         self.name = name
         self.doc = doc
-        self.maxArguments = LuaSignature(doc: doc, name: name)?.maxArguments.map { Int32(clamping: $0) }
+        let signature = LuaSignature(doc: doc, name: name)
+        self.maxArguments = signature?.maxArguments.map { Int32(clamping: $0) }
+        self.argumentChecks = LuaArgumentCheck.checks(for: signature)
         self.body = body
     }
 
@@ -38,6 +42,7 @@ let luaKitDispatch: @convention(c) (OpaquePointer?, UnsafeMutableRawPointer?) ->
     let call = LuaCall(L: L, function: function)
     do {
         if let maximum = function.maxArguments { try call.expectArguments(atMost: maximum) }
+        for check in function.argumentChecks { try check.verify(call) }
         return try function.body(call)
     } catch let error as LuaError {
         // An error from Lua code called by this function: pass it on as is.

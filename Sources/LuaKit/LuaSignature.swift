@@ -5,8 +5,24 @@
 /// function's parameters are written down, so the arity check is read from
 /// it rather than written again in each body.
 public struct LuaSignature: Equatable, Sendable {
-    /// The parameter names as written (`expr`, `[, step]` gives `step`).
-    public let parameters: [String]
+    /// One parameter as written: `range: duration` has a type, `[, step]`
+    /// is optional (it stands inside brackets).
+    public struct Parameter: Equatable, Sendable {
+        public let name: String
+        /// The type after a colon (`string`, `duration`, `Tensor`), if given;
+        /// see LuaArgumentTypes for the names calls are checked against.
+        public let type: String?
+        public let optional: Bool
+
+        public init(name: String, type: String?, optional: Bool) {
+            self.name = name
+            self.type = type
+            self.optional = optional
+        }
+    }
+
+    /// The parameters in order (`self` first for a method).
+    public let parameters: [Parameter]
     /// The most arguments a call may pass; nil when it takes `...`.
     public let maxArguments: Int?
 
@@ -22,14 +38,14 @@ public struct LuaSignature: Equatable, Sendable {
         guard callee.hasSuffix(short), !callee.contains(" ") else { return nil }
         let isMethod = callee.contains(":")
         if line[open] == "{" {
-            parameters = ["options"]
+            parameters = [Parameter(name: "options", type: nil, optional: false)]
             maxArguments = 1
             return
         }
         guard let close = LuaSignature.matchingParenthesis(in: line, from: open) else { return nil }
         let inside = line[line.index(after: open)..<close]
-        let names = LuaSignature.splitParameters(String(inside))
-        parameters = (isMethod ? ["self"] : []) + names
+        let written = LuaSignature.splitParameters(String(inside))
+        parameters = (isMethod ? [Parameter(name: "self", type: nil, optional: false)] : []) + written
         maxArguments = inside.contains("...") ? nil : parameters.count
     }
 
@@ -49,30 +65,44 @@ public struct LuaSignature: Equatable, Sendable {
         return nil
     }
 
-    /// `a, b [, c [, {d = 1, e = 2}]]` -> a, b, c, {...}: commas split
-    /// parameters except inside braces, and brackets only mark them optional.
-    private static func splitParameters(_ text: String) -> [String] {
-        var parts: [String] = []
+    /// `a: string, b [, c [, {d = 1, e = 2}]]` -> a, b, c, {...}: commas
+    /// split parameters except inside braces; one that starts inside
+    /// brackets is optional; `name: type` gives its type.
+    private static func splitParameters(_ text: String) -> [Parameter] {
+        var parameters: [Parameter] = []
         var current = ""
         var braces = 0
+        var brackets = 0
+        var optional = false
+        func finish() {
+            let written = current.trimmingCharacters(in: " ")
+            current = ""
+            guard !written.isEmpty, written != "..." else { return }
+            let parts = written.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: " ") }
+            if parts.count == 2, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !parts[1].isEmpty {
+                parameters.append(Parameter(name: parts[0], type: parts[1], optional: optional))
+            } else {
+                parameters.append(Parameter(name: written, type: nil, optional: optional))
+            }
+        }
         for character in text {
             switch character {
             case "{": braces += 1; current.append(character)
             case "}": braces -= 1; current.append(character)
-            case ",":
-                if braces == 0 {
-                    parts.append(current)
-                    current = ""
-                } else {
-                    current.append(character)
-                }
-            case "[", "]":
-                if braces > 0 { current.append(character) }
-            default: current.append(character)
+            case "," where braces == 0:
+                finish()
+            case "[" where braces == 0:
+                brackets += 1
+            case "]" where braces == 0:
+                brackets -= 1
+            default:
+                // A parameter is optional when its first character stands in brackets.
+                if current.trimmingCharacters(in: " ").isEmpty && character != " " { optional = brackets > 0 }
+                current.append(character)
             }
         }
-        parts.append(current)
-        return parts.map { $0.trimmingCharacters(in: " ") }.filter { !$0.isEmpty }
+        finish()
+        return parameters
     }
 }
 

@@ -49,6 +49,7 @@ public final class Workbench {
     var sandboxModules: [String: LuaValue] = [:]
 
     public init(paths: WorkbenchPaths, options: Options = Options()) throws {
+        Workbench.registerArgumentTypes
         self.paths = paths
         self.options = options
         self.lua = try LuaState(memoryLimit: options.memoryLimit)
@@ -83,6 +84,18 @@ public final class Workbench {
         try stack.reserve(20, for: "results")
         return stack.top > base ? (base + 1...stack.top).map { stack.value(at: $0) } : []
     }
+
+    /// The parameter types the workbench's signature lines use beyond Lua's
+    /// own (`range: duration`, `x: Tensor`); registered once, before any
+    /// function that names them is made.
+    private static let registerArgumentTypes: Void = {
+        LuaArgumentTypes.register("duration", LuaArgumentType(expected: "a duration like \"6h\"", quotesStrings: true) { stack, index in
+            stack.string(at: index).flatMap(positiveMilliseconds) != nil
+        })
+        LuaArgumentTypes.register("Tensor", LuaArgumentType(expected: "Tensor") { stack, index in
+            stack.object(at: index, TensorBinding.luaClass) != nil
+        })
+    }()
 
     /// Adds a help topic shown by `:help name`.
     public func addTopic(_ name: String, _ text: String) {

@@ -40,6 +40,32 @@ struct HelpTests {
         #expect(problems[1].stringValue == "", "\(problems[1])")
     }
 
+    /// Every type a signature line names is one calls are checked against.
+    @Test func everyTypeInASignatureIsKnown() throws {
+        let t = try TemporaryWorkbench()
+        let docs = try t.run("""
+            local out = {}
+            local function walk(path, t)
+              for k, v in pairs(t) do
+                if type(v) == "function" and opslab.doc(v) then out[#out + 1] = path .. "." .. k .. "\\0" .. opslab.doc(v) end
+              end
+            end
+            for k, v in pairs(_G) do if type(v) == "table" and opslab.doc(v) then walk(k, v) end end
+            return table.concat(out, "\\1")
+            """)[0].stringValue ?? ""
+        var typed = 0
+        for entry in docs.split(separator: "\u{1}") {
+            let parts = entry.split(separator: "\u{0}", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let signature = LuaSignature(doc: parts[1], name: parts[0]) else { continue }
+            for parameter in signature.parameters {
+                guard let type = parameter.type else { continue }
+                typed += 1
+                #expect(LuaArgumentTypes.named(type) != nil, "\(parts[0]): unknown type '\(type)'")
+            }
+        }
+        #expect(typed >= 15)
+    }
+
     @Test func theIndexAndModuleHelpAreReadFromTheBindings() throws {
         let t = try TemporaryWorkbench()
         let index = t.workbench.helpIndex()
@@ -52,7 +78,7 @@ struct HelpTests {
             #expect(metrics.contains("\n  metrics.\(name)"), "metrics help lacks \(name)")
         }
         #expect(t.workbench.help(topic: "optim").contains("\n  optim.Adam("))
-        #expect(t.workbench.help(topic: "opslab").contains("\n  opslab.doc(value) -> string or nil"))
+        #expect(t.workbench.help(topic: "opslab").contains("\n  opslab.doc(value: any) -> string or nil"))
     }
 
     @Test func topicsAndUnknownNames() throws {

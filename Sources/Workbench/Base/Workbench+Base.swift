@@ -46,7 +46,7 @@ extension Workbench {
                 call.returns(.number(MonotonicInstant.now().seconds))
             },
             LuaFunction("opslab.doc", doc: """
-                opslab.doc(value) -> string or nil
+                opslab.doc(value: any) -> string or nil
                 The documentation `help(value)` shows for a function or module, as a string (nil when it
                 has none): for tools that list or check the API.
                 """) { [unowned self] call in

@@ -106,7 +106,7 @@ extension Workbench {
                 return call.returns(.string(PrometheusText.render(pass.samples, catalog: collectorRunner.catalog)))
             },
             LuaFunction("metrics.configure", doc: """
-                metrics.configure(name, options)
+                metrics.configure(name: string, options: table)
                 Options handed to a Lua collector plugin as ctx.options on every run,
                 e.g. metrics.configure("checkpoint_dir", {dir = "/ckpt"}).
                 """) { [unowned self] call in
@@ -119,7 +119,7 @@ extension Workbench {
                 return 0
             },
             LuaFunction("metrics.watch", doc: """
-                metrics.watch(expr [, options])
+                metrics.watch(expr: string [, options: table])
                 Draws a live braille chart until Ctrl-C: of the series a selector matches ('node_load1',
                 'opslab_cpu_usage_ratio{cpu="0"}'), or of a PromQL expression evaluated over the samples
                 collected while watching ('rate(node_network_receive_bytes_total[10s])').

@@ -34,7 +34,7 @@ extension Workbench {
     func queryFunctions() -> [LuaFunction] {
         [
             LuaFunction("metrics.write", doc: """
-                metrics.write(name, labels, value [, time])
+                metrics.write(name: string, labels, value: number [, time: number])
                 Appends one sample to the store; time in Unix seconds (default now). For synthetic
                 data and experiments: the collectors' samples arrive through `opslab serve`.
                 """) { [unowned self] call in
@@ -60,7 +60,7 @@ extension Workbench {
                 return 0
             },
             LuaFunction("metrics.query", doc: """
-                metrics.query(expr [, {time = t}]) -> result
+                metrics.query(expr: string [, {time = t}]) -> result
                 Evaluates a PromQL expression against the store at time t (Unix seconds, default now).
                 A scalar comes back as a number; an instant vector as a list of {labels = {...}, value = v}
                 with a :tensor() method giving the values as a 1-D tensor.
@@ -72,7 +72,7 @@ extension Workbench {
                 return try pushQueryValue(value, call: call)
             },
             LuaFunction("metrics.range", doc: """
-                metrics.range(expr, range [, step]) -> {time = tensor, values = tensor, labels = {...}}
+                metrics.range(expr: string, range: duration [, step: duration]) -> {time = tensor, values = tensor, labels = {...}}
                 Evaluates a PromQL expression over the last `range` (a duration such as "6h") every
                 `step` (default range/250, at least 1s). values is series x steps, NaN where a series has no value.
                 """) { [unowned self] call in
@@ -86,7 +86,7 @@ extension Workbench {
                 return try pushMatrix(matrix, start: end - range, end: end, step: step, call: call)
             },
             LuaFunction("metrics.import", doc: """
-                metrics.import(path) -> count
+                metrics.import(path: string) -> count
                 Loads samples from a file in the OpenMetrics text format (timestamps in seconds; lines
                 without one are stamped now) into the store. Errors name the line.
                 """) { [unowned self] call in
@@ -131,7 +131,7 @@ extension Workbench {
                 return 1
             },
             LuaFunction("metrics.series", doc: """
-                metrics.series(selector) -> list
+                metrics.series(selector: string) -> list
                 The series in the store that a selector matches ('node_cpu_seconds_total{mode="idle"}'),
                 each as {name = ..., labels = {...}}.
                 """) { [unowned self] call in
@@ -143,7 +143,7 @@ extension Workbench {
                 return 1
             },
             LuaFunction("metrics.delete", doc: """
-                metrics.delete(selector) -> count
+                metrics.delete(selector: string) -> count
                 Deletes every sample of the series a selector matches; returns how many series went.
                 A selector that matches everything ('{__name__=~".*"}') is refused, as Prometheus does.
                 """) { [unowned self] call in

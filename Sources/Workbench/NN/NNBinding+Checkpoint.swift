@@ -49,7 +49,7 @@ extension NNBinding {
                 }
             },
             LuaFunction("nn.load", doc: """
-                nn.load(path[, {public_key = hex, strict = true}]) -> Module
+                nn.load(path: string [, {public_key = hex, strict = true}]) -> Module
                 Rebuilds a model saved by nn.save from the config in the file and loads its parameters.
                 With public_key, the digest and the Ed25519 signature are checked first and a file that
                 fails either is refused.
@@ -79,7 +79,7 @@ extension NNBinding {
                 }
             },
             LuaFunction("nn.load_tensors", doc: """
-                nn.load_tensors(path) -> table
+                nn.load_tensors(path: string) -> table
                 Reads any safetensors file (F32, F16, BF16, F64 and integer types become float32 tensors)
                 as a table of name -> Tensor, ready for model:load_state_dict. nn.metadata(path) reads
                 its metadata.
@@ -98,7 +98,7 @@ extension NNBinding {
                 }
             },
             LuaFunction("nn.metadata", doc: """
-                nn.metadata(path) -> table
+                nn.metadata(path: string) -> table
                 The string -> string metadata of a safetensors file (for nn.save's files: the model's config,
                 the digest and signature, and what was passed as metadata).
                 """) { [unowned self] call in
@@ -107,7 +107,7 @@ extension NNBinding {
                 return try bound(call) { call.returns(.table(LuaTableValue(fields: try readSafeTensors(path).metadata.mapValues { .string($0) }))) }
             },
             LuaFunction("nn.verify", doc: """
-                nn.verify(path[, public_key]) -> ok, info
+                nn.verify(path: string [, public_key: string]) -> ok, info
                 Recomputes the SHA-256 digest nn.save stored and, given the public key (64 hex digits),
                 checks the Ed25519 signature. ok is true only when the digest matches and, with a key,
                 the signature does too; info has digest_ok, signed and signature_ok.

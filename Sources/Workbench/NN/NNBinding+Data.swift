@@ -79,7 +79,7 @@ extension NNBinding {
     /// `data.csv`, also bound as `tensor.load_csv`.
     static func csvFunction(_ name: String) -> LuaFunction {
         LuaFunction(name, doc: """
-            \(name)(path) -> Tensor, header
+            \(name)(path: string) -> Tensor, header
             Reads a CSV file of numbers into a [rows, columns] tensor; a first line that is not numbers
             is returned as the header (a list of names), else header is nil.
             """) { call in

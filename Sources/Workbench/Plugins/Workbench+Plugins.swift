@@ -124,7 +124,7 @@ extension Workbench {
     func installPlugins() {
         let module: [LuaFunction] = [
             LuaFunction("plugins.list", doc: """
-                plugins.list([kind]) -> list
+                plugins.list([kind: string]) -> list
                 Every registered plugin (or those of one kind) as tables with name, kind, version,
                 description, source, permissions, status ("active" or "quarantined"), calls and failures.
                 """) { [unowned self] call in
@@ -135,7 +135,7 @@ extension Workbench {
                 return 1
             },
             LuaFunction("plugins.info", doc: """
-                plugins.info(name) -> table
+                plugins.info(name: string) -> table
                 Everything known about one plugin: its manifest, source file, permissions,
                 call and failure counts, last error and quarantine status.
                 """) { [unowned self] call in
@@ -145,7 +145,7 @@ extension Workbench {
                 return 1
             },
             LuaFunction("plugins.reload", doc: """
-                plugins.reload([name]) -> count, problems
+                plugins.reload([name: string]) -> count, problems
                 Reads the plugin files again (all of them, or those defining `name`), lifting
                 quarantines. Returns how many loaded and the list of problems found.
                 """) { [unowned self] call in
@@ -156,7 +156,7 @@ extension Workbench {
                 return 2
             },
             LuaFunction("plugins.call", doc: """
-                plugins.call(name, callback, ...) -> ...
+                plugins.call(name: string, callback: string, ...) -> ...
                 Runs a plugin's callback (e.g. "collect") in its sandbox, under its time budget,
                 counting failures as the workbench does. `name` may be "kind/name" when two kinds share it.
                 """) { [unowned self] call in
@@ -173,7 +173,7 @@ extension Workbench {
                 return Int32(results.count)
             },
             LuaFunction("plugins.register", doc: """
-                plugins.register(manifest) -> name
+                plugins.register(manifest: table) -> name
                 Registers a plugin defined by code in this session (the table a plugin file would return),
                 replacing an earlier session plugin of the same kind and name. It runs with the session's
                 globals, not in a sandbox: it is your own code.
