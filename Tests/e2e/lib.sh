@@ -28,14 +28,17 @@ cleanup() {
 trap cleanup EXIT
 
 # start_repl [ENV=VALUE...]: a fresh REPL in a new detached tmux session.
-# Sessions are numbered rather than reused: restarting the tmux server
-# right after killing it races.
+# Sessions are numbered rather than reused, and the previous one is killed
+# only after the next exists: killing a server's last session makes it
+# exit, and starting a new one while it exits fails ("server exited
+# unexpectedly").
 SESSION=0
 start_repl() {
-  [ $SESSION -gt 0 ] && tmux -L "$TMUX_SOCKET" kill-session -t "s$SESSION" 2>/dev/null
+  local previous=$SESSION
   SESSION=$((SESSION + 1))
   tmux -L "$TMUX_SOCKET" new-session -d -s "s$SESSION" -x 120 -y 50 \
     "env HOME=$HOME OPSLAB_HOME=$OPSLAB_HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME $* $OPSLAB; echo \"[exit \$?]\"; sleep 600"
+  [ $previous -gt 0 ] && tmux -L "$TMUX_SOCKET" kill-session -t "s$previous" 2>/dev/null
   wait_for "opslab>" || fail "REPL did not start"
 }
 

@@ -63,7 +63,7 @@ expect_screen "prompt usable after Ctrl-C" '"after ctrl-c"'
 # Help and commands.
 clear_screen
 type_line '?plugins.info'
-expect_screen "?name help" 'plugins.info(name) -> table'
+expect_screen "?name help" 'plugins.info(name: string) -> table'
 type_line ':help'
 expect_screen ":help lists commands" ':reset'
 type_line ':time 6 * 7'
