@@ -28,9 +28,6 @@ public struct LuaOptions {
         }
     }
 
-    /// Whether the key is present (and not nil).
-    public func has(_ key: String) -> Bool { !(fields[key]?.isNil ?? true) }
-
     public func error(_ key: String, _ problem: String) -> LuaRuntimeError {
         LuaRuntimeError("\(function): option '\(key)' \(problem)", named: false)
     }

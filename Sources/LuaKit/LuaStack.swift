@@ -35,6 +35,16 @@ public struct LuaStack {
         guard hasRoom(for: n) else { throw LuaRuntimeError("too many \(what) (\(n)) for Lua's stack") }
     }
 
+    /// The values above `base` (a call's results) as Swift data. Lua leaves
+    /// no free slot above a call's results, and reading them pushes, so room
+    /// is made first.
+    public func values(above base: Int32) throws -> [LuaValue] {
+        let top = self.top
+        guard top > base else { return [] }
+        try reserve(20, for: "results")
+        return (base + 1...top).map { value(at: $0) }
+    }
+
     /// Records that a value just made holds `bytes` outside the Lua heap
     /// (the buffer of a tensor), which Lua's collector cannot see. Pending
     /// bytes are reported to it, as if Lua had allocated them, when the next

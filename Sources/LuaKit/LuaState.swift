@@ -109,13 +109,20 @@ public final class LuaState {
     @discardableResult
     public func run(_ code: String, name: String = "=input") throws -> [LuaValue] {
         let base = stack.top
+        defer { stack.settop(base) }
         try load(code, name: name)
         try call(arguments: 0, results: LUA_MULTRET)
+        return try stack.values(above: base)
+    }
+
+    /// Runs a chunk given as bytes (text only) and returns every value it returns.
+    @discardableResult
+    public func run(bytes: [UInt8], name: String) throws -> [LuaValue] {
+        let base = stack.top
         defer { stack.settop(base) }
-        // Lua leaves no free slot above a call's results; reading them pushes.
-        try stack.reserve(20, for: "results")
-        let top = stack.top
-        return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
+        try load(bytes: bytes, name: name)
+        try call(arguments: 0, results: LUA_MULTRET)
+        return try stack.values(above: base)
     }
 
     /// Runs a top-level piece of user code: SIGINT interrupts it, and any stop

@@ -121,7 +121,10 @@ public struct ErrorText: Equatable, Sendable, ExpressibleByStringInterpolation, 
         for piece in pieces {
             switch piece {
             case .text(let text): out += text
-            case .dim(let n), .position(let n), .index(let n): out += String(n < 0 ? n : n + conventions.base)
+            case .dim(let n), .position(let n), .index(let n):
+                // Saturating: an index can be any Int a caller passed.
+                let (shifted, overflow) = n.addingReportingOverflow(conventions.base)
+                out += String(n < 0 || overflow ? n : shifted)
             case .validDims(let n): out += conventions.validDims(n)
             case .advice(let advice): out += conventions.advice(advice)
             }

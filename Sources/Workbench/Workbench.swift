@@ -76,13 +76,7 @@ public final class Workbench {
     /// error in one is an error of the workbench's start.
     @discardableResult
     func runBundled(_ source: [UInt8], name: String) throws -> [LuaValue] {
-        let stack = lua.stack
-        let base = stack.top
-        defer { stack.settop(base) }
-        try lua.load(bytes: source, name: "=" + name)
-        try lua.call(arguments: 0, results: -1)
-        try stack.reserve(20, for: "results")
-        return stack.top > base ? (base + 1...stack.top).map { stack.value(at: $0) } : []
+        try lua.run(bytes: source, name: "=" + name)
     }
 
     /// The parameter types the workbench's signature lines use beyond Lua's

@@ -44,6 +44,9 @@ import Testing
         #expect(inPlace?.text.pieces.contains(.advice(.noGrad)) == true)
         #expect(inPlace?.text.rendered(oneBased).hasSuffix("wrap the update in no_grad") == true)
         #expect(inPlace?.message.hasSuffix("wrap the update in Tensor.noGrad { }") == true)
+        // Any Int a caller passed renders without overflowing.
+        let edge: ErrorText = "index \(index: Int.max) of dim \(dim: Int.min)"
+        #expect(edge.rendered(oneBased) == "index \(Int.max) of dim \(Int.min)")
     }
 
     @Test func negativeDimsCountFromTheEnd() throws {

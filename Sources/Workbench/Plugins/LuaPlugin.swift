@@ -76,12 +76,11 @@ public final class LuaPlugin {
         }
         registry.recordSuccess(kind: manifest.kind, name: manifest.name)
         defer { stack.settop(base) }
-        // Lua leaves no free slot above the results; reading them pushes.
-        guard stack.hasRoom(for: 20) else {
-            throw Failure(description: "\(label): \(callback) returned too many values (\(stack.top - base))")
+        do {
+            return try stack.values(above: base)
+        } catch {
+            throw Failure(description: "\(label): \(callback) returned \(error)")
         }
-        let top = stack.top
-        return top > base ? (base + 1...top).map { stack.value(at: $0) } : []
     }
 
     /// Calls `callback(instance, ...)` on `stack` for an object made from
