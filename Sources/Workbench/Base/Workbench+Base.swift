@@ -50,7 +50,6 @@ extension Workbench {
                 The documentation `help(value)` shows for a function or module, as a string (nil when it
                 has none): for tools that list or check the API.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 return call.returns(lua.doc(forValueAt: 1, on: call.stack).map(LuaValue.string) ?? .nil)
             },
             LuaFunction("opslab.isatty", doc: """
@@ -58,7 +57,6 @@ extension Workbench {
                 Whether a file descriptor (1 standard output, 2 standard error) is a terminal: for
                 drawing progress only where someone watches.
                 """) { call in
-                try call.expectArguments(atMost: 1)
                 let fd = try call.optionalInteger(1) ?? 1
                 guard let descriptor = Int32(exactly: fd) else { return call.returns(.boolean(false)) }
                 return call.returns(.boolean(isatty(descriptor) != 0))

@@ -117,7 +117,6 @@ extension Workbench {
                 it first closes head samples into compressed chunks and reclaims free pages.
                 """) { [unowned self] call in
                 let store = try metricsStore()
-                try call.expectArguments(atMost: 1)
                 let options = try LuaOptions(try call.optionalTable(1), function: "metrics.stats", allowed: ["compact"])
                 if try options.boolean("compact", default: false) {
                     try evaluate(call) { try store.compact(); try store.vacuum() }

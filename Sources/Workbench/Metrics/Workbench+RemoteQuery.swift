@@ -18,7 +18,6 @@ extension Workbench {
                 Unix seconds, default now) returning what metrics.query returns; with `range`, a range
                 query returning {time = tensor, values = tensor, labels = {...}} as metrics.range does.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 let table = try call.table(1)
                 let reader = try LuaOptions(table, function: "metrics.promql", allowed: ["url", "expr", "time", "range", "step", "timeout"])
                 let options = table

@@ -17,7 +17,6 @@ extension NNBinding {
                 model's config (so nn.load can rebuild it), a SHA-256 digest and, given an Ed25519 private
                 key (64 hex digits, from nn.keygen()), a signature. Returns the digest as hex.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 3)
                 let layer = try layer(call, 1)
                 let path = try call.string(2)
                 let options = try LuaOptions(try call.optionalTable(3), function: "nn.save", allowed: ["sign_key", "metadata"])
@@ -54,7 +53,6 @@ extension NNBinding {
                 With public_key, the digest and the Ed25519 signature are checked first and a file that
                 fails either is refused.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 2)
                 let path = try call.string(1)
                 let options = try LuaOptions(try call.optionalTable(2), function: "nn.load", allowed: ["public_key", "strict"])
                 let strict = try options.boolean("strict", default: true)
@@ -84,7 +82,6 @@ extension NNBinding {
                 as a table of name -> Tensor, ready for model:load_state_dict. nn.metadata(path) reads
                 its metadata.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 let path = try call.string(1)
                 return try bound(call) {
                     var tensors: [String: LuaValue] = [:]
@@ -102,7 +99,6 @@ extension NNBinding {
                 The string -> string metadata of a safetensors file (for nn.save's files: the model's config,
                 the digest and signature, and what was passed as metadata).
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 let path = try call.string(1)
                 return try bound(call) { call.returns(.table(LuaTableValue(fields: try readSafeTensors(path).metadata.mapValues { .string($0) }))) }
             },
@@ -112,7 +108,6 @@ extension NNBinding {
                 checks the Ed25519 signature. ok is true only when the digest matches and, with a key,
                 the signature does too; info has digest_ok, signed and signature_ok.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 2)
                 let path = try call.string(1)
                 let key = try call.optionalString(2).map { try Checkpoint.publicKey(hex: $0) }
                 return try bound(call) {
@@ -134,7 +129,6 @@ extension NNBinding {
                 nn.keygen() -> private_key, public_key
                 A fresh Ed25519 key pair as hex strings, for nn.save{sign_key=...} and nn.verify.
                 """) { call in
-                try call.expectArguments(atMost: 0)
                 let (privateKey, publicKey) = Checkpoint.generateKeyPair()
                 call.stack.push(privateKey)
                 call.stack.push(publicKey)

@@ -43,7 +43,6 @@ extension NNBinding {
             Mini-batches of the rows of X (and the same rows of Y). Iterate with loader:batches();
             #loader is the number of batches per epoch. The same seed gives the same epochs.
             """) { call in
-            try call.expectArguments(atMost: 1)
             let options = try call.table(1)
             let known = ["x", "y", "batch_size", "shuffle", "seed", "drop_last"]
             if let unknown = options.fields.keys.sorted().first(where: { !known.contains($0) }) {
@@ -83,7 +82,6 @@ extension NNBinding {
             Reads a CSV file of numbers into a [rows, columns] tensor; a first line that is not numbers
             is returned as the header (a list of names), else header is nil.
             """) { call in
-            try call.expectArguments(atMost: 1)
             let path = try call.string(1)
             do {
                 let (tensor, header) = try loadCSV(path)

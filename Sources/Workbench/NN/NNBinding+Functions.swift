@@ -54,7 +54,6 @@ extension NNBinding {
         func loss(_ name: String, _ doc: String, options allowed: [String] = [],
                   _ body: @escaping (Tensor, Tensor, LuaOptions) throws -> Tensor) -> LuaFunction {
             LuaFunction("nn.\(name)", doc: doc) { [unowned self] call in
-                try call.expectArguments(atMost: allowed.isEmpty ? 2 : 3)
                 let input = try TensorBinding.tensorArgument(call, 1)
                 let target = try TensorBinding.tensorArgument(call, 2)
                 let options = try LuaOptions(try call.optionalTable(3), function: "nn.\(name)", allowed: allowed)
@@ -63,7 +62,6 @@ extension NNBinding {
         }
         func initialiser(_ name: String, _ doc: String, _ make: @escaping ([Int]) throws -> Tensor) -> LuaFunction {
             LuaFunction("nn.init.\(name)", doc: doc) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 let t = try call.object(1, TensorBinding.luaClass)
                 return try bound(call) {
                     let fresh = try make(t.shape)
@@ -134,7 +132,6 @@ extension NNBinding {
                 Rescales the gradients of params (a list or a Module) together so their global L2 norm is
                 at most max_norm; returns the norm before clipping.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 2)
                 let parameters = try parameterList(call, 1)
                 let maxNorm = try call.number(2)
                 guard maxNorm > 0 else { throw call.argumentError(2, "max_norm must be positive, got \(maxNorm)") }

@@ -128,7 +128,6 @@ extension Workbench {
                 Every registered plugin (or those of one kind) as tables with name, kind, version,
                 description, source, permissions, status ("active" or "quarantined"), calls and failures.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 let kind = try call.optionalString(1)
                 let entries = kind.map { registry.entries(ofKind: $0) } ?? registry.entries
                 call.stack.push(entries.map { LuaValue.table(describe($0)) })
@@ -178,7 +177,6 @@ extension Workbench {
                 replacing an earlier session plugin of the same kind and name. It runs with the session's
                 globals, not in a sandbox: it is your own code.
                 """) { [unowned self] call in
-                try call.expectArguments(atMost: 1)
                 let manifest = try registerSessionPlugin(call, try call.table(1), position: 1)
                 nnBinding?.refreshConstructors()
                 return call.returns(.string(manifest.name))

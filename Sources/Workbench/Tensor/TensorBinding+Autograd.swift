@@ -11,14 +11,12 @@ extension TensorBinding {
             Marks a leaf tensor (flag true, the default) so that backward fills its .grad, or unmarks it.
             t.needs_grad reads the flag (a method and a field cannot share the name in Lua).
             """, asFunction: false) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.requiresGrad(try call.optionalBoolean(2) ?? true))
         },
         TensorOp("requires_grad_", """
             t:requires_grad_([flag]) -> t
             PyTorch's spelling of t:requires_grad([flag]), for code ported from Python.
             """, asFunction: false) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.requiresGrad(try call.optionalBoolean(2) ?? true))
         },
         TensorOp("backward", """
@@ -27,7 +25,6 @@ extension TensorBinding {
             nil only for a one-element t. The graph is freed afterwards unless retain_graph is true
             (then backward may run through it again).
             """, asFunction: false) { call, t in
-            try call.expectArguments(atMost: 3)
             let gradient = call.isNone(2) ? nil : try tensorArgument(call, 2)
             try t.backward(gradient, retainGraph: try call.optionalBoolean(3) ?? false)
             return 0
@@ -37,12 +34,10 @@ extension TensorBinding {
             Clears the accumulated gradient: t.grad becomes nil (set_to_none true, the default, as in
             PyTorch) or a tensor of zeros (set_to_none false).
             """, asFunction: false) { call, t in
-            try call.expectArguments(atMost: 2)
             t.zeroGrad(setToNone: try call.optionalBoolean(2) ?? true)
             return 0
         },
         TensorOp("detach", "t:detach() -> Tensor\nA tensor sharing t's data, cut off from the graph (a leaf).") { call, t in
-            try call.expectArguments(atMost: 1)
             return push(call, t.detach())
         },
     ]
@@ -52,7 +47,6 @@ extension TensorBinding {
             tensor.set_grad_enabled(flag) -> previous
             Turns autograd recording on or off (tensor.no_grad is the safer way); returns the previous mode.
             """) { call in
-            try call.expectArguments(atMost: 1)
             let previous = Tensor.isGradEnabled
             Tensor.setGradEnabled(try call.boolean(1))
             return call.returns(.boolean(previous))

@@ -37,7 +37,6 @@ extension TensorBinding {
             A tensor from a number or nested tables of numbers: tensor{{1, 2}, {3, 4}} (the module is
             callable: tensor(data) is the same). A tensor argument is copied.
             """) { call in
-            try call.expectArguments(atMost: 1)
             if let t = call.optionalObject(1, luaClass) { return push(call, try t.detach().clone()) }
             return push(call, try tensorArgument(call, 1))
         },
@@ -49,7 +48,6 @@ extension TensorBinding {
             tensor.full(sizes, value) -> Tensor
             A tensor of the shape sizes (a table) filled with value.
             """) { call in
-            try call.expectArguments(atMost: 2)
             guard case .table(let sizes) = call.value(1) else { throw call.typeError(1, expected: "table of sizes") }
             let shape = try integerList(sizes, call, 1, what: "sizes")
             return push(call, try Tensor.full(shape, try float(call, 2)))
@@ -58,14 +56,12 @@ extension TensorBinding {
             tensor.eye(n [, m]) -> Tensor
             The n x m (default n x n) identity matrix.
             """) { call in
-            try call.expectArguments(atMost: 2)
             return push(call, try Tensor.eye(try count(call, 1), call.isNone(2) ? nil : try count(call, 2)))
         },
         function("arange", """
             tensor.arange([start,] end [, step]) -> Tensor
             start, start + step, ... up to but excluding end, as torch.arange (start defaults to 0).
             """) { call in
-            try call.expectArguments(atMost: 3)
             if call.argumentCount <= 1 { return push(call, try Tensor.arange(try float(call, 1))) }
             return push(call, try Tensor.arange(try float(call, 1), try float(call, 2), step: try float(call, 3, default: 1)))
         },
@@ -73,7 +69,6 @@ extension TensorBinding {
             tensor.linspace(start, end, steps) -> Tensor
             steps evenly spaced values from start to end, both included.
             """) { call in
-            try call.expectArguments(atMost: 3)
             return push(call, try Tensor.linspace(try float(call, 1), try float(call, 2), steps: try call.integer(3)))
         },
         function("randint", """
@@ -88,18 +83,15 @@ extension TensorBinding {
         like("rand_like", "Uniform random values in [0, 1) shaped like t.") { _, t in try Tensor.randLike(t) },
         like("randn_like", "Standard normal values shaped like t.") { _, t in try Tensor.randnLike(t) },
         function("full_like", "tensor.full_like(t, value) -> Tensor\nvalue everywhere, shaped like t.") { call in
-            try call.expectArguments(atMost: 2)
             return push(call, try Tensor.fullLike(try tensorArgument(call, 1), try float(call, 2)))
         },
         function("randint_like", "tensor.randint_like(t, low, high) -> Tensor\nRandom whole numbers in [low, high) shaped like t.") { call in
-            try call.expectArguments(atMost: 3)
             return push(call, try Tensor.randintLike(try tensorArgument(call, 1), try call.integer(2), try call.integer(3)))
         },
         function("manual_seed", """
             tensor.manual_seed(seed)
             Reseeds the generator behind rand, randn and randint, for reproducible runs.
             """) { call in
-            try call.expectArguments(atMost: 1)
             Tensor.manualSeed(UInt64(bitPattern: Int64(try call.integer(1))))
             return 0
         },

@@ -8,7 +8,6 @@ extension TensorBinding {
     /// A unary op without arguments (`t:exp()`).
     private static func unary(_ name: String, _ summary: String, _ body: @escaping (Tensor) throws -> Tensor) -> TensorOp {
         TensorOp(name, "t:\(name)() -> Tensor\n\(summary)") { call, t in
-            try call.expectArguments(atMost: 1)
             return push(call, try body(t))
         }
     }
@@ -18,7 +17,6 @@ extension TensorBinding {
                                tensor: @escaping (Tensor, Tensor) throws -> Tensor,
                                scalar: @escaping (Tensor, Float) throws -> Tensor) -> TensorOp {
         TensorOp(name, "t:\(name)(other) -> Tensor\n\(summary) `other` is a tensor (broadcast with t) or a number.") { call, t in
-            try call.expectArguments(atMost: 2)
             switch try operand(call, 2) {
             case .tensor(let o): return push(call, try tensor(t, o))
             case .scalar(let s): return push(call, try scalar(t, s))
@@ -50,7 +48,6 @@ extension TensorBinding {
             Gaussian error linear unit: exact with the error function (approximate "none", the
             default) or the tanh approximation of GPT-2 (approximate "tanh").
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             let name = try call.optionalString(2) ?? "none"
             guard let approximation = Tensor.GeluApproximation(rawValue: name) else {
                 throw call.argumentError(2, "approximate must be \"none\" or \"tanh\", got \"\(name)\"")
@@ -61,7 +58,6 @@ extension TensorBinding {
             t:clamp([min [, max]]) -> Tensor
             Elementwise clamp into [min, max]; either bound may be nil (no bound on that side).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             return push(call, try t.clamp(min: try optionalFloat(call, 2), max: try optionalFloat(call, 3)))
         },
         TensorOp("pow", """
@@ -69,7 +65,6 @@ extension TensorBinding {
             Elementwise t^exponent; the exponent is a number or a tensor (broadcast). Also t ^ e and
             2 ^ t (a number base).
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             switch try operand(call, 2) {
             case .tensor(let e): return push(call, try t.pow(e))
             case .scalar(let p): return push(call, try t.pow(p))
@@ -94,7 +89,6 @@ extension TensorBinding {
             Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, 2-D x 2-D a matrix
             product, and leading dims of 3-D and higher operands are broadcast batch dims.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.matmul(try tensorArgument(call, 2)))
         },
     ]

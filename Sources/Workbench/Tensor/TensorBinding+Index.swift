@@ -20,7 +20,6 @@ extension TensorBinding {
             The sub-tensor at index (1-based, negative from the end) along dim, with dim removed: a view.
             t[i] is t:select(1, i).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             guard t.ndim > 0 else { throw call.error("cannot select from a 0-d tensor") }
             let d = try dim(call, 2, t)
             let i = try index(call, 3, value: try call.integer(3), size: t.shape[d], dimLabel: "dim \(d + 1)")
@@ -31,7 +30,6 @@ extension TensorBinding {
             Elements from..to (inclusive, 1-based, negative from the end, like string.sub) every step
             along dim: a view. from defaults to 1, to to -1 (the end), step to 1.
             """) { call, t in
-            try call.expectArguments(atMost: 5)
             guard t.ndim > 0 else { throw call.error("cannot slice a 0-d tensor") }
             let d = try dim(call, 2, t)
             let step = try call.optionalInteger(5) ?? 1
@@ -43,7 +41,6 @@ extension TensorBinding {
             t:narrow(dim, start, length) -> Tensor
             length elements along dim starting at start (1-based): a view.
             """) { call, t in
-            try call.expectArguments(atMost: 4)
             guard t.ndim > 0 else { throw call.error("cannot narrow a 0-d tensor") }
             let d = try dim(call, 2, t)
             let start = try call.integer(3), length = try call.integer(4)
@@ -57,7 +54,6 @@ extension TensorBinding {
             t:index_select(dim, indices) -> Tensor
             Copies of the sub-tensors at indices (a list or 1-D tensor of 1-based indices) along dim.
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             guard t.ndim > 0 else { throw call.error("cannot index a 0-d tensor") }
             let d = try dim(call, 2, t)
             let idx = try indexTensor(call, 3, size: t.shape[d], dimLabel: "dim \(d + 1)")
@@ -68,7 +64,6 @@ extension TensorBinding {
             out[i][j] = t[indices[i][j]][j] for dim 1 (and so on): picks along dim with a tensor of
             1-based indices shaped like t except along dim.
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             guard t.ndim > 0 else { throw call.error("cannot gather from a 0-d tensor") }
             let d = try dim(call, 2, t)
             let idx = try indexTensor(call, 3, size: t.shape[d], dimLabel: "dim \(d + 1)")
@@ -78,14 +73,12 @@ extension TensorBinding {
             t:masked_select(mask) -> Tensor
             A 1-D tensor of the elements where mask (broadcast with t) is nonzero.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.maskedSelect(try tensorArgument(call, 2)))
         },
         TensorOp("masked_fill", """
             t:masked_fill(mask, value) -> Tensor
             A copy of t with value where mask (broadcast with t) is nonzero.
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             return push(call, try t.maskedFill(try tensorArgument(call, 2), try float(call, 3)))
         },
         TensorOp("split", """
@@ -93,7 +86,6 @@ extension TensorBinding {
             Pieces of size elements along dim (default 1; the last may be smaller), or pieces of the
             listed sizes ({2, 3, 1}, summing to the dim's size).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             guard t.ndim > 0 else { throw call.error("cannot split a 0-d tensor") }
             let d = try optionalDim(call, 3, t) ?? 0
             if case .table(let list) = call.value(2) {
@@ -107,7 +99,6 @@ extension TensorBinding {
             t:chunk(n [, dim]) -> list of Tensors
             At most n nearly equal pieces along dim (default 1).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             guard t.ndim > 0 else { throw call.error("cannot chunk a 0-d tensor") }
             let n = try call.integer(2)
             guard n > 0 else { throw call.argumentError(2, "number of chunks must be positive, got \(n)") }
@@ -117,14 +108,12 @@ extension TensorBinding {
             t:tril([diagonal]) -> Tensor
             The lower triangle of the last two dims (col - row <= diagonal, default 0); the rest zero.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.tril(try call.optionalInteger(2) ?? 0))
         },
         TensorOp("triu", """
             t:triu([diagonal]) -> Tensor
             The upper triangle of the last two dims (col - row >= diagonal, default 0); the rest zero.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.triu(try call.optionalInteger(2) ?? 0))
         },
         TensorOp("one_hot", """
@@ -132,7 +121,6 @@ extension TensorBinding {
             One-hot rows for the 1-based class indices in t: shape t.shape + {num_classes}
             (default: the largest index).
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             let classes = try call.optionalInteger(2)
             if let classes, classes < 0 { throw call.argumentError(2, "num_classes must be non-negative, got \(classes)") }
             let largest = t.toArray().max().map { $0.isFinite && $0 >= 1 && $0 < 16_777_216 ? Int($0) : 0 } ?? 0
@@ -150,7 +138,6 @@ extension TensorBinding {
             Joins a list of tensors along an existing dim (default 1); other dims must match.
             """) { call in
             try translatingErrors(call) {
-                try call.expectArguments(atMost: 2)
                 let tensors = try tensorList(call, 1)
                 guard let first = tensors.first else { throw call.argumentError(1, "expected a non-empty list of tensors") }
                 let d = call.isNone(2) ? 0 : try dim(call, 2, first)
@@ -162,7 +149,6 @@ extension TensorBinding {
             Joins equally shaped tensors along a new dim (default 1; up to ndim + 1).
             """) { call in
             try translatingErrors(call) {
-                try call.expectArguments(atMost: 2)
                 let tensors = try tensorList(call, 1)
                 guard let first = tensors.first else { throw call.argumentError(1, "expected a non-empty list of tensors") }
                 let d = call.isNone(2) ? 0 : try dim(call, 2, first, extra: 1)
@@ -175,7 +161,6 @@ extension TensorBinding {
             three broadcast together.
             """) { call in
             try translatingErrors(call) {
-                try call.expectArguments(atMost: 3)
                 let condition = try tensorArgument(call, 1)
                 return push(call, try Tensor.where(condition, try tensorArgument(call, 2), try tensorArgument(call, 3)))
             }

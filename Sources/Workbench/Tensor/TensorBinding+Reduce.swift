@@ -20,7 +20,6 @@ extension TensorBinding {
             \(summary) over every element, one dim or a list of dims ({1, 3}); keepdim keeps the
             reduced dims with size 1.
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             let (d, keep) = try dimsAndKeepdim(call, t)
             return push(call, try body(t, d, keep))
         }
@@ -39,7 +38,6 @@ extension TensorBinding {
             The \(largest ? "largest" : "smallest") element overall or over a list of dims; over one dim (a number)
             also returns the 1-based indices where it occurs, like torch.\(name)(t, dim).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             let keep = try call.optionalBoolean(3) ?? false
             if !call.isNone(2), integer(call.value(2)) != nil {
                 let d = try dim(call, 2, t)
@@ -58,7 +56,6 @@ extension TensorBinding {
             1-based index of the \(largest ? "largest" : "smallest") element along dim, or in the flattened tensor
             when dim is absent (first occurrence on ties).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             let d = try optionalDim(call, 2, t)
             let keep = try call.optionalBoolean(3) ?? false
             return push(call, try oneBased(largest ? try t.argmax(dim: d, keepdim: keep) : try t.argmin(dim: d, keepdim: keep)))
@@ -72,7 +69,6 @@ extension TensorBinding {
             \(summary) over every element, one dim or a list of dims; unbiased (default true) divides
             by N - 1 (Bessel's correction) as torch.\(name) does.
             """) { call, t in
-            try call.expectArguments(atMost: 4)
             let (d, keep) = try dimsAndKeepdim(call, t)
             return push(call, try body(t, d, keep, try call.optionalBoolean(4) ?? true))
         }
@@ -92,14 +88,12 @@ extension TensorBinding {
             t:softmax([dim]) -> Tensor
             exp(t) / sum(exp(t)) along dim (default -1, the last), computed stably.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.softmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
         },
         TensorOp("log_softmax", """
             t:log_softmax([dim]) -> Tensor
             log(softmax(t, dim)) along dim (default -1), computed without forming softmax.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.logSoftmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
         },
     ]

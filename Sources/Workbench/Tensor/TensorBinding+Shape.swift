@@ -29,7 +29,6 @@ extension TensorBinding {
             t:size([dim]) -> integer or list
             The size of dim (1-based, negative from the end), or the whole shape as a list.
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             if call.isNone(2) { return call.returns(.table(LuaTableValue(array: t.shape.map { .integer(Int64($0)) }))) }
             guard t.ndim > 0 else { throw call.error("a 0-d tensor has no dims") }
             return call.returns(.integer(Int64(t.shape[try dim(call, 2, t)])))
@@ -74,7 +73,6 @@ extension TensorBinding {
             t:flatten([start_dim [, end_dim]]) -> Tensor
             Merges dims start_dim..end_dim (inclusive; default 1..-1) into one.
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             if t.ndim == 0 { return push(call, try t.reshape([1])) }
             let s = try optionalDim(call, 2, t) ?? 0
             let e = try optionalDim(call, 3, t) ?? t.ndim - 1
@@ -85,7 +83,6 @@ extension TensorBinding {
             t:squeeze([dim]) -> Tensor
             Removes every dim of size 1, or only dim (left as is when its size is not 1).
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             if call.isNone(2) { return push(call, try t.squeeze()) }
             return push(call, try t.squeeze(try dim(call, 2, t)))
         },
@@ -93,18 +90,15 @@ extension TensorBinding {
             t:unsqueeze(dim) -> Tensor
             Inserts a dim of size 1 so that it becomes dim (1..ndim+1, or -1 for a new last dim).
             """) { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.unsqueeze(try dim(call, 2, t, extra: 1)))
         },
         TensorOp("transpose", """
             t:transpose(dim1, dim2) -> Tensor
             Swaps two dims (a view).
             """) { call, t in
-            try call.expectArguments(atMost: 3)
             return push(call, try t.transpose(try dim(call, 2, t), try dim(call, 3, t)))
         },
         TensorOp("t", "t:t() -> Tensor\nTranspose of a matrix (1-D and 0-D tensors are returned as they are).") { call, t in
-            try call.expectArguments(atMost: 1)
             return push(call, try t.t())
         },
         TensorOp("permute", """
@@ -120,7 +114,6 @@ extension TensorBinding {
             push(call, try t.expand(try integers(call, from: 2, what: "sizes")))
         },
         TensorOp("expand_as", "t:expand_as(other) -> Tensor\nt:expand(other's shape).") { call, t in
-            try call.expectArguments(atMost: 2)
             return push(call, try t.expandAs(try tensorArgument(call, 2)))
         },
         TensorOp("contiguous", "t:contiguous() -> Tensor\nt itself when dense in row-major order, else a dense copy.") { call, t in
