@@ -29,38 +29,39 @@ public struct LuaSignature: Equatable, Sendable {
     /// Reads a doc's first line; nil when it does not start with a call of
     /// `name` (a qualified name such as `metrics.range` or `Tensor:sum` is
     /// matched by its last part, as methods are documented `t:sum(`).
+    ///
+    /// Every bound function's doc is read once at start, so this works on
+    /// the line's UTF-8 bytes (its syntax is ASCII) rather than on Characters.
     public init?(doc: String, name: String) {
-        guard let line = doc.split(separator: "\n", maxSplits: 1).first else { return nil }
-        let short = name.split(whereSeparator: { $0 == "." || $0 == ":" }).last.map(String.init) ?? name
+        let bytes = Array(doc.utf8.prefix { $0 != UInt8(ascii: "\n") })
+        let shortName = name.utf8.split(whereSeparator: { $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: ":") }).last.map(Array.init)
+            ?? Array(name.utf8)
         // The callee: everything before the first ( or {, ending in the short name.
-        guard let open = line.firstIndex(where: { $0 == "(" || $0 == "{" }) else { return nil }
-        let callee = line[..<open]
-        guard callee.hasSuffix(short), !callee.contains(" ") else { return nil }
-        let isMethod = callee.contains(":")
-        if line[open] == "{" {
+        guard let open = bytes.firstIndex(where: { $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: "{") }) else { return nil }
+        let callee = bytes[..<open]
+        guard callee.count >= shortName.count, callee.suffix(shortName.count).elementsEqual(shortName),
+              !callee.contains(UInt8(ascii: " ")) else { return nil }
+        let isMethod = callee.contains(UInt8(ascii: ":"))
+        if bytes[open] == UInt8(ascii: "{") {
             parameters = [Parameter(name: "options", type: nil, optional: false)]
             maxArguments = 1
             return
         }
-        guard let close = LuaSignature.matchingParenthesis(in: line, from: open) else { return nil }
-        let inside = line[line.index(after: open)..<close]
-        let written = LuaSignature.splitParameters(String(inside))
-        parameters = (isMethod ? [Parameter(name: "self", type: nil, optional: false)] : []) + written
-        maxArguments = inside.contains("...") ? nil : parameters.count
+        guard let close = LuaSignature.matchingParenthesis(in: bytes, from: open) else { return nil }
+        let inside = bytes[(open + 1)..<close]
+        parameters = (isMethod ? [Parameter(name: "self", type: nil, optional: false)] : []) + LuaSignature.splitParameters(inside)
+        let hasVarargs = inside.indices.contains { inside[$0...].starts(with: "...".utf8) }
+        maxArguments = hasVarargs ? nil : parameters.count
     }
 
-    private static func matchingParenthesis(in line: Substring, from open: Substring.Index) -> Substring.Index? {
+    private static func matchingParenthesis(in line: [UInt8], from open: Int) -> Int? {
         var depth = 0
-        var index = open
-        while index < line.endIndex {
-            switch line[index] {
-            case "(": depth += 1
-            case ")":
+        for index in open..<line.count {
+            if line[index] == UInt8(ascii: "(") { depth += 1 }
+            if line[index] == UInt8(ascii: ")") {
                 depth -= 1
                 if depth == 0 { return index }
-            default: break
             }
-            index = line.index(after: index)
         }
         return nil
     }
@@ -68,49 +69,47 @@ public struct LuaSignature: Equatable, Sendable {
     /// `a: string, b [, c [, {d = 1, e = 2}]]` -> a, b, c, {...}: commas
     /// split parameters except inside braces; one that starts inside
     /// brackets is optional; `name: type` gives its type.
-    private static func splitParameters(_ text: String) -> [Parameter] {
+    private static func splitParameters(_ text: ArraySlice<UInt8>) -> [Parameter] {
         var parameters: [Parameter] = []
-        var current = ""
+        var current: [UInt8] = []
         var braces = 0
         var brackets = 0
         var optional = false
-        func finish() {
-            let written = current.trimmingCharacters(in: " ")
-            current = ""
-            guard !written.isEmpty, written != "..." else { return }
-            let parts = written.split(separator: ":", maxSplits: 1).map { String($0).trimmingCharacters(in: " ") }
-            if parts.count == 2, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }), !parts[1].isEmpty {
-                parameters.append(Parameter(name: parts[0], type: parts[1], optional: optional))
-            } else {
-                parameters.append(Parameter(name: written, type: nil, optional: optional))
-            }
+        func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+            let start = bytes.firstIndex { $0 != UInt8(ascii: " ") } ?? bytes.endIndex
+            let end = bytes.lastIndex { $0 != UInt8(ascii: " ") }.map { $0 + 1 } ?? start
+            return bytes[start..<max(start, end)]
         }
-        for character in text {
-            switch character {
-            case "{": braces += 1; current.append(character)
-            case "}": braces -= 1; current.append(character)
-            case "," where braces == 0:
-                finish()
-            case "[" where braces == 0:
-                brackets += 1
-            case "]" where braces == 0:
-                brackets -= 1
+        func finish() {
+            let written = trimmed(current[...])
+            current.removeAll(keepingCapacity: true)
+            guard !written.isEmpty, !written.elementsEqual("...".utf8) else { return }
+            if let colon = written.firstIndex(of: UInt8(ascii: ":")) {
+                let name = trimmed(written[..<colon]), type = trimmed(written[(colon + 1)...])
+                let isName = !name.isEmpty && name.allSatisfy { $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0)
+                    || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+                if isName, !type.isEmpty {
+                    parameters.append(Parameter(name: String(decoding: name, as: UTF8.self),
+                                                type: String(decoding: type, as: UTF8.self), optional: optional))
+                    return
+                }
+            }
+            parameters.append(Parameter(name: String(decoding: written, as: UTF8.self), type: nil, optional: optional))
+        }
+        for byte in text {
+            switch byte {
+            case UInt8(ascii: "{"): braces += 1; current.append(byte)
+            case UInt8(ascii: "}"): braces -= 1; current.append(byte)
+            case UInt8(ascii: ",") where braces == 0: finish()
+            case UInt8(ascii: "[") where braces == 0: brackets += 1
+            case UInt8(ascii: "]") where braces == 0: brackets -= 1
             default:
                 // A parameter is optional when its first character stands in brackets.
-                if current.trimmingCharacters(in: " ").isEmpty && character != " " { optional = brackets > 0 }
-                current.append(character)
+                if byte != UInt8(ascii: " ") && current.allSatisfy({ $0 == UInt8(ascii: " ") }) { optional = brackets > 0 }
+                current.append(byte)
             }
         }
         finish()
         return parameters
-    }
-}
-
-private extension String {
-    func trimmingCharacters(in set: Character) -> String {
-        var text = Substring(self)
-        while text.first == set { text = text.dropFirst() }
-        while text.last == set { text = text.dropLast() }
-        return String(text)
     }
 }
