@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // System libraries and the C shims that make their macros and variadic
@@ -48,13 +49,14 @@ let package = Package(
         .target(name: "Plotting"),
         .target(name: "MetricsStore", dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PromQL", dependencies: ["Telemetry"]),
+        .target(name: "Alerting", dependencies: ["PromQL", "Telemetry", .product(name: "Yams", package: "Yams")]),
 
         // The bridge, the environment, the shell.
         // Lua written for the bridge and the bindings lives in .lua files
         // beside the Swift that runs it, compiled into the binary.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"], resources: [.embedInCode("sandbox.lua")]),
         .target(name: "Workbench",
-                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL"],
+                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL", "Alerting"],
                 resources: [
                     .embedInCode("Tensor/tensor.lua"), .embedInCode("NN/fit.lua"),
                     .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
@@ -62,7 +64,7 @@ let package = Package(
                 ]),
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
-            "Workbench", "REPL", "LuaKit",
+            "Workbench", "REPL", "LuaKit", "Alerting",
             "Telemetry", "NN", "Plugins", "MetricsStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -81,6 +83,7 @@ let package = Package(
         // GRDB for tests that write rows as older versions of the store did.
         .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport"]),
+        .testTarget(name: "AlertingTests", dependencies: ["Alerting", "PromQL", "Telemetry"], exclude: ["template_oracle.py"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "TestSupport"]),
     ]
 )

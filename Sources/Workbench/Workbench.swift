@@ -1,3 +1,4 @@
+import Alerting
 import Foundation
 import LuaKit
 import MetricsStore
@@ -47,6 +48,11 @@ public final class Workbench {
     /// What every plugin sandbox is granted besides the safe standard
     /// library: read-through views of tensor, nn and optim.
     var sandboxModules: [String: LuaValue] = [:]
+    /// Alerting and recording rules: files loaded with alerts.load or
+    /// `serve --rules`, and rules made with alerts.rule.
+    public let rules = RuleManager()
+    /// The stack Lua rules run on while a Lua call evaluates rules.
+    var ruleStack: LuaStack?
 
     public init(paths: WorkbenchPaths, options: Options = Options()) throws {
         Workbench.registerArgumentTypes
@@ -62,12 +68,13 @@ public final class Workbench {
         installMetrics()
         try installTensor()
         try installNN()
+        installAlerts()
         registerBuiltinCollectors()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
                         "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",
                         "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
-        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor", "nn", "optim", "data"]
+        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor", "nn", "optim", "data", "alerts"]
         loadPlugins()
     }
 

@@ -8,6 +8,7 @@ import Workbench
 /// The HTTP side of `opslab serve` (Hummingbird): /metrics, /healthz, /-/ready.
 struct MetricsServer {
     let agent: CollectionAgent
+    let rules: RuleRunner
     let address: ListenAddress
     let logger: Logger
 
@@ -21,10 +22,16 @@ struct MetricsServer {
     /// Serves until SIGTERM or SIGINT; `onStarted` runs once the socket is bound.
     func run(onStarted: @escaping @Sendable () async -> Void) async throws {
         let router = Router()
-        router.get("/metrics") { [agent] _, _ -> Response in
+        router.get("/metrics") { [agent, rules] _, _ -> Response in
             var headers = HTTPFields()
             headers[.contentType] = PrometheusText.contentType
-            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: agent.exposition())))
+            let text = agent.exposition() + rules.exposition()
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.post("/-/reload") { [rules] _, _ -> Response in
+            let problems = rules.reload()
+            let text = problems.isEmpty ? "reloaded\n" : problems.map { "\($0)\n" }.joined()
+            return Response(status: problems.isEmpty ? .ok : .internalServerError, body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/-/ready") { [agent] _, _ -> Response in

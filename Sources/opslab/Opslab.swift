@@ -16,14 +16,16 @@ struct Opslab: AsyncParsableCommand {
         discussion: """
             With no subcommand, opslab starts the interactive Lua 5.4 shell. When standard input is not a terminal it runs it as a script instead (echo 'print(1)' | opslab).
 
-            Modules in the shell: metrics (collectors, the store, PromQL), tensor (autodiff), nn, optim and data (layers, losses, optimizers, loaders, checkpoints), plugins, opslab. `:help` lists them and `help(module)` each one's functions with their signatures; `opslab run scripts/train_digits.lua` trains a model end to end.
+            Modules in the shell: metrics (collectors, the store, PromQL), alerts (alerting and recording rules, Lua rules, previews), tensor (autodiff), nn, optim and data (layers, losses, optimizers, loaders, checkpoints), plugins, opslab. `:help` lists them and `help(module)` each one's functions with their signatures; `opslab run scripts/train_digits.lua` trains a model end to end.
+
+            `opslab alerts test` runs rule unit tests in promtool's format; `opslab serve --rules` evaluates Prometheus rule files.
 
             Files: $OPSLAB_HOME (default ~/.local/share/opslab) holds the history. ~/.config/opslab/init.lua runs at start. Plugins are searched in $OPSLAB_PLUGIN_PATH, ~/.config/opslab/plugins, then the bundled plugins/ folder.
 
             Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap while Lua code runs (default 1024; past it, "not enough memory" errors); OPSLAB_TENSOR_THREADS sets how many threads big tensor ops use (default: one per CPU).
             """,
         version: Workbench.version,
-        subcommands: [Run.self, Serve.self, PluginCommand.self, ModelCommand.self])
+        subcommands: [Run.self, Serve.self, AlertsCommand.self, PluginCommand.self, ModelCommand.self])
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Run this Lua code and exit (may be repeated).", valueName: "code"))
     var execute: [String] = []

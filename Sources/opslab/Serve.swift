@@ -5,6 +5,7 @@ import Logging
 import LuaKit
 import MetricsStore
 import Plugins
+import PromQL
 import Telemetry
 import Workbench
 
@@ -13,7 +14,9 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the collectors on schedule and serve /metrics for Prometheus.",
         discussion: """
-            Endpoints: /metrics (Prometheus text format 0.0.4), /healthz (the process is up), /-/ready (the first collection pass is done). SIGTERM or SIGINT stops the server cleanly.
+            Endpoints: /metrics (Prometheus text format 0.0.4), /healthz (the process is up), /-/ready (the first collection pass is done), POST /-/reload (read the rule files again). SIGTERM or SIGINT stops the server cleanly; SIGHUP reloads the rule files.
+
+            Rules: --rules takes Prometheus rule files (repeatable; globs). Groups are evaluated on their interval (default --evaluation-interval) against the store that serve writes; recording rules and the ALERTS and ALERTS_FOR_STATE series are written to it, so metrics.query("ALERTS") works in the shell. After a restart, alerts take back their state from ALERTS_FOR_STATE: a firing alert fires again with its original activeAt, a pending one keeps its progress towards `for`. A rule file that fails to load on reload keeps its previous rules.
 
             The config file is Lua, run in the workbench before collection starts; it can configure collectors (metrics.configure("checkpoint_dir", {dir = "/ckpt"})) and load plugins. See the README for a systemd unit.
             """)
@@ -33,10 +36,28 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Do not run ~/.config/opslab/init.lua.")
     var noInit = false
 
+    @Option(help: ArgumentHelp("A Prometheus rule file to evaluate (repeatable; globs allowed).", valueName: "file"))
+    var rules: [String] = []
+
+    @Option(help: ArgumentHelp("How often rule groups without an interval are evaluated.", valueName: "duration"))
+    var evaluationInterval = "1m"
+
+    @Option(help: ArgumentHelp("The URL alert templates see as $externalURL.", valueName: "url"))
+    var externalURL = ""
+
+    @Option(help: ArgumentHelp("A label templates see in $externalLabels (repeatable).", valueName: "name=value"))
+    var externalLabel: [String] = []
+
     func validate() throws {
         _ = try ListenAddress(listen)
         guard Duration.parse(retention) != nil else {
             throw ValidationError("--retention expects a duration such as 15d or 12h, got \"\(retention)\"")
+        }
+        guard let interval = parseDuration(evaluationInterval), interval >= 1000 else {
+            throw ValidationError("--evaluation-interval expects a duration of at least 1s such as 1m or 30s, got \"\(evaluationInterval)\"")
+        }
+        for pair in externalLabel where !pair.contains("=") || pair.hasPrefix("=") {
+            throw ValidationError("--external-label expects name=value, got \"\(pair)\"")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
@@ -94,7 +115,17 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { maintenance.cancel() }
-        let server = MetricsServer(agent: agent, address: address, logger: logger)
+        let ruleRunner = try RuleRunner(workbench: workbench, store: store, logger: logger,
+                                        defaultIntervalMs: parseDuration(evaluationInterval) ?? 60_000,
+                                        externalLabels: Dictionary(externalLabel.map { pair in
+                                            let parts = pair.split(separator: "=", maxSplits: 1)
+                                            return (String(parts[0]), parts.count > 1 ? String(parts[1]) : "")
+                                        }, uniquingKeysWith: { $1 }),
+                                        externalURL: externalURL)
+        if !rules.isEmpty { ruleRunner.load(rules) }
+        let ruleTask = ruleRunner.start()
+        defer { ruleTask.cancel() }
+        let server = MetricsServer(agent: agent, rules: ruleRunner, address: address, logger: logger)
         do {
             try await server.run {
                 logger.info("serving", metadata: ["address": "http://\(address)/metrics",

@@ -8,10 +8,12 @@ import Tensor
 
 /// The metrics store as the query engine's data source: both take the same
 /// label matchers, so every matcher narrows the store's scan.
-struct StoreSeriesSource: SeriesSource {
+public struct StoreSeriesSource: SeriesSource {
     let store: MetricsStore
 
-    func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries] {
+    public init(store: MetricsStore) { self.store = store }
+
+    public func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws -> [SourceSeries] {
         try store.select(matchers, from: from, through: through).map { stored in
             SourceSeries(labels: stored.labels.with(LabelMatcher.metricNameLabel, stored.name),
                          timestamps: stored.timestamps, values: stored.values)
@@ -210,7 +212,7 @@ extension Workbench {
         call.stack.setMetatable(of: -2)
     }
 
-    private func labelTable(_ labels: Labels) -> LuaValue {
+    func labelTable(_ labels: Labels) -> LuaValue {
         .table(LuaTableValue(fields: labels.dictionary.mapValues { LuaValue.string($0) }))
     }
 

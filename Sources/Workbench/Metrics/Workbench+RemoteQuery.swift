@@ -92,14 +92,38 @@ extension Workbench {
     /// GETs `path` with `query` and returns the `data` object of a success answer.
     private func fetch(_ base: String, _ path: String, _ query: [String: String], timeout: Double,
                        call: LuaCall) throws -> [String: Any] {
+        do { return try fetch(base, path, query, timeout: timeout) } catch let error as RemoteQueryError {
+            throw call.error(error.message)
+        }
+    }
+
+    /// An instant query on a Prometheus server: its vector, or a scalar as
+    /// one element without labels (what a rule sees).
+    func remoteInstantVector(_ base: String, expr: String, atMs time: Int64, timeout: Double = 30) throws -> [VectorElement] {
+        let data = try fetch(base, "/api/v1/query", ["query": expr, "time": seconds(time)], timeout: timeout)
+        switch data["resultType"] as? String {
+        case "scalar":
+            guard let p = (data["result"] as? [Any]).flatMap(point) else { throw RemoteQueryError(message: "unexpected scalar from \(base)") }
+            return [(Labels(), p.v)]
+        case "vector":
+            return ((data["result"] as? [[String: Any]]) ?? []).compactMap { item -> VectorElement? in
+                guard let p = (item["value"] as? [Any]).flatMap(point) else { return nil }
+                return (labels(item["metric"]), p.v)
+            }
+        default:
+            throw RemoteQueryError(message: "\(base) did not answer with a vector or scalar")
+        }
+    }
+
+    private func fetch(_ base: String, _ path: String, _ query: [String: String], timeout: Double) throws(RemoteQueryError) -> [String: Any] {
         guard var components = URLComponents(string: base.hasSuffix("/") ? String(base.dropLast()) + path : base + path) else {
-            throw call.error("bad url \(base)")
+            throw RemoteQueryError(message: "bad url \(base)")
         }
         components.queryItems = query.sorted { $0.key < $1.key }.map { URLQueryItem(name: $0.key, value: $0.value) }
         // URLComponents leaves '+' alone, but Prometheus (Go's form decoding)
         // reads it as a space: `1 + 2` would arrive as `1   2`.
         components.percentEncodedQuery = components.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-        guard let url = components.url else { throw call.error("bad url \(base)") }
+        guard let url = components.url else { throw RemoteQueryError(message: "bad url \(base)") }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
         let box = ResponseBox()
@@ -110,16 +134,22 @@ extension Workbench {
         }.resume()
         done.wait()
         let (data, status, error) = box.get()
-        if let error { throw call.error("cannot reach \(base): \(error.localizedDescription)") }
+        if let error { throw RemoteQueryError(message: "cannot reach \(base): \(error.localizedDescription)") }
         guard let data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw call.error("\(base) answered HTTP \(status ?? 0) without a Prometheus API response")
+            throw RemoteQueryError(message: "\(base) answered HTTP \(status ?? 0) without a Prometheus API response")
         }
         guard object["status"] as? String == "success", let body = object["data"] as? [String: Any] else {
             let kind = object["errorType"] as? String ?? "error"
-            throw call.error("Prometheus \(kind): \(object["error"] as? String ?? "unknown error")")
+            throw RemoteQueryError(message: "Prometheus \(kind): \(object["error"] as? String ?? "unknown error")")
         }
         return body
     }
+}
+
+/// A remote query that failed: unreachable, or answered with an error.
+struct RemoteQueryError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
 }
 
 /// Carries a response from URLSession's thread to the waiting one.
