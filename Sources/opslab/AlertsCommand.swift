@@ -7,7 +7,7 @@ struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Unit-test and check Prometheus rule files.",
-        subcommands: [Test.self, Check.self])
+        subcommands: [Test.self, Check.self, Route.self])
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -24,6 +24,40 @@ struct AlertsCommand: ParsableCommand {
             print(outcome.standardOutput, terminator: "")
             writeStandardError(outcome.standardError)
             if outcome.exitCode != 0 { throw ExitCode(outcome.exitCode) }
+        }
+    }
+
+    struct Route: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the receivers an alert with these labels reaches in an Alertmanager configuration.",
+            discussion: """
+                The first line is what `amtool config routes test` prints (the receivers, comma-separated); then one line per matching route with its group key and timers.
+                """)
+
+        @Option(help: ArgumentHelp("An Alertmanager configuration (alertmanager.yml).", valueName: "file"))
+        var config: String
+
+        @Argument(help: ArgumentHelp("The alert's labels.", valueName: "label=value"))
+        var labels: [String] = []
+
+        func run() throws {
+            let parsed: AlertmanagerConfig
+            do { parsed = try AlertmanagerConfig.load(path: config) } catch {
+                writeStandardError("\(error)\n")
+                throw ExitCode(1)
+            }
+            var alert: [String: String] = [:]
+            for text in labels {
+                guard let matcher = try? AlertmanagerMatchers.parse(text), matcher.op == .equal else {
+                    writeStandardError("Labels must be specified as key=value pairs, got \"\(text)\"\n")
+                    throw ExitCode(1)
+                }
+                alert[matcher.name] = matcher.value
+            }
+            print(parsed.route.receivers(for: alert).joined(separator: ","))
+            for match in parsed.route.match(alert) {
+                print("  \(match.receiver)\tgroup \(match.groupKey)\twait \(match.groupWaitMs / 1000)s interval \(match.groupIntervalMs / 1000)s repeat \(match.repeatIntervalMs / 1000)s")
+            }
         }
     }
 

@@ -20,6 +20,10 @@ final class RuleRunner: @unchecked Sendable {
     let externalURL: String
     private let workbench: Workbench
     private var hangup: DispatchSourceSignal?
+    /// Where firing and resolved alerts go (`--alertmanager`); nil sends nothing.
+    var notifier: AlertmanagerNotifier?
+    /// How often a firing alert is sent again (Prometheus: 1m).
+    var resendDelayMs: Int64 = 60_000
 
     init(workbench: Workbench, store: MetricsStore, logger: Logger, defaultIntervalMs: Int64,
          externalLabels: [String: String], externalURL: String) throws {
@@ -71,21 +75,48 @@ final class RuleRunner: @unchecked Sendable {
 
     private let busy = NSLock()
     private var running = Set<ObjectIdentifier>()
+    private var waiting: [(group: RuleGroup, ts: Int64)] = []
+    private let work = DispatchSemaphore(value: 0)
+    private var workers: [Thread] = []
 
-    /// Evaluates a group on its own thread, so that a slow group (a Lua
-    /// rule at its time budget) does not hold up the others. A group still
-    /// running from its last slot skips this one, as in Prometheus.
+    /// Hands a due group to the evaluation threads, so that a slow group (a
+    /// Lua rule at its time budget) does not hold up the others. A group
+    /// still running from its last slot skips this one, as in Prometheus.
     private func evaluate(_ group: RuleGroup, at ts: Int64) {
         let id = ObjectIdentifier(group)
         guard busy.withLock({ running.insert(id).inserted }) else {
             logger.warning("rule group missed an evaluation: the previous one is still running", metadata: ["group": "\(group.name)"])
             return
         }
-        DispatchQueue.global().async { [self] in
+        busy.withLock {
+            waiting.append((group, ts))
+            // Threads of our own, not libdispatch's shared pool: groups that
+            // keep the CPUs busy must not starve the signal handlers (SIGTERM
+            // and SIGHUP arrive through dispatch sources).
+            if workers.count < min(waiting.count + running.count, max(2, ProcessInfo.processInfo.activeProcessorCount)) {
+                let thread = Thread { [self] in evaluationLoop() }
+                thread.name = "opslab-rules-\(workers.count)"
+                workers.append(thread)
+                thread.start()
+            }
+        }
+        work.signal()
+    }
+
+    private func evaluationLoop() {
+        while true {
+            work.wait()
+            guard let (group, ts) = busy.withLock({ waiting.isEmpty ? nil : waiting.removeFirst() }) else { continue }
+            let id = ObjectIdentifier(group)
             defer { _ = busy.withLock { running.remove(id) } }
             let context = RuleContext(source: source, externalLabels: externalLabels, externalURL: externalURL)
             group.evaluate(at: ts, context: context, output: { [self] samples, ts in try write(samples, at: ts) },
                            restoreFrom: source)
+            if let notifier {
+                notifier.send(group.alertsToSend(at: ts, resendDelayMs: resendDelayMs).flatMap { rule in
+                    rule.alerts.map { PostableAlert($0, expression: rule.expression, externalLabels: externalLabels, externalURL: externalURL) }
+                })
+            }
         }
     }
 
@@ -134,7 +165,7 @@ final class RuleRunner: @unchecked Sendable {
             add("opslab_rules", "gauge", "Rules by the health of their last evaluation.", [("health", health.rawValue)],
                 Double(healthCounts[health] ?? 0))
         }
-        return families.keys.sorted().map { name in
+        return (notifier?.exposition() ?? "") + families.keys.sorted().map { name in
             let f = families[name]!
             return "# HELP \(name) \(f.help)\n# TYPE \(name) \(f.type)\n" + f.lines.joined(separator: "\n") + "\n"
         }.joined()

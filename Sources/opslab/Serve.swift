@@ -16,6 +16,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Endpoints: /metrics (Prometheus text format 0.0.4), /healthz (the process is up), /-/ready (the first collection pass is done), POST /-/reload (read the rule files again). SIGTERM or SIGINT stops the server cleanly; SIGHUP reloads the rule files.
 
+            Alerts: with --alertmanager (repeatable), firing alerts are posted to each Alertmanager's API v2 when they start firing and again every --resend-delay, and resolved ones once when they resolve, with external labels added, as Prometheus sends them.
+
             Rules: --rules takes Prometheus rule files (repeatable; globs). Groups are evaluated on their interval (default --evaluation-interval) against the store that serve writes; recording rules and the ALERTS and ALERTS_FOR_STATE series are written to it, so metrics.query("ALERTS") works in the shell. After a restart, alerts take back their state from ALERTS_FOR_STATE: a firing alert fires again with its original activeAt, a pending one keeps its progress towards `for`. A rule file that fails to load on reload keeps its previous rules.
 
             The config file is Lua, run in the workbench before collection starts; it can configure collectors (metrics.configure("checkpoint_dir", {dir = "/ckpt"})) and load plugins. See the README for a systemd unit.
@@ -45,8 +47,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The URL alert templates see as $externalURL.", valueName: "url"))
     var externalURL = ""
 
-    @Option(help: ArgumentHelp("A label templates see in $externalLabels (repeatable).", valueName: "name=value"))
+    @Option(help: ArgumentHelp("A label templates see in $externalLabels and sent alerts carry (repeatable).", valueName: "name=value"))
     var externalLabel: [String] = []
+
+    @Option(help: ArgumentHelp("An Alertmanager to send firing and resolved alerts to, through its API v2 (repeatable).", valueName: "url"))
+    var alertmanager: [String] = []
+
+    @Option(help: ArgumentHelp("How often a firing alert is sent again.", valueName: "duration"))
+    var resendDelay = "1m"
 
     func validate() throws {
         _ = try ListenAddress(listen)
@@ -56,6 +64,15 @@ struct Serve: AsyncParsableCommand {
         guard let interval = parseDuration(evaluationInterval), interval >= 1000 else {
             throw ValidationError("--evaluation-interval expects a duration of at least 1s such as 1m or 30s, got \"\(evaluationInterval)\"")
         }
+        for url in alertmanager {
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https", parsed.host != nil else {
+                throw ValidationError("--alertmanager expects a URL such as http://127.0.0.1:9093, got \"\(url)\"")
+            }
+        }
+        guard let resend = parseDuration(resendDelay), resend >= 1000 else {
+            throw ValidationError("--resend-delay expects a duration of at least 1s such as 1m, got \"\(resendDelay)\"")
+        }
+        _ = resend
         for pair in externalLabel where !pair.contains("=") || pair.hasPrefix("=") {
             throw ValidationError("--external-label expects name=value, got \"\(pair)\"")
         }
@@ -123,6 +140,12 @@ struct Serve: AsyncParsableCommand {
                                         }, uniquingKeysWith: { $1 }),
                                         externalURL: externalURL)
         if !rules.isEmpty { ruleRunner.load(rules) }
+        if !alertmanager.isEmpty {
+            let notifier = AlertmanagerNotifier(urls: alertmanager.compactMap(URL.init(string:)), logger: logger)
+            notifier.start()
+            ruleRunner.notifier = notifier
+            ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
+        }
         let ruleTask = ruleRunner.start()
         defer { ruleTask.cancel() }
         let server = MetricsServer(agent: agent, rules: ruleRunner, address: address, logger: logger)

@@ -119,6 +119,11 @@ preview=$(q "local ok, e = pcall(alerts.preview, {name = 'X', expr = 'up'}, {url
 check "an unreachable Prometheus is a clear error ($preview)" contains "$preview" "cannot reach"
 kill $prom_pid 2>/dev/null; wait $prom_pid 2>/dev/null
 
+# SIGTERM stops serve promptly, even while a Lua rule spins at its budget.
+kill -TERM "$SERVE_PID"
+exited() { ! kill -0 "$SERVE_PID" 2>/dev/null; }
+check "SIGTERM stops serve within 10 s" wait_until 10 exited
+check "and it says so" grep -q 'stopped' serve.log
 stop_serve
 echo "alerts serve: $PASSED passed, $FAILED failed"
 [ $FAILED -eq 0 ]

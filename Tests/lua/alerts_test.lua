@@ -115,6 +115,32 @@ t.test("careless and hostile options get clear errors", function()
   t.raises(function() alerts.eval(2 ^ 63) end, "Unix time")
 end)
 
+t.test("alerts.test: quick what-ifs in promtool's notation", function()
+  local rule = { name = "Down", expr = "up == 0", hold = "2m", labels = { severity = "page" },
+                 annotations = { summary = "{{ $labels.job }} down" } }
+  local ok, report = alerts.test(rule, { ['up{job="a"}'] = "1 0 0 0 0" },
+    { { at = "2m", alerts = {} },
+      { at = "3m", alerts = { { labels = { job = "a", severity = "page" }, annotations = { summary = "a down" } } } } })
+  t.eq(ok, true, report)
+  t.eq(report, "")
+  ok, report = alerts.test(rule, { ['up{job="a"}'] = "1 0 0 0 0" }, { { at = "2m", alerts = { { labels = { job = "a" } } } } })
+  t.eq(ok, false)
+  t.truthy(report:find("alertname: Down, time: 2m", 1, true), report)
+  t.raises(function() alerts.test(rule, { "1 0" }, {}) end, "must map series names")
+  t.raises(function() alerts.test(rule, { up = 1 }, {}) end, "must be a string")
+  ok, report = alerts.test(rule, { up = "1x99999999999" }, { { at = "1m" } })
+  t.eq(ok, false)
+  t.truthy(report:find("more than", 1, true), report)
+  t.raises(function() alerts.test(rule, { up = "1" }, { { at = "soon" } }) end, "at")
+  t.raises(function() alerts.test(rule, { up = "1" }, { 42 }) end, "must be a table")
+  for _, bad in ipairs({ 0 / 0, 1 / 0, -1 / 0, 1e300, 2 ^ 63 }) do
+    t.raises(function() alerts.test(rule, { up = "1" }, {}, { interval = bad }) end, "interval")
+    t.raises(function() alerts.preview(rule, { time = bad }) end, "time")
+  end
+  local zero = alerts.test(rule, {}, {})
+  t.eq(zero, true)
+end)
+
 t.test("many rules", function()
   for i = 1, 200 do alerts.rule{ name = "Many" .. i, group = "many", expr = "test_gpu_temp > " .. i } end
   local firing = 0

@@ -38,6 +38,8 @@ public struct Alert: Sendable {
     public var keepFiringSince: Int64?
     /// When it was last handed to the notifier.
     public var lastSentAt: Int64?
+    /// Until when the last notification said it fires (its endsAt).
+    public var validUntil: Int64?
 
     public init(labels: Labels, annotations: Labels, state: AlertState, value: Double, activeAt: Int64) {
         self.labels = labels

@@ -120,10 +120,17 @@ public final class AlertingRule: @unchecked Sendable {
         }
     }
 
-    /// Marks `alerts` as handed to the notifier at `ts`.
-    func markSent(_ identities: [Labels], at ts: Int64) {
+    /// Applies `body` to every alert under the lock; returns copies of
+    /// those for which it returned true.
+    func updateAlerts(_ body: (inout Alert) -> Bool) -> [Alert] {
         lock.withLock {
-            for identity in identities { active[identity]?.lastSentAt = ts }
+            var chosen: [Alert] = []
+            for identity in Array(active.keys) {
+                guard var alert = active[identity] else { continue }
+                if body(&alert) { chosen.append(alert) }
+                active[identity] = alert
+            }
+            return chosen.sorted { labelsOrder($0.labels, $1.labels) }
         }
     }
 

@@ -50,8 +50,7 @@ extension Workbench {
                 the group is replaced.
                 """) { [unowned self] call in
                 let definition = try ruleDefinition(call.table(1), call: call)
-                let options = try LuaOptions(try call.table(1), function: "alerts.rule", allowed: Self.ruleOptionKeys)
-                rules.add(definition.rule, group: try options.optionalString("group") ?? "shell")
+                rules.add(definition.rule, group: definition.group ?? "shell")
                 return call.returns(.string(definition.rule.name))
             },
             LuaFunction("alerts.remove", doc: """
