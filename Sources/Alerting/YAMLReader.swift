@@ -5,6 +5,7 @@
 // rather than silently dropped.
 
 import Foundation
+import PromQL
 import Yams
 
 /// A problem in a YAML file, with where it is.
@@ -26,6 +27,12 @@ public struct YAMLFileError: Error, Sendable, CustomStringConvertible, Equatable
         if let line { return "\(file):\(line): \(message)" }
         return "\(file): \(message)"
     }
+}
+
+/// Prometheus's model.Duration: PromQL's duration syntax, plus a bare `0`;
+/// in milliseconds, nil when it does not parse.
+public func parseModelDuration(_ text: String) -> Int64? {
+    text == "0" ? 0 : parseDuration(text)
 }
 
 /// One node of a parsed document, with the file it came from for errors.
@@ -116,6 +123,14 @@ struct YAMLValue {
         let text = try string()
         if let value = node?.float { return value }
         throw error("expected a number, got \"\(text)\"")
+    }
+
+    /// A duration as Prometheus and Alertmanager files write them
+    /// (model.Duration: `5m`, `1h30m`, or `0`), in milliseconds.
+    func modelDuration() throws(YAMLFileError) -> Int64 {
+        let text = try string()
+        guard let ms = parseModelDuration(text) else { throw error("not a valid duration string: \"\(text)\"") }
+        return ms
     }
 
     /// A non-negative integer.

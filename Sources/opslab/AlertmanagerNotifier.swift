@@ -26,7 +26,6 @@ final class AlertmanagerNotifier: @unchecked Sendable {
     private var sent: [String: Int] = [:]
     private var errors: [String: Int] = [:]
     private var dropped = 0
-    private var worker: Thread?
 
     /// `urls` are Alertmanager base URLs (http://host:9093); they are checked by the caller.
     init(urls: [URL], logger: Logger) {
@@ -43,7 +42,6 @@ final class AlertmanagerNotifier: @unchecked Sendable {
         }
         thread.name = "opslab-notifier"
         thread.start()
-        worker = thread
     }
 
     /// Queues alerts for every Alertmanager.

@@ -26,7 +26,7 @@ final class RuleRunner: @unchecked Sendable {
     var resendDelayMs: Int64 = 60_000
 
     init(workbench: Workbench, store: MetricsStore, logger: Logger, defaultIntervalMs: Int64,
-         externalLabels: [String: String], externalURL: String) throws {
+         externalLabels: [String: String], externalURL: String) {
         self.workbench = workbench
         self.manager = workbench.rules
         manager.defaultIntervalMs = defaultIntervalMs
@@ -110,7 +110,8 @@ final class RuleRunner: @unchecked Sendable {
             let id = ObjectIdentifier(group)
             defer { _ = busy.withLock { running.remove(id) } }
             let context = RuleContext(source: source, externalLabels: externalLabels, externalURL: externalURL)
-            group.evaluate(at: ts, context: context, output: { [self] samples, ts in try write(samples, at: ts) },
+            // Nothing stops serve's evaluations from outside: its context never cancels.
+            try? group.evaluate(at: ts, context: context, output: { [self] samples, ts in try write(samples, at: ts) },
                            restoreFrom: source)
             if let notifier {
                 notifier.send(group.alertsToSend(at: ts, resendDelayMs: resendDelayMs).flatMap { rule in
@@ -165,9 +166,8 @@ final class RuleRunner: @unchecked Sendable {
             add("opslab_rules", "gauge", "Rules by the health of their last evaluation.", [("health", health.rawValue)],
                 Double(healthCounts[health] ?? 0))
         }
-        return (notifier?.exposition() ?? "") + families.keys.sorted().map { name in
-            let f = families[name]!
-            return "# HELP \(name) \(f.help)\n# TYPE \(name) \(f.type)\n" + f.lines.joined(separator: "\n") + "\n"
+        return (notifier?.exposition() ?? "") + families.sorted { $0.key < $1.key }.map { name, f in
+            "# HELP \(name) \(f.help)\n# TYPE \(name) \(f.type)\n" + f.lines.joined(separator: "\n") + "\n"
         }.joined()
     }
 }

@@ -69,10 +69,9 @@ struct Serve: AsyncParsableCommand {
                 throw ValidationError("--alertmanager expects a URL such as http://127.0.0.1:9093, got \"\(url)\"")
             }
         }
-        guard let resend = parseDuration(resendDelay), resend >= 1000 else {
+        guard let resend = parseDuration(resendDelay), resend >= 1_000 else {
             throw ValidationError("--resend-delay expects a duration of at least 1s such as 1m, got \"\(resendDelay)\"")
         }
-        _ = resend
         for pair in externalLabel where !pair.contains("=") || pair.hasPrefix("=") {
             throw ValidationError("--external-label expects name=value, got \"\(pair)\"")
         }
@@ -132,7 +131,7 @@ struct Serve: AsyncParsableCommand {
             }
         }
         defer { maintenance.cancel() }
-        let ruleRunner = try RuleRunner(workbench: workbench, store: store, logger: logger,
+        let ruleRunner = RuleRunner(workbench: workbench, store: store, logger: logger,
                                         defaultIntervalMs: parseDuration(evaluationInterval) ?? 60_000,
                                         externalLabels: Dictionary(externalLabel.map { pair in
                                             let parts = pair.split(separator: "=", maxSplits: 1)

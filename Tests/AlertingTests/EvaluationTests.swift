@@ -20,7 +20,7 @@ private struct Harness {
 
     func evaluate(minute: Int) {
         let storage = self.storage
-        group.evaluate(at: Int64(minute) * 60_000, context: RuleContext(source: storage),
+        try? group.evaluate(at: Int64(minute) * 60_000, context: RuleContext(source: storage),
                        output: { samples, ts in for s in samples { storage.append(s.labels, ts, s.value) } })
     }
 
@@ -132,6 +132,26 @@ private func alert(_ expr: String, hold: Int64 = 0, keep: Int64 = 0, labels: [(S
         #expect(v.count == 1 && v.first?.value == 3 && v.first?.labels["team"] == "infra")
     }
 
+    @Test func aStopFromOutsideEndsTheEvaluationWithoutBlamingTheRule() throws {
+        struct Interrupted: Error {}
+        let group = RuleGroup(name: "g", intervalMs: 60_000, rules: [try alert("x > 0")])
+        let context = RuleContext(source: TestStorage(), checkCancellation: { throw Interrupted() })
+        #expect(throws: Interrupted.self) { try group.evaluate(at: 0, context: context, output: { _, _ in }) }
+        #expect(group.rules[0].status.health == .unknown)
+        #expect(group.status.failures == 0)
+    }
+
+    @Test func savedStateThatIsNotATimeIsIgnored() throws {
+        let storage = TestStorage()
+        for (i, bad) in [Double.nan, .infinity, -.infinity, 1e300, 9.3e18].enumerated() {
+            storage.append(Labels(["__name__": "ALERTS_FOR_STATE", "alertname": "A", "i": "\(i)"]), 600_000, bad)
+            storage.append(Labels(["__name__": "x", "i": "\(i)"]), 900_000, 1)
+        }
+        let group = RuleGroup(name: "g", intervalMs: 60_000, rules: [try alert("x > 0", hold: 300_000)])
+        try group.evaluate(at: 900_000, context: RuleContext(source: storage), output: { _, _ in }, restoreFrom: storage)
+        #expect(group.alertingRules[0].alerts.map(\.activeAt) == Array(repeating: 900_000, count: 5))
+    }
+
     @Test func restoreKeepsFiringAndPendingProgress() throws {
         // A previous run wrote ALERTS_FOR_STATE: A1 active since t=0 (firing
         // at the stop, t=10m) and A2 active since t=8m (pending, 2m of 5m).
@@ -140,7 +160,7 @@ private func alert(_ expr: String, hold: Int64 = 0, keep: Int64 = 0, labels: [(S
         storage.append(Labels(["__name__": "ALERTS_FOR_STATE", "alertname": "A", "i": "2"]), 600_000, 480)
         for i in ["1", "2"] { storage.append(Labels(["__name__": "x", "i": i]), 900_000, 1) }
         let group = RuleGroup(name: "g", intervalMs: 60_000, rules: [try alert("x > 0", hold: 300_000)])
-        group.evaluate(at: 900_000, context: RuleContext(source: storage), output: { _, _ in }, restoreFrom: storage)
+        try group.evaluate(at: 900_000, context: RuleContext(source: storage), output: { _, _ in }, restoreFrom: storage)
         let alerts = group.alertingRules[0].alerts
         let wasFiring = try #require(alerts.first { $0.labels["i"] == "1" })
         let wasPending = try #require(alerts.first { $0.labels["i"] == "2" })

@@ -96,6 +96,13 @@ import Testing
         #expect(file.problems.contains { $0.description.contains(message) }, "\(file.problems)")
     }
 
+    @Test func zeroDurationsAreModelDurations() {
+        // Prometheus's model.Duration reads a bare 0; files that use it load unchanged.
+        let file = RuleFile.parse("groups:\n- name: g\n  rules:\n  - alert: A\n    expr: up\n    for: 0\n    keep_firing_for: 0s\n", file: "r.yml")
+        #expect(file.problems.isEmpty, "\(file.problems)")
+        #expect(file.groups.first?.rules.first?.holdDurationMs == 0)
+    }
+
     @Test func emptyAndNullDocumentsHaveNoGroups() {
         #expect(RuleFile.parse("", file: "r.yml").problems.isEmpty)
         #expect(RuleFile.parse("groups:", file: "r.yml").problems.isEmpty)

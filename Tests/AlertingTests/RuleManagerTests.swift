@@ -22,7 +22,7 @@ import Testing
         let manager = RuleManager()
         #expect(manager.load([path]).isEmpty)
         let storage = TestStorage()
-        manager.evaluateAll(at: 0, context: RuleContext(source: storage), output: { _, _ in })
+        try manager.evaluateAll(at: 0, context: RuleContext(source: storage), output: { _, _ in })
         #expect(manager.groups.first?.alertingRules.first?.state == .firing)
         _ = write("r.yml", "groups: [\n")
         let problems = manager.reload()
@@ -35,7 +35,7 @@ import Testing
         let path = write("r.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n    for: 10m\n")
         let manager = RuleManager()
         manager.load([path])
-        manager.evaluateAll(at: 0, context: RuleContext(source: TestStorage()), output: { _, _ in })
+        try manager.evaluateAll(at: 0, context: RuleContext(source: TestStorage()), output: { _, _ in })
         _ = write("r.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n    for: 10m\n  - alert: B\n    expr: vector(1)\n")
         #expect(manager.reload().isEmpty)
         let a = try #require(manager.groups.first?.alertingRules.first { $0.name == "A" })
@@ -46,7 +46,7 @@ import Testing
         let path = write("r.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n  - alert: B\n    expr: vector(1)\n")
         let manager = RuleManager()
         manager.load([path])
-        manager.evaluateAll(at: 0, context: RuleContext(source: TestStorage()), output: { _, _ in })
+        try manager.evaluateAll(at: 0, context: RuleContext(source: TestStorage()), output: { _, _ in })
         _ = write("r.yml", "groups:\n- name: g\n  rules:\n  - alert: A\n    expr: vector(1)\n")
         manager.reload()
         let retired = manager.takeRetiredSeries()
@@ -85,6 +85,23 @@ import Testing
         #expect(due.map(\.name) == ["fast"] && next == 20_000)
         (due, _) = manager.dueGroups(at: 60_000)
         #expect(due.map(\.name) == ["fast", "slow"])
+    }
+
+    @Test func intervalsOfCenturiesDoNotOverflow() {
+        let path = write("r.yml", "groups:\n- name: slow\n  interval: 292000y\n  rules: []\n")
+        let manager = RuleManager()
+        #expect(manager.load([path]).isEmpty)
+        let (due, next) = manager.dueGroups(at: 1_800_000_000_000)
+        #expect(due.count == 1 && next > 1_800_000_000_000)
+    }
+
+    @Test func evalTimesTooFarAwayAreRefused() throws {
+        let test = RuleTestFile.TestGroup(intervalMs: 60_000, inputSeries: [("up", "1")],
+                                          alertTests: [.init(evalTimeMs: 100 * 365 * 86_400_000, alertname: "A", expected: [])])
+        let failures = try RuleTestRunner.run(test, groups: [], evaluationIntervalMs: 60_000)
+        #expect(failures.first?.contains("evaluation intervals away") == true, "\(failures)")
+        let far = RuleTestFile.TestGroup(intervalMs: 3_000_000_000_000_000_000, inputSeries: [("up", "1 1 1 1 1")])
+        #expect(try RuleTestRunner.run(far, groups: [], evaluationIntervalMs: 60_000).first?.contains("runs past") == true)
     }
 
     @Test func shellRulesReplaceByName() throws {

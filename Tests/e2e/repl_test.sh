@@ -60,6 +60,17 @@ keys -l 'this line is abandoned'; keys C-c
 type_line '"after ctrl-c"'
 expect_screen "prompt usable after Ctrl-C" '"after ctrl-c"'
 
+# Ctrl-C stops alerts.eval inside a spinning Lua rule: the evaluation
+# ends as interrupted, and the rule is not blamed for it.
+clear_screen
+type_line 'alerts.rule{name = "Spin", expr = function() while true do end end}'
+type_line 'alerts.eval()'
+sleep 0.5; keys C-c
+expect_screen "Ctrl-C interrupts a rule evaluation" 'interrupted'
+type_line 'print("health " .. alerts.list()[1].health)'
+expect_screen "the interrupted rule is not marked unhealthy" 'health unknown'
+type_line 'alerts.remove("Spin")'
+
 # Help and commands.
 clear_screen
 type_line '?plugins.info'

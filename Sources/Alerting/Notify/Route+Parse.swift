@@ -176,10 +176,7 @@ func nonEmptyString(_ value: YAMLValue) throws(YAMLFileError) -> String? {
 /// A duration as Alertmanager writes them (model.ParseDuration): `30s`,
 /// `1h30m`, units largest first, or `0`; in milliseconds.
 func alertmanagerDuration(_ value: YAMLValue) throws(YAMLFileError) -> Int64 {
-    let text = try value.string()
-    if text == "0" { return 0 }
-    guard let ms = parseDuration(text) else { throw value.error("not a valid duration string: \"\(text)\"") }
-    return ms
+    try value.modelDuration()
 }
 
 /// A YAML 1.1 boolean, as Go's yaml.v2 reads one.

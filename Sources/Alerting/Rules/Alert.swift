@@ -13,9 +13,15 @@ public enum AlertState: String, Sendable, Comparable, CaseIterable {
     /// Active for at least `for`, or kept firing by `keep_firing_for`.
     case firing
 
-    public static func < (a: AlertState, b: AlertState) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    private var rank: Int {
+        switch self {
+        case .inactive: return 0
+        case .pending: return 1
+        case .firing: return 2
+        }
     }
+
+    public static func < (a: AlertState, b: AlertState) -> Bool { a.rank < b.rank }
 }
 
 /// One alert of a rule. Times are milliseconds since the epoch.

@@ -17,8 +17,9 @@ public final class AlertingRule: @unchecked Sendable {
     private var active: [Labels: Alert] = [:]
     private var status = RuleStatus()
 
-    public init(_ definition: RuleDefinition) {
-        precondition(definition.kind == .alerting)
+    /// Made by RuleGroup, which picks the class by the rule's kind.
+    init(_ definition: RuleDefinition) {
+        assert(definition.kind == .alerting)
         self.definition = definition
     }
 
@@ -45,7 +46,7 @@ public final class AlertingRule: @unchecked Sendable {
         let vector = try context.query(definition.expression, at: ts)
         var fresh: [Labels: Alert] = [:]
         for sample in vector {
-            try context.checkCancellation()
+            try context.stopIfAsked()
             let data = context.templateData(labels: sample.labels, value: sample.value, at: ts)
             var labels = sample.labels.dictionary
             labels["__name__"] = nil
@@ -82,8 +83,9 @@ public final class AlertingRule: @unchecked Sendable {
                 if fresh[identity] == nil {
                     var keepFiring = false
                     if alert.state == .firing, definition.keepFiringForMs > 0 {
-                        if alert.keepFiringSince == nil { alert.keepFiringSince = ts }
-                        keepFiring = ts - alert.keepFiringSince! < definition.keepFiringForMs
+                        let since = alert.keepFiringSince ?? ts
+                        alert.keepFiringSince = since
+                        keepFiring = ts - since < definition.keepFiringForMs
                     }
                     if alert.state == .pending
                         || (alert.resolvedAt.map { ts - $0 > resolvedRetentionMs } ?? false) {

@@ -11,8 +11,9 @@ public final class RecordingRule: @unchecked Sendable {
     private let lock = NSLock()
     private var status = RuleStatus()
 
-    public init(_ definition: RuleDefinition) {
-        precondition(definition.kind == .recording)
+    /// Made by RuleGroup, which picks the class by the rule's kind.
+    init(_ definition: RuleDefinition) {
+        assert(definition.kind == .recording)
         self.definition = definition
     }
 

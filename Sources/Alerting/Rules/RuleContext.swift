@@ -15,7 +15,8 @@ public struct RuleContext {
     public var externalURL: String
     /// The instant-selector lookback, in milliseconds (Prometheus: 5m).
     public var lookbackDeltaMs: Int64
-    /// Called between rules; throwing stops the evaluation (Ctrl-C in the shell).
+    /// Called between rules and by queries; throwing stops the whole
+    /// evaluation, not just the rule (Ctrl-C in the shell).
     public var checkCancellation: () throws -> Void
     /// When set, PromQL (rule expressions and templates' `query`) runs
     /// here instead of on `source`: a remote Prometheus, for previews.
@@ -32,8 +33,14 @@ public struct RuleContext {
 
     var engine: Engine {
         var engine = Engine(source: source, lookbackDelta: lookbackDeltaMs)
-        engine.checkCancellation = checkCancellation
+        engine.checkCancellation = stopIfAsked
         return engine
+    }
+
+    /// Runs `checkCancellation`, marking what it throws as a stop of the
+    /// evaluation, which RuleGroup passes on instead of blaming the rule.
+    func stopIfAsked() throws {
+        do { try checkCancellation() } catch { throw EvaluationStopped(reason: error) }
     }
 
     /// Evaluates a rule's expression: a vector, or a scalar as one element
@@ -71,6 +78,12 @@ public struct RuleContext {
                 }
             })
     }
+}
+
+/// The evaluation was stopped from outside (Ctrl-C); `reason` is what stopped it.
+public struct EvaluationStopped: Error {
+    public let reason: any Error
+    public init(reason: any Error) { self.reason = reason }
 }
 
 /// Carries a value that is only used on the thread that made it into a

@@ -77,16 +77,18 @@ public struct RuleGroupSpec: Sendable {
     static func parse(_ value: YAMLValue, problems: inout [YAMLFileError]) throws(YAMLFileError) -> RuleGroupSpec {
         let fields = try value.mapping(known: ["name", "interval", "limit", "rules", "query_offset", "source_tenants"])
         // Fields of later Prometheus versions or of other rulers: named, not ignored.
-        for unsupported in ["query_offset", "source_tenants"] where fields[unsupported] != nil {
-            throw fields[unsupported]!.error("\(unsupported) is not supported by opslab (Prometheus 2.42 rule files)")
+        for unsupported in ["query_offset", "source_tenants"] {
+            if let node = fields[unsupported] {
+                throw node.error("\(unsupported) is not supported by opslab (Prometheus 2.42 rule files)")
+            }
         }
         guard let nameValue = fields["name"], case let name = try nameValue.string(), !name.isEmpty else {
             throw value.error("a group needs a name")
         }
         var interval: Int64?
-        if let text = try fields["interval"]?.string() {
-            guard let ms = parseDuration(text), ms > 0 else {
-                throw fields["interval"]!.error("interval must be a positive duration like 1m, got \"\(text)\"")
+        if let node = fields["interval"] {
+            guard let ms = try? node.modelDuration(), ms > 0 else {
+                throw node.error("interval must be a positive duration like 1m, got \"\((try? node.string()) ?? "")\"")
             }
             interval = ms
         }
@@ -108,7 +110,6 @@ public struct RuleGroupSpec: Sendable {
 
 extension RuleDefinition {
     static let fileFields: Set<String> = ["alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"]
-
 
     static func parse(_ value: YAMLValue, group: String, index: Int) throws(YAMLFileError) -> RuleDefinition {
         // Name the rule in every error once its name is known.
@@ -145,11 +146,9 @@ extension RuleDefinition {
         }
         func duration(_ key: String) throws(YAMLFileError) -> Int64 {
             guard let node = fields[key] else { return 0 }
-            let text = try node.string()
-            guard let ms = parseDuration(text) else {
-                throw fail("\(key) must be a duration like 5m, got \"\(text)\"", at: node, rule: name)
+            do { return try node.modelDuration() } catch {
+                throw fail("\(key) must be a duration like 5m, got \"\((try? node.string()) ?? "")\"", at: node, rule: name)
             }
-            return ms
         }
         let hold = try duration("for")
         let keepFiring = try duration("keep_firing_for")

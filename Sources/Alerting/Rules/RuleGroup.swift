@@ -92,8 +92,10 @@ public final class RuleGroup: @unchecked Sendable {
     /// `output` before the next rule runs. A failing rule is marked
     /// unhealthy and the others still run. On the first evaluation, alerts
     /// take back their `activeAt` from ALERTS_FOR_STATE in `restoreFrom`.
+    /// Throws only when the evaluation is stopped from outside
+    /// (`context.checkCancellation`), with the stop's own error.
     public func evaluate(at ts: Int64, context: RuleContext, output: RuleOutput,
-                         restoreFrom: (any SeriesSource)? = nil) {
+                         restoreFrom: (any SeriesSource)? = nil) throws {
         let started = ContinuousClock.now
         let restoring = lock.withLock { () -> Bool in
             defer { needsRestore = false }
@@ -106,7 +108,7 @@ public final class RuleGroup: @unchecked Sendable {
             status.evaluations += 1
             status.lastEvaluationMs = ts
             do {
-                try context.checkCancellation()
+                try context.stopIfAsked()
                 let samples: [VectorElement]
                 switch rule {
                 case .recording(let r):
@@ -122,6 +124,8 @@ public final class RuleGroup: @unchecked Sendable {
                 setPreviousSeries(returned, forRule: index)
                 status.health = .ok
                 status.lastError = nil
+            } catch let stop as EvaluationStopped {
+                throw stop.reason
             } catch {
                 status.health = .err
                 status.lastError = "\(error)"
@@ -150,7 +154,9 @@ public final class RuleGroup: @unchecked Sendable {
         let series = (try? source.select(matchers, from: ts - outageToleranceMs, through: ts)) ?? []
         var saved: [Labels: (activeAt: Int64, seenAt: Int64)] = [:]
         for s in series {
-            guard let last = s.values.indices.last, !s.values[last].isNaN else { continue }
+            // Anyone can write this series (metrics.write): only a Unix time
+            // in seconds within ±10^11 is taken as an activeAt.
+            guard let last = s.values.indices.last, s.values[last].isFinite, abs(s.values[last]) < 1e11 else { continue }
             var labels = s.labels.dictionary
             labels["__name__"] = nil
             saved[Labels(labels)] = (Int64(s.values[last]) * 1000, s.timestamps[last])

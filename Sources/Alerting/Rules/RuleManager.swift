@@ -50,7 +50,7 @@ public final class RuleManager: @unchecked Sendable {
         var problems: [YAMLFileError] = []
         var files: [String] = []
         for pattern in patterns {
-            let matched = RuleTestFile.glob(pattern)
+            let matched = FileGlob.expand(pattern)
             if matched.isEmpty { problems.append(YAMLFileError(file: pattern, line: nil, message: "no rule file matches")) }
             files += matched.filter { !files.contains($0) }
         }
@@ -142,9 +142,9 @@ public final class RuleManager: @unchecked Sendable {
         }
     }
 
-    /// Evaluates every group now, whatever its schedule.
-    public func evaluateAll(at ts: Int64, context: RuleContext, output: RuleOutput, restoreFrom: (any SeriesSource)? = nil) {
-        for group in groups { group.evaluate(at: ts, context: context, output: output, restoreFrom: restoreFrom) }
+    /// Evaluates every group now, whatever its schedule; throws when stopped from outside.
+    public func evaluateAll(at ts: Int64, context: RuleContext, output: RuleOutput, restoreFrom: (any SeriesSource)? = nil) throws {
+        for group in groups { try group.evaluate(at: ts, context: context, output: output, restoreFrom: restoreFrom) }
     }
 
     /// The groups whose time has come at `now`, each then scheduled for
@@ -163,14 +163,17 @@ public final class RuleManager: @unchecked Sendable {
                 var next = nextDue[id] ?? now
                 if next <= now {
                     due.append(group)
-                    next = (now / group.intervalMs + 1) * group.intervalMs
+                    // The next multiple of the interval; an interval of
+                    // centuries saturates instead of overflowing.
+                    let (slot, overflow) = (now / group.intervalMs + 1).multipliedReportingOverflow(by: group.intervalMs)
+                    next = overflow ? .max : slot
                 }
                 live[id] = next
                 earliest = min(earliest, next)
             }
             // Groups a reload replaced are forgotten.
             nextDue = live
-            return (due, earliest == .max ? now + defaultInterval : earliest)
+            return (due, earliest == .max ? now &+ defaultInterval : earliest)
         }
     }
 

@@ -110,15 +110,17 @@ extension TemplateTime {
             if has("15") { out += pad(c.hour, 2); i += 2; continue }
             if has("__2") { out += pad(c.yearDay, 3, 32); i += 3; continue }
             if has("_2") && !has("_2006") { out += pad(c.day, 2, 32); i += 2; continue }
-            if has("-07:00:00") || has("-070000") || has("-07:00") || has("-0700") || has("-07") {
-                let n = has("-07:00:00") ? 9 : has("-070000") ? 7 : has("-07:00") ? 6 : has("-0700") ? 5 : 3
-                out += Array(["+00:00:00", "+000000", "+00:00", "+0000", "+00"][[9, 7, 6, 5, 3].firstIndex(of: n)!].utf8)
-                i += n
+            // Zone offsets, longest layout first. Times here are always UTC:
+            // "-0700" prints as "+0000", "Z0700" as "Z".
+            let offsets = ["-07:00:00", "-070000", "-07:00", "-0700", "-07"]
+            if let layout = offsets.first(where: { has($0) }) {
+                out += Array(layout.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "7", with: "0").utf8)
+                i += layout.utf8.count
                 continue
             }
-            if has("Z07:00:00") || has("Z070000") || has("Z07:00") || has("Z0700") || has("Z07") {
-                i += has("Z07:00:00") ? 9 : has("Z070000") ? 7 : has("Z07:00") ? 6 : has("Z0700") ? 5 : 3
+            if let layout = offsets.map({ "Z" + $0.dropFirst() }).first(where: { has($0) }) {
                 out.append(UInt8(ascii: "Z"))
+                i += layout.utf8.count
                 continue
             }
             if has("PM") { out += Array((c.hour >= 12 ? "PM" : "AM").utf8); i += 2; continue }

@@ -63,7 +63,7 @@ public struct RuleTestFile: Sendable {
         var matched: [String] = []
         for pattern in file.ruleFiles {
             let full = pattern.hasPrefix("/") || base.isEmpty ? pattern : base + "/" + pattern
-            let files = glob(full)
+            let files = FileGlob.expand(full)
             if files.isEmpty { file.unmatchedPatterns.append(full) }
             matched += files
         }
@@ -81,7 +81,7 @@ public struct RuleTestFile: Sendable {
             evaluationIntervalMs: interval,
             groupEvalOrder: try (top["group_eval_order"]?.sequence() ?? []).map { v throws(YAMLFileError) in try v.string() },
             tests: [])
-        guard interval > 0 else { throw top["evaluation_interval"]!.error("evaluation_interval must be positive") }
+        if interval <= 0, let node = top["evaluation_interval"] { throw node.error("evaluation_interval must be positive") }
         for value in try top["tests"]?.sequence() ?? [] {
             let fields = try value.mapping(known: ["interval", "input_series", "alert_rule_test", "promql_expr_test",
                                                    "external_labels", "external_url", "name"])
@@ -111,7 +111,7 @@ public struct RuleTestFile: Sendable {
                 var test = ExprTest(expr: try f["expr"]?.string() ?? "", evalTimeMs: try duration(f["eval_time"]) ?? 0, expected: [])
                 for e in try f["exp_samples"]?.sequence() ?? [] {
                     let g = try e.mapping(known: ["labels", "value", "histogram"])
-                    if g["histogram"] != nil { throw g["histogram"]!.error("native histograms are not supported") }
+                    if let histogram = g["histogram"] { throw histogram.error("native histograms are not supported") }
                     test.expected.append((try g["labels"]?.string() ?? "", try g["value"]?.number() ?? 0))
                 }
                 group.exprTests.append(test)
@@ -124,21 +124,6 @@ public struct RuleTestFile: Sendable {
     /// A model.Duration: "0" or a Prometheus duration.
     static func duration(_ value: YAMLValue?) throws(YAMLFileError) -> Int64? {
         guard let value, !value.isNull else { return nil }
-        let text = try value.string()
-        if text == "0" { return 0 }
-        guard let ms = parseDuration(text) else { throw value.error("not a valid duration string: \"\(text)\"") }
-        return ms
-    }
-
-    /// Files matching a glob pattern, sorted; a pattern without wildcards
-    /// matches itself when the file exists (Go's filepath.Glob).
-    static func glob(_ pattern: String) -> [String] {
-        guard pattern.contains(where: { "*?[".contains($0) }) else {
-            return FileManager.default.fileExists(atPath: pattern) ? [pattern] : []
-        }
-        var result = glob_t()
-        defer { globfree(&result) }
-        guard Foundation.glob(pattern, 0, nil, &result) == 0 else { return [] }
-        return (0..<Int(result.gl_pathc)).compactMap { result.gl_pathv[$0].flatMap { String(cString: $0) } }.sorted()
+        return try value.modelDuration()
     }
 }

@@ -65,12 +65,24 @@ public enum RuleTestRunner {
             }
         }
         groups = groups.enumerated().sorted { (order[$0.element.name] ?? 0, $0.offset) < (order[$1.element.name] ?? 0, $1.offset) }.map(\.element)
-        return run(test, groups: groups, evaluationIntervalMs: file.evaluationIntervalMs)
+        do {
+            return try run(test, groups: groups, evaluationIntervalMs: file.evaluationIntervalMs)
+        } catch {
+            return ["\(error)"]
+        }
     }
 
+    /// The most evaluation steps and input samples one test group may ask
+    /// for: `eval_time: 100000y` or a thousand series of a million steps
+    /// would otherwise run for days or fill the memory.
+    public static let maxSteps: Int64 = 1_000_000
+    public static let maxInputSamples = 10_000_000
+
     /// Runs one test group against `groups` (fresh, in evaluation order);
-    /// the failures, worded as promtool words them.
-    public static func run(_ test: RuleTestFile.TestGroup, groups: [RuleGroup], evaluationIntervalMs: Int64) -> [String] {
+    /// the failures, worded as promtool words them. Throws only what
+    /// `checkCancellation` throws (Ctrl-C in the shell).
+    public static func run(_ test: RuleTestFile.TestGroup, groups: [RuleGroup], evaluationIntervalMs: Int64,
+                           checkCancellation: @escaping () throws -> Void = {}) throws -> [String] {
         let testName = test.name.isEmpty ? "" : "    name: \(test.name),\n"
         let storage = TestStorage()
         // Input samples enter the storage as evaluation reaches their time,
@@ -81,7 +93,13 @@ public enum RuleTestRunner {
             do {
                 let labels = try SeriesNotation.labels(of: series.series)
                 for (i, step) in try SeriesNotation.expand(series.values).enumerated() {
-                    if case .value(let v) = step { input.append((Int64(i) * test.intervalMs, labels, v)) }
+                    guard case .value(let v) = step else { continue }
+                    let (t, overflow) = Int64(i).multipliedReportingOverflow(by: test.intervalMs)
+                    guard !overflow else { return ["input series \(series.series) runs past the year 292277026596"] }
+                    input.append((t, labels, v))
+                }
+                guard input.count <= maxInputSamples else {
+                    return ["the input series hold more than \(maxInputSamples) samples"]
                 }
             } catch {
                 return ["\(error)"]
@@ -93,11 +111,15 @@ public enum RuleTestRunner {
             let where_ = test.name.isEmpty ? "" : " (in TestGroup \(test.name))"
             return ["an item under alert_rule_test misses required attribute alertname at eval_time \(GoDuration.model(alert.evalTimeMs))\(where_)"]
         }
-        let context = RuleContext(source: storage, externalLabels: test.externalLabels, externalURL: test.externalURL)
+        let context = RuleContext(source: storage, externalLabels: test.externalLabels, externalURL: test.externalURL,
+                                  checkCancellation: checkCancellation)
         let output: RuleOutput = { samples, ts in for s in samples { storage.append(s.labels, ts, s.value) } }
 
         let alertTimes = Set(test.alertTests.map(\.evalTimeMs)).sorted()
         let maxTime = (test.alertTests.map(\.evalTimeMs) + test.exprTests.map(\.evalTimeMs)).max() ?? 0
+        guard maxTime / evaluationIntervalMs < maxSteps else {
+            return ["eval_time \(GoDuration.model(maxTime)) is more than \(maxSteps) evaluation intervals away"]
+        }
         var errors: [String] = []
         var next = 0
         var ts: Int64 = 0
@@ -108,7 +130,7 @@ public enum RuleTestRunner {
             }
             var evalErrors: [String] = []
             for group in groups {
-                group.evaluate(at: ts, context: context, output: output)
+                try group.evaluate(at: ts, context: context, output: output)
                 for rule in group.rules {
                     if let error = rule.status.lastError {
                         evalErrors.append("    rule: \(rule.name), time: \(GoDuration.time(ts)), err: \(error)")

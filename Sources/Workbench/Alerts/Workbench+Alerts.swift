@@ -22,7 +22,7 @@ extension Workbench {
                 """) { [unowned self] call in
                 let path = try call.string(1)
                 let problems = rules.load([path])
-                let loaded = rules.groups.filter { $0.file == path || RuleFileGlob.matches(pattern: path, file: $0.file) }
+                let loaded = rules.groups.filter { FileGlob.matches(pattern: path, file: $0.file) }
                 if loaded.isEmpty, !problems.isEmpty {
                     throw call.error(problems.map(\.description).joined(separator: "\n"))
                 }
@@ -95,7 +95,7 @@ extension Workbench {
                 guard time.isFinite, abs(time) < 1e11 else { throw call.argumentError(1, "must be a Unix time in seconds, got \(luaNumberText(time))") }
                 let ts = Int64((time * 1000).rounded())
                 try withRuleStack(call.stack) {
-                    rules.evaluateAll(at: ts, context: try ruleContext(), output: { _, _ in })
+                    try rules.evaluateAll(at: ts, context: try ruleContext(), output: { _, _ in })
                 }
                 call.stack.push(LuaValue.table(LuaTableValue(array: rules.groups.flatMap(\.alertingRules).flatMap { rule in
                     rule.alerts.map { alertValue($0, rule: rule.name) }
@@ -122,7 +122,7 @@ extension Workbench {
                 }
                 let group = RuleGroup(name: "preview", intervalMs: 60_000, rules: [definition.rule])
                 try withRuleStack(call.stack) {
-                    group.evaluate(at: Int64((time * 1000).rounded()), context: context, output: { _, _ in })
+                    try group.evaluate(at: Int64((time * 1000).rounded()), context: context, output: { _, _ in })
                 }
                 if let error = group.rules[0].status.lastError { throw call.error(error) }
                 call.stack.push(LuaValue.table(LuaTableValue(array: group.alertingRules.flatMap { rule in
@@ -156,7 +156,7 @@ extension Workbench {
                 for (index, item) in expectations.array.enumerated() {
                     guard case .table(let entry) = item else { throw call.argumentError(3, "entry #\(index + 1) must be a table, got \(item.luaText)") }
                     let fields = try LuaOptions(entry, function: "alerts.test", allowed: ["at", "alerts"])
-                    guard let at = try fields.optionalString("at"), let ms = at == "0" ? 0 : parseDuration(at) else {
+                    guard let at = try fields.optionalString("at"), let ms = parseModelDuration(at) else {
                         throw fields.error("at", "must be a duration from the start like \"5m\"")
                     }
                     var expected: [(labels: [String: String], annotations: [String: String])] = []
@@ -173,8 +173,8 @@ extension Workbench {
                 }
                 let group = RuleGroup(name: "test", intervalMs: interval, rules: [definition.rule])
                 let failures = try withRuleStack(call.stack) {
-                    RuleTestRunner.run(RuleTestFile.TestGroup(intervalMs: interval, inputSeries: input, alertTests: tests),
-                                       groups: [group], evaluationIntervalMs: interval)
+                    try RuleTestRunner.run(RuleTestFile.TestGroup(intervalMs: interval, inputSeries: input, alertTests: tests),
+                                           groups: [group], evaluationIntervalMs: interval, checkCancellation: { [lua] in try lua.checkStop() })
                 }
                 return call.returns(.boolean(failures.isEmpty), .string(failures.joined(separator: "\n")))
             },
@@ -257,7 +257,11 @@ extension Workbench {
         do {
             try lua.withTimeBudget(seconds: options.pluginBudget) { try stack.call(arguments: 1, results: 1) }
         } catch let error as LuaError {
-            throw RuleError(error.stopReason == .timeout ? "exceeded its time budget of \(options.pluginBudget)s" : error.message)
+            switch error.stopReason {
+            case .interrupted?: throw EvaluationStopped(reason: error)
+            case .timeout?: throw RuleError("exceeded its time budget of \(options.pluginBudget)s")
+            case nil: throw RuleError(error.message)
+            }
         }
         let result = try stack.values(above: base).first ?? .nil
         guard case .table(let list) = result, list.fields.isEmpty else {
@@ -308,8 +312,4 @@ extension Workbench {
 private struct UnownedWorkbench: @unchecked Sendable {
     unowned let workbench: Workbench
     init(_ workbench: Workbench) { self.workbench = workbench }
-}
-
-enum RuleFileGlob {
-    static func matches(pattern: String, file: String) -> Bool { fnmatch(pattern, file, 0) == 0 }
 }
