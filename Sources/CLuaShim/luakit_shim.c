@@ -346,6 +346,16 @@ void *luakit_to_object(lua_State *L, int idx, const char *type_name) {
     return box->object;
 }
 
+// The class name a bridged object was made with, or NULL for any other
+// value. Signature types name classes (`m: Module`) and a class may be
+// registered by several states under one name, so argument checks compare
+// names rather than the class's address.
+const char *luakit_object_class(lua_State *L, int idx) {
+    luakit_object_box *box = lua_touserdata(L, idx);
+    if (box == NULL || lua_rawlen(L, idx) != sizeof(luakit_object_box) || box->object == NULL) return NULL;
+    return box->cls;
+}
+
 // __index: methods first (one raw lookup, the common case), then the class's
 // fallback function for properties and integer indices.
 static int class_index(lua_State *L) {

@@ -1,6 +1,9 @@
 import CLua
 import CLuaShim
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A type a signature line may give a parameter (`range: duration`): how to
 /// tell whether an argument is one, and how to name it in an error
@@ -8,26 +11,43 @@ import Synchronization
 public struct LuaArgumentType: Sendable {
     /// What the error says was expected.
     public let expected: String
-    /// Whether a string that does not match is shown as itself (`got "0s"`,
-    /// for a type written as a string) rather than by its type (`got string`).
-    let quotesStrings: Bool
+    /// What the error says was got, for values worth showing as themselves
+    /// (`got "6x"` for a malformed duration, `got non-integral number 1.5`);
+    /// nil leaves the argument's type name.
+    let describeMismatch: (@Sendable (LuaStack, Int32) -> String?)?
     let matches: @Sendable (LuaStack, Int32) -> Bool
 
-    public init(expected: String, quotesStrings: Bool = false, matches: @escaping @Sendable (LuaStack, Int32) -> Bool) {
+    public init(expected: String, describeMismatch: (@Sendable (LuaStack, Int32) -> String?)? = nil,
+                matches: @escaping @Sendable (LuaStack, Int32) -> Bool) {
         self.expected = expected
-        self.quotesStrings = quotesStrings
+        self.describeMismatch = describeMismatch
         self.matches = matches
+    }
+
+    /// Shows a string argument as itself (`got "0s"`), for types written as strings.
+    public static let quotingStrings: @Sendable (LuaStack, Int32) -> String? = { stack, index in
+        stack.type(at: index) == LUA_TSTRING ? stack.string(at: index).map { LuaValue.string($0).luaText } : nil
+    }
+
+    /// Any of `members` (`Tensor|number`): expected "Tensor or number".
+    init(union members: [LuaArgumentType]) {
+        self.expected = members.map(\.expected).joined(separator: " or ")
+        self.describeMismatch = { stack, index in members.lazy.compactMap { $0.describeMismatch?(stack, index) }.first }
+        self.matches = { stack, index in members.contains { $0.matches(stack, index) } }
     }
 }
 
-/// The types signature lines may name. Lua's own are built in; the
-/// workbench adds its own (a duration, a Tensor, a Module) before it binds
-/// the functions that use them.
+/// The types signature lines may name. Lua's own are built in, every
+/// LuaClass registers its name when a state registers it (`m: Module`), and
+/// the workbench adds its own (a duration) before it binds the functions
+/// that use them. `A|B` is either.
 public enum LuaArgumentTypes {
     private static let registry = Mutex<[String: LuaArgumentType]>([
         "string": LuaArgumentType(expected: "string") { $0.type(at: $1) == LUA_TSTRING },
         "number": LuaArgumentType(expected: "number") { $0.type(at: $1) == LUA_TNUMBER },
-        "integer": LuaArgumentType(expected: "integer") { stack, index in
+        "integer": LuaArgumentType(expected: "integer", describeMismatch: { stack, index in
+            stack.type(at: index) == LUA_TNUMBER ? "non-integral number \(stack.describe(at: index))" : nil
+        }) { stack, index in
             var isInteger: Int32 = 0
             _ = luakit_tointeger(stack.L, index, &isInteger)
             return stack.type(at: index) == LUA_TNUMBER && isInteger != 0
@@ -43,9 +63,25 @@ public enum LuaArgumentTypes {
         registry.withLock { $0[name] = type }
     }
 
-    /// The type called `name`, if there is one.
+    /// Makes a class's name a type: an object pushed with any LuaClass of
+    /// that name. Names, not class objects, because each workbench state
+    /// may make its own class of a name.
+    static func registerClass(named name: String) {
+        registry.withLock { types in
+            guard types[name] == nil else { return }
+            types[name] = LuaArgumentType(expected: name) { stack, index in
+                guard let cls = luakit_object_class(stack.L, index) else { return false }
+                return name.withCString { strcmp($0, cls) == 0 }
+            }
+        }
+    }
+
+    /// The type called `name` (`Tensor|number`: either), if every part is one.
     public static func named(_ name: String) -> LuaArgumentType? {
-        registry.withLock { $0[name] }
+        let parts = name.split(separator: "|", omittingEmptySubsequences: false)
+        if parts.count == 1 { return registry.withLock { $0[name] } }
+        let members = registry.withLock { types in parts.compactMap { types[String($0)] } }
+        return members.count == parts.count ? LuaArgumentType(union: members) : nil
     }
 }
 
@@ -73,9 +109,8 @@ struct LuaArgumentCheck {
             return
         }
         guard type.matches(call.stack, position) else {
-            // A string of the wrong form ("0s" for a duration) is shown as itself.
-            if type.quotesStrings, let text = call.stack.string(at: position) {
-                throw call.argumentError(position, "expected \(type.expected), got \(LuaValue.string(text).luaText)")
+            if let got = type.describeMismatch?(call.stack, position) {
+                throw call.argumentError(position, "expected \(type.expected), got \(got)")
             }
             throw call.typeError(position, expected: type.expected)
         }

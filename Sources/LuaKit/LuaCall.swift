@@ -113,6 +113,13 @@ public struct LuaCall {
         isNone(position) ? nil : try table(position)
     }
 
+    /// The options table at `position` (none or nil: an empty one), refusing
+    /// keys that the signature line's table at that position does not name:
+    /// `f(x [, {depth = 2, width = 80}])` allows depth and width.
+    public func options(_ position: Int32) throws -> LuaOptions {
+        try LuaOptions(try optionalTable(position), function: function.name, allowed: function.optionKeys[position] ?? [])
+    }
+
     public func function(_ position: Int32) throws -> LuaReference {
         guard lua_type(stack.L, position) == LUA_TFUNCTION else { throw typeError(position, expected: "function") }
         return stack.reference(at: position)

@@ -12,18 +12,23 @@ import CLuaShim
 /// where another is expected, even one with the same name, so register one
 /// class object per name in a state.
 public final class LuaClass<Object: AnyObject>: @unchecked Sendable {
-    /// The type name Lua shows (`__name`, error messages).
+    /// The type name Lua shows (`__name`, error messages), and the type
+    /// signature lines call it by (`m: Module`).
     public let name: String
     /// `name` as a C string that lives as long as the class. Its address is
     /// also the registry key of the class's metatable, which pushing and
     /// checking objects look up on every call.
     let cName: UnsafeMutablePointer<CChar>
+    /// Runs around every method, the index fallback and each metamethod:
+    /// where a binding turns its engine's errors into Lua's terms.
+    let around: ((LuaCall, () throws -> Int32) throws -> Int32)?
     var methods: [LuaFunction] = []
     var metamethods: [String: LuaFunction] = [:]
     var indexFallback: LuaFunction?
 
-    public init(_ name: String) {
+    public init(_ name: String, around: ((LuaCall, () throws -> Int32) throws -> Int32)? = nil) {
         self.name = name
+        self.around = around
         let bytes = name.utf8CString
         cName = .allocate(capacity: bytes.count)
         bytes.withUnsafeBufferPointer { cName.initialize(from: $0.baseAddress!, count: $0.count) }
@@ -31,40 +36,100 @@ public final class LuaClass<Object: AnyObject>: @unchecked Sendable {
 
     deinit { cName.deallocate() }
 
-    /// Adds a method called as `obj:name(...)`; argument 1 is the object.
-    public func method(_ method: String, doc: String = "",
-                       _ body: @escaping (LuaCall, Object) throws -> Int32) {
-        let qualified = "\(name):\(method)"
-        methods.append(LuaFunction(qualified, doc: doc) { [self] call in
-            guard let object = call.optionalObject(1, self) else {
-                throw call.argumentError(1, "expected \(name) (call it as obj:\(method)(...)), got \(call.stack.typeName(at: 1))")
+    /// Adds methods called as `obj:name(...)`; argument 1 is the object.
+    public func add(_ declared: [LuaMethod<Object>]) {
+        for method in declared {
+            methods.append(LuaFunction("\(name):\(method.name)", doc: method.doc) { [self] call in
+                guard let object = call.optionalObject(1, self) else {
+                    throw call.argumentError(1, "expected \(name) (call it as obj:\(method.name)(...)), got \(call.stack.typeName(at: 1))")
+                }
+                return try wrapped(call) { try method.body(call, object) }
+            })
+        }
+    }
+
+    /// The methods as functions of a module, `tensor.add(t, other)` for
+    /// `t:add(other)`, documented with the object as a typed first parameter.
+    /// - Parameter receiver: how argument 1 becomes the object when more
+    ///   than objects of the class are accepted (`tensor.add(1, t)` reads
+    ///   the number as a tensor), and the type that documents it.
+    public func functions(module: String, from declared: [LuaMethod<Object>],
+                          receiver: (type: String, read: (LuaCall, Int32) throws -> Object)? = nil) -> [LuaFunction] {
+        let read = receiver?.read ?? { [self] call, position in try call.object(position, self) }
+        return declared.map { method in
+            LuaFunction("\(module).\(method.name)", doc: functionDoc(module: module, method, receiverType: receiver?.type ?? name)) { [self] call in
+                try wrapped(call) { try method.body(call, try read(call, 1)) }
             }
-            return try body(call, object)
-        })
+        }
+    }
+
+    /// `t:add(other) -> Tensor` as `tensor.add(t: Tensor, other) -> Tensor`.
+    private func functionDoc(module: String, _ method: LuaMethod<Object>, receiverType: String) -> String {
+        guard let colon = method.doc.firstIndex(of: ":"),
+              method.doc[method.doc.index(after: colon)...].hasPrefix(method.name + "(") else { return method.doc }
+        let receiver = method.doc[..<colon]
+        let rest = method.doc[method.doc.index(colon, offsetBy: method.name.count + 2)...]
+        return "\(module).\(method.name)(\(receiver): \(receiverType)" + (rest.hasPrefix(")") ? "" : ", ") + rest
     }
 
     /// Handles keys that are not methods (`obj.field`, `obj[i]`). Arguments:
     /// 1 the object, 2 the key. Return 0 or push one value.
     public func index(_ body: @escaping (LuaCall, Object) throws -> Int32) {
         indexFallback = LuaFunction("\(name).__index") { [self] call in
-            try body(call, try call.object(1, self))
+            let object = try call.object(1, self)
+            return try wrapped(call) { try body(call, object) }
         }
     }
 
     /// Sets a metamethod such as `__add` or `__tostring`. Operands arrive as
     /// Lua passes them: for binary operators either side may be the object.
     public func metamethod(_ event: String, _ body: @escaping (LuaCall) throws -> Int32) {
-        metamethods[event] = LuaFunction("\(name).\(event)", body)
+        metamethods[event] = LuaFunction("\(name).\(event)") { [self] call in try wrapped(call) { try body(call) } }
+    }
+
+    private func wrapped(_ call: LuaCall, _ body: () throws -> Int32) throws -> Int32 {
+        guard let around else { return try body() }
+        return try around(call, body)
     }
 
     /// Names of the methods, for completion.
     public var methodNames: [String] { methods.map(\.shortName) }
 }
 
+/// One method of a LuaClass as declared: `obj:name(...)`, its doc (first
+/// line the signature, `t:sum([dims: integer|table [, keepdim: boolean]])`,
+/// from which calls are checked) and a body that receives the object.
+public struct LuaMethod<Object: AnyObject> {
+    public let name: String
+    public let doc: String
+    let body: (LuaCall, Object) throws -> Int32
+
+    public init(_ name: String, _ doc: String, _ body: @escaping (LuaCall, Object) throws -> Int32) {
+        self.name = name
+        self.doc = doc
+        self.body = body
+    }
+}
+
+extension LuaMethod where Object == AnyObject {
+    /// A method of a class whose objects are of several Swift types that
+    /// share a protocol (a `Module` is any Layer): the body gets the object
+    /// as that protocol.
+    public init<View>(_ name: String, as view: View.Type, _ doc: String, _ body: @escaping (LuaCall, View) throws -> Int32) {
+        self.init(name, doc) { call, object in
+            guard let viewed = object as? View else {
+                throw call.typeError(1, expected: String(call.function.name.prefix { $0 != ":" }))
+            }
+            return try body(call, viewed)
+        }
+    }
+}
+
 extension LuaState {
     /// Makes the class's metatable available; call once before pushing
     /// objects of that class.
     public func register<Object>(_ cls: LuaClass<Object>) {
+        LuaArgumentTypes.registerClass(named: cls.name)
         let s = stack
         lua_createtable(L, 0, Int32(cls.methods.count))
         for method in cls.methods {

@@ -13,6 +13,8 @@ public final class LuaFunction {
     public let maxArguments: Int32?
     /// The typed parameters of the signature line (`range: duration`).
     let argumentChecks: [LuaArgumentCheck]
+    /// The keys each options-table parameter names, by argument position.
+    let optionKeys: [Int32: [String]]
     let body: (LuaCall) throws -> Int32
 
     /// - Parameter body: reads its arguments from the `LuaCall`, pushes its
@@ -25,6 +27,11 @@ public final class LuaFunction {
         let signature = LuaSignature(doc: doc, name: name)
         self.maxArguments = signature?.maxArguments.map { Int32(clamping: $0) }
         self.argumentChecks = LuaArgumentCheck.checks(for: signature)
+        var optionKeys: [Int32: [String]] = [:]
+        for (index, parameter) in (signature?.parameters ?? []).enumerated() {
+            if let keys = parameter.optionKeys { optionKeys[Int32(index + 1)] = keys }
+        }
+        self.optionKeys = optionKeys
         self.body = body
     }
 

@@ -39,6 +39,25 @@ extension LuaState {
         return keys.sorted()
     }
 
+    /// The signature line of the function at `path` (`["tensor", "matmul"]`,
+    /// or `["t", "sum"]` for the method `t:sum`), read raw so that no
+    /// metamethod runs while the user types; nil if it has no doc.
+    public func completionSignature(path: [String]) -> String? {
+        guard !path.isEmpty else { return nil }
+        let base = stack.top
+        defer { stack.settop(base) }
+        luakit_pushglobaltable(L)
+        for component in path {
+            guard pushIndexTable(at: -1) else { return nil }
+            stack.push(component)
+            lua_rawget(L, -2)
+            if lua_type(L, -1) == LUA_TNIL { return nil }
+        }
+        guard lua_type(L, -1) == LUA_TFUNCTION, let doc = doc(forValueAt: -1) else { return nil }
+        let line = doc.prefix { $0 != "\n" }
+        return line.isEmpty ? nil : String(line)
+    }
+
     /// Leaves on the stack the table to enumerate for the value at `index`:
     /// itself if a table, its class's method table if a bridged object.
     private func pushIndexTable(at index: Int32) -> Bool {

@@ -13,11 +13,15 @@ public struct LuaSignature: Equatable, Sendable {
         /// see LuaArgumentTypes for the names calls are checked against.
         public let type: String?
         public let optional: Bool
+        /// For an options table written out (`{lr = 0.01, eps = 1e-8}`),
+        /// the keys it names: the only ones a call may pass (LuaCall.options).
+        public let optionKeys: [String]?
 
-        public init(name: String, type: String?, optional: Bool) {
+        public init(name: String, type: String?, optional: Bool, optionKeys: [String]? = nil) {
             self.name = name
             self.type = type
             self.optional = optional
+            self.optionKeys = optionKeys
         }
     }
 
@@ -43,7 +47,8 @@ public struct LuaSignature: Equatable, Sendable {
               !callee.contains(UInt8(ascii: " ")) else { return nil }
         let isMethod = callee.contains(UInt8(ascii: ":"))
         if bytes[open] == UInt8(ascii: "{") {
-            parameters = [Parameter(name: "options", type: nil, optional: false)]
+            let table = LuaSignature.matchingBrace(in: bytes, from: open).map { bytes[open...$0] }
+            parameters = [Parameter(name: "options", type: "table", optional: false, optionKeys: table.flatMap(LuaSignature.optionKeys))]
             maxArguments = 1
             return
         }
@@ -55,15 +60,55 @@ public struct LuaSignature: Equatable, Sendable {
     }
 
     private static func matchingParenthesis(in line: [UInt8], from open: Int) -> Int? {
+        matching(UInt8(ascii: "("), UInt8(ascii: ")"), in: line, from: open)
+    }
+
+    private static func matchingBrace(in line: [UInt8], from open: Int) -> Int? {
+        matching(UInt8(ascii: "{"), UInt8(ascii: "}"), in: line, from: open)
+    }
+
+    private static func matching(_ opening: UInt8, _ closing: UInt8, in line: [UInt8], from open: Int) -> Int? {
         var depth = 0
         for index in open..<line.count {
-            if line[index] == UInt8(ascii: "(") { depth += 1 }
-            if line[index] == UInt8(ascii: ")") {
+            if line[index] == opening { depth += 1 }
+            if line[index] == closing {
                 depth -= 1
                 if depth == 0 { return index }
             }
         }
         return nil
+    }
+
+    /// `{lr = 0.01, betas = {0.9, 0.999}}` -> lr, betas: the names before
+    /// `=` at the table's top level. Nil when the text is not a table of
+    /// `name = value` pairs or ends in `...` (more keys than it shows).
+    private static func optionKeys(_ table: ArraySlice<UInt8>) -> [String]? {
+        guard table.first == UInt8(ascii: "{"), table.last == UInt8(ascii: "}") else { return nil }
+        var keys: [String] = []
+        var depth = 0
+        var item: [UInt8] = []
+        func finish() -> Bool {
+            defer { item.removeAll(keepingCapacity: true) }
+            guard let equals = item.firstIndex(of: UInt8(ascii: "=")) else { return item.allSatisfy { $0 == UInt8(ascii: " ") } }
+            let name = item[..<equals].filter { $0 != UInt8(ascii: " ") }
+            guard !name.isEmpty, name.allSatisfy(isNameByte) else { return false }
+            keys.append(String(decoding: name, as: UTF8.self))
+            return true
+        }
+        for byte in table.dropFirst().dropLast() {
+            switch byte {
+            case UInt8(ascii: "{"): depth += 1; item.append(byte)
+            case UInt8(ascii: "}"): depth -= 1; item.append(byte)
+            case UInt8(ascii: ",") where depth == 0: guard finish() else { return nil }
+            default: item.append(byte)
+            }
+        }
+        guard finish(), !keys.isEmpty else { return nil }
+        return keys
+    }
+
+    private static func isNameByte(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "_") || (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
 
     /// `a: string, b [, c [, {d = 1, e = 2}]]` -> a, b, c, {...}: commas
@@ -86,15 +131,15 @@ public struct LuaSignature: Equatable, Sendable {
             guard !written.isEmpty, !written.elementsEqual("...".utf8) else { return }
             if let colon = written.firstIndex(of: UInt8(ascii: ":")) {
                 let name = trimmed(written[..<colon]), type = trimmed(written[(colon + 1)...])
-                let isName = !name.isEmpty && name.allSatisfy { $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0)
-                    || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+                let isName = !name.isEmpty && name.allSatisfy(isNameByte)
                 if isName, !type.isEmpty {
                     parameters.append(Parameter(name: String(decoding: name, as: UTF8.self),
                                                 type: String(decoding: type, as: UTF8.self), optional: optional))
                     return
                 }
             }
-            parameters.append(Parameter(name: String(decoding: written, as: UTF8.self), type: nil, optional: optional))
+            parameters.append(Parameter(name: String(decoding: written, as: UTF8.self), type: nil, optional: optional,
+                                        optionKeys: optionKeys(written)))
         }
         for byte in text {
             switch byte {

@@ -5,35 +5,76 @@ import Glibc
 
 /// Tab completion for the REPL: REPL commands at the start of a line,
 /// file paths inside string literals, fields and methods after `.` and `:`,
-/// and globals and keywords otherwise.
+/// and globals and keywords otherwise. Inside the parentheses of a call
+/// (`tensor.matmul(a, `), where there is nothing to complete, it shows the
+/// function's signature line instead.
 struct Completer {
     let lua: LuaState
     let commands: [String]
 
     /// Candidates for the text before the cursor, and how many of its last
-    /// characters they replace.
-    func complete(_ text: String) -> (candidates: [String], replacing: Int) {
+    /// characters they replace; or, right inside a call's parentheses, the
+    /// signature of the function called.
+    func complete(_ text: String) -> LineEditor.Completion {
         if text.hasPrefix(":") && !text.contains(" ") {
-            return (commands.filter { $0.hasPrefix(text) }.sorted(), text.count)
+            return (commands.filter { $0.hasPrefix(text) }.sorted(), text.count, nil)
         }
         if text.hasPrefix(":load ") {
             let partial = String(text.dropFirst(":load ".count))
-            return (paths(matching: partial), lastPathComponent(partial).count)
+            return (paths(matching: partial), lastPathComponent(partial).count, nil)
         }
         if let partial = openStringLiteral(text) {
-            return (paths(matching: partial), lastPathComponent(partial).count)
+            return (paths(matching: partial), lastPathComponent(partial).count, nil)
         }
         let expression = trailingExpression(text)
         guard let separator = expression.lastIndex(where: { $0 == "." || $0 == ":" }) else {
+            if expression.isEmpty, let signature = signature(text) { return ([], 0, signature) }
             let globals = lua.completionKeys(path: [], methodsOnly: false)
             let words = Set(globals).union(luaKeywords).filter { $0.hasPrefix(expression) }
-            return (words.sorted(), expression.count)
+            return (words.sorted(), expression.count, nil)
         }
         let path = expression[..<separator].split(separator: ".").map(String.init)
         let partial = String(expression[expression.index(after: separator)...])
         let methodsOnly = expression[separator] == ":"
         let keys = lua.completionKeys(path: path, methodsOnly: methodsOnly).filter { $0.hasPrefix(partial) }
-        return (keys, partial.count)
+        return (keys, partial.count, nil)
+    }
+
+    /// The signature of the function whose call is open at the end of
+    /// `text` (`metrics.range("up", ` -> `metrics.range(expr: string, ...)`).
+    /// An options table being written (`nn.Linear(2, 2, {`) shows the
+    /// signature of the call around it.
+    func signature(_ text: String) -> String? {
+        guard openStringLiteral(text) == nil else { return nil }
+        for open in openBrackets(text).reversed() {
+            let callee = trailingExpression(String(text[..<open]))
+            if callee.isEmpty { continue }
+            return lua.completionSignature(path: callee.split(whereSeparator: { $0 == "." || $0 == ":" }).map(String.init))
+        }
+        return nil
+    }
+
+    /// The positions of the `(` and `{` still open at the end of `text`,
+    /// outermost first, skipping string literals and closed brackets.
+    private func openBrackets(_ text: String) -> [String.Index] {
+        var opens: [String.Index] = []
+        var quote: Character?
+        var escaped = false
+        var index = text.startIndex
+        while index < text.endIndex {
+            let ch = text[index]
+            if let q = quote {
+                if escaped { escaped = false } else if ch == "\\" { escaped = true } else if ch == q { quote = nil }
+            } else if ch == "\"" || ch == "'" {
+                quote = ch
+            } else if ch == "(" || ch == "{" {
+                opens.append(index)
+            } else if ch == ")" || ch == "}" {
+                _ = opens.popLast()
+            }
+            index = text.index(after: index)
+        }
+        return opens
     }
 
     /// The dotted name being typed at the end of `text` (`plugins.in`).

@@ -17,7 +17,10 @@ final class LineEditor {
 
     /// Completion: given the text before the cursor, the candidates and how
     /// many characters at its end they replace.
-    typealias Completer = (String) -> (candidates: [String], replacing: Int)
+    /// What TAB offers: words that replace the last `replacing` characters,
+    /// or a signature line to show when there is no word to complete.
+    typealias Completion = (candidates: [String], replacing: Int, signature: String?)
+    typealias Completer = (String) -> Completion
 
     private var editor: OpaquePointer?
     private var history: OpaquePointer?
@@ -76,7 +79,11 @@ final class LineEditor {
         editline_line(el, &before, &after)
         defer { free(before); free(after) }
         let text = before.map { String(cString: $0) } ?? ""
-        let (candidates, replacing) = completer(text)
+        let (candidates, replacing, signature) = completer(text)
+        if let signature {
+            print("\n" + signature)
+            return UInt8(CC_REDISPLAY)
+        }
         guard !candidates.isEmpty else { return UInt8(CC_REFRESH_BEEP) }
         let typed = String(text.suffix(replacing))
         let common = commonPrefix(candidates)

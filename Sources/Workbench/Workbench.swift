@@ -87,14 +87,11 @@ public final class Workbench {
     }
 
     /// The parameter types the workbench's signature lines use beyond Lua's
-    /// own (`range: duration`, `x: Tensor`); registered once, before any
-    /// function that names them is made.
+    /// own and its classes' names (`range: duration`); registered once,
+    /// before any function that names them is made.
     private static let registerArgumentTypes: Void = {
-        LuaArgumentTypes.register("duration", LuaArgumentType(expected: "a duration like \"6h\"", quotesStrings: true) { stack, index in
+        LuaArgumentTypes.register("duration", LuaArgumentType(expected: "a duration like \"6h\"", describeMismatch: LuaArgumentType.quotingStrings) { stack, index in
             stack.string(at: index).flatMap(positiveMilliseconds) != nil
-        })
-        LuaArgumentTypes.register("Tensor", LuaArgumentType(expected: "Tensor") { stack, index in
-            stack.object(at: index, TensorBinding.luaClass) != nil
         })
     }()
 

@@ -40,7 +40,7 @@ struct SignatureTests {
 
     @Test func typedParametersAreCheckedBeforeTheBodyRuns() throws {
         let lua = try LuaState()
-        LuaArgumentTypes.register("even", LuaArgumentType(expected: "an even integer", quotesStrings: true) { stack, index in
+        LuaArgumentTypes.register("even", LuaArgumentType(expected: "an even integer", describeMismatch: LuaArgumentType.quotingStrings) { stack, index in
             (stack.value(at: index).exactInteger ?? 1) % 2 == 0
         })
         final class Count: @unchecked Sendable { var calls = 0 }
@@ -63,5 +63,67 @@ struct SignatureTests {
         // A type no one registered is documentation only.
         lua.register(LuaFunction("g", doc: "g(x: nosuchtype)") { _ in 0 }, as: "g")
         try lua.run("g({})")
+    }
+
+    @Test func optionTablesNameTheirKeys() throws {
+        func keys(_ doc: String, _ name: String) -> [[String]?]? { LuaSignature(doc: doc, name: name)?.parameters.map(\.optionKeys) }
+        #expect(keys("optim.Adam(params [, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8}])", "optim.Adam")
+                == [nil, ["lr", "betas", "eps"]])
+        #expect(keys("data.loader{x = X, y = Y, batch_size = 64}", "data.loader") == [["x", "y", "batch_size"]])
+        // A table that says it has more keys than it shows names none.
+        #expect(keys("nn.fit{model = m, epochs = 1, ...}", "nn.fit") == [nil])
+        #expect(keys("f(a [, {1, 2}])", "f") == [nil, nil])
+
+        let lua = try LuaState()
+        lua.register(LuaFunction("show", doc: "show(x: any [, {depth = 4, color = false}])") { call in
+            let options = try call.options(2)
+            return call.returns(.integer(Int64(try options.integer("depth", default: 4, in: 0...64))))
+        }, as: "show")
+        #expect(try lua.run("return show(1, {depth = 2})")[0].doubleValue == 2)
+        #expect(try lua.run("return show(1)")[0].doubleValue == 4)
+        let error = try #require(throws: LuaError.self) { try lua.run("show(1, {dpeth = 2})") }
+        #expect(error.message.hasSuffix("show: unknown option 'dpeth' (known: color, depth)"))
+    }
+
+    @Test func unionAndClassTypes() throws {
+        final class Box {}
+        let cls = LuaClass<Box>("Box")
+        let lua = try LuaState()
+        lua.register(cls)
+        lua.register(LuaFunction("f", doc: "f(x: Box|number [, n: integer])") { _ in 0 }, as: "f")
+        lua.stack.push(Box(), as: cls)
+        lua.setGlobal("box", valueAt: -1)
+        lua.stack.pop()
+        try lua.run("f(box) f(2.5) f(box, 3) f(1, 3.0)")
+        for (code, message) in [("f('a')", "f: argument #1 expected Box or number, got string"),
+                                ("f({})", "f: argument #1 expected Box or number, got table"),
+                                ("f(1, 1.5)", "f: argument #2 expected integer, got non-integral number 1.5"),
+                                ("f(1, '2')", "f: argument #2 expected integer, got string")] {
+            let error = try #require(throws: LuaError.self) { try lua.run(code) }
+            #expect(error.message.hasSuffix(message), "\(code): \(error.message)")
+        }
+        // A union with a part no one registered is documentation only.
+        #expect(LuaArgumentTypes.named("Box|nosuchtype") == nil)
+    }
+
+    @Test func methodsBecomeModuleFunctionsWithTheirDocs() throws {
+        final class Counter { var n = 0 }
+        let cls = LuaClass<Counter>("Counter")
+        let methods = [LuaMethod<Counter>("bump", "c:bump(by: integer) -> integer\nAdds by.") { call, c in
+            c.n += try call.integer(2)
+            return call.returns(.integer(Int64(c.n)))
+        }]
+        cls.add(methods)
+        let functions = cls.functions(module: "counter", from: methods)
+        #expect(functions.map(\.doc) == ["counter.bump(c: Counter, by: integer) -> integer\nAdds by."])
+        let lua = try LuaState()
+        lua.register(cls)
+        lua.registerModule("counter", functions: functions)
+        lua.stack.push(Counter(), as: cls)
+        lua.setGlobal("c", valueAt: -1)
+        lua.stack.pop()
+        #expect(try lua.run("c:bump(2) return counter.bump(c, 3)")[0].doubleValue == 5)
+        let error = try #require(throws: LuaError.self) { try lua.run("counter.bump(1, 3)") }
+        #expect(error.message.hasSuffix("counter.bump: argument #1 expected Counter, got number"))
     }
 }

@@ -14,14 +14,16 @@ final class Vector {
 
     static let lua: LuaClass<Vector> = {
         let cls = LuaClass<Vector>("Vector")
-        cls.method("sum", doc: "v:sum() -> number") { call, v in
-            call.returns(.number(v.values.reduce(0, +)))
-        }
-        cls.method("push") { call, v in
-            v.values.append(try call.number(2))
-            call.stack.push(v, as: Vector.lua)
-            return 1
-        }
+        cls.add([
+            LuaMethod("sum", "v:sum() -> number") { call, v in
+                call.returns(.number(v.values.reduce(0, +)))
+            },
+            LuaMethod("push", "v:push(x: number) -> v") { call, v in
+                v.values.append(try call.number(2))
+                call.stack.push(v, as: Vector.lua)
+                return 1
+            },
+        ])
         cls.index { call, v in
             if let i = try? call.integer(2) {
                 guard i >= 1, i <= v.values.count else { return 0 }

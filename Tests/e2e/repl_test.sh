@@ -38,6 +38,18 @@ expect_screen "keyword completion" '5'
 mkdir -p "$SCRATCH/data"; touch "$SCRATCH/data/metrics-2026.csv"
 keys -l "io.open(\"$SCRATCH/data/metr"; keys Tab; keys -l '"):close()'; keys Enter
 expect_screen "path completion" "io.open(\"$SCRATCH/data/metrics-2026.csv\"):close()"
+# Inside a call's parentheses, Tab shows the signature it is checked against.
+clear_screen
+keys -l 'metrics.range("up", '; keys Tab
+expect_screen "signature of a function" 'metrics.range(expr: string, range: duration [, step: duration])'
+keys C-u
+keys -l 'x = tensor.zeros(2)'; keys Enter
+keys -l 'x:sum('; keys Tab
+expect_screen "signature of a method" 't:sum([dims: integer|table [, keepdim: boolean]]) -> Tensor'
+keys C-u
+keys -l 'nn.Linear(2, 2, {'; keys Tab
+expect_screen "signature around an options table" 'nn.Linear(in: integer, out: integer [, {bias = true}]) -> Module'
+keys C-u
 
 # Errors leave the session intact.
 type_line 'error("custom failure")'

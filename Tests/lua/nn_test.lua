@@ -126,7 +126,7 @@ t.test("layer errors name the layer and the shapes; constructor errors the argum
   local m = nn.Sequential(nn.Linear(4, 2))
   t.raises(function() return m(tensor.zeros{ 3, 5 }) end, "Linear: expected input with last dim 4, got shape [3, 5]")
   t.raises(function() return m("x") end, "expected Tensor, number or table of numbers")
-  t.raises(function() nn.Linear("a", 2) end, "nn.Linear: argument #1 (in) expected integer, got string")
+  t.raises(function() nn.Linear("a", 2) end, "nn.Linear: argument #1 expected integer, got string")
   t.raises(function() nn.Linear(0, 2) end, "in and out features must be positive")
   t.raises(function() nn.Linear(2, 2, { bais = true }) end, "unknown option 'bais' (known: bias)")
   t.raises(function() nn.Linear(2, 2, 3, 4) end, "expected at most 3 arguments")

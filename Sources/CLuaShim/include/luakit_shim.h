@@ -82,6 +82,8 @@ void luakit_push_new_object(lua_State *L, void *object, const char *type_name);
 /// The object in the userdata at `idx` if it was made for class `type_name`
 /// (whatever its metatable now is), else NULL.
 void *luakit_to_object(lua_State *L, int idx, const char *type_name);
+/// The class name a bridged object at `idx` was made with, or NULL.
+const char *luakit_object_class(lua_State *L, int idx);
 /// Creates (or fetches) the metatable for `type_name` and leaves it on the
 /// stack, with __gc and __name set. `methods` is the index of a table of
 /// methods; `fallback` the index of an __index function for other keys, or 0.

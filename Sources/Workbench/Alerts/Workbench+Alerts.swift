@@ -109,7 +109,7 @@ extension Workbench {
                 (and its templates' queries) run on that Prometheus, as metrics.promql does.
                 """) { [unowned self] call in
                 let definition = try ruleDefinition(call.table(1), call: call)
-                let options = try LuaOptions(try call.optionalTable(2), function: "alerts.preview", allowed: ["time", "url", "timeout"])
+                let options = try call.options(2)
                 let time = try evaluationTime(options)
                 var context = try ruleContext()
                 if let base = try options.optionalString("url") {
@@ -140,7 +140,7 @@ extension Workbench {
                 let definition = try ruleDefinition(call.table(1), call: call)
                 let series = try call.table(2)
                 let expectations = try call.table(3)
-                let options = try LuaOptions(try call.optionalTable(4), function: "alerts.test", allowed: ["interval"])
+                let options = try call.options(4)
                 let interval = try options.optionalDuration("interval") ?? 60_000
                 guard series.array.isEmpty, series.otherKeyCount == 0 else {
                     throw call.argumentError(2, "must map series names to values, like {['up{job=\"a\"}'] = \"1 1 0\"}")

@@ -25,12 +25,11 @@ extension Workbench {
         }, as: "print")
 
         lua.register(LuaFunction("inspect", doc: """
-            inspect(value [, options]) -> string
+            inspect(value: any [, {depth = 4, width = 80, color = false}]) -> string
             Renders a value the way the REPL prints it: nested tables with sorted keys, cycles
-            marked, strings quoted. options: depth (0-64, default 4), width (10-10000, default 80),
-            color (default false).
+            marked, strings quoted. depth is 0-64, width 10-10000.
             """) { call in
-            let options = try LuaOptions(try call.optionalTable(2), function: "inspect", allowed: ["depth", "width", "color"])
+            let options = try call.options(2)
             var printer = LuaPrettyPrinter(color: try options.boolean("color", default: false))
             printer.maxDepth = try options.integer("depth", default: printer.maxDepth, in: 0...64)
             printer.width = try options.integer("width", default: printer.width, in: 10...10_000)
@@ -53,7 +52,7 @@ extension Workbench {
                 return call.returns(lua.doc(forValueAt: 1, on: call.stack).map(LuaValue.string) ?? .nil)
             },
             LuaFunction("opslab.isatty", doc: """
-                opslab.isatty([fd = 1]) -> boolean
+                opslab.isatty([fd: integer]) -> boolean
                 Whether a file descriptor (1 standard output, 2 standard error) is a terminal: for
                 drawing progress only where someone watches.
                 """) { call in
@@ -69,8 +68,8 @@ extension Workbench {
         document("opslab", "opslab: the workbench itself: its version, a monotonic clock, terminal checks, documentation.")
 
         lua.register(LuaFunction("help", doc: """
-            help([value or topic])
-            Shows the documentation of a function or module, or of a topic by name;
+            help([subject: any])
+            Shows the documentation of a function or module, or of a topic by name (a string);
             with no argument, lists the topics. In the REPL, `?name` and `:help name` do the same.
             """) { [unowned self] call in
             let text: String

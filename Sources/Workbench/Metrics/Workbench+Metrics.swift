@@ -66,7 +66,7 @@ extension Workbench {
     private func collectionFunctions() -> [LuaFunction] {
         [
             LuaFunction("metrics.collect", doc: """
-                metrics.collect([names]) -> samples
+                metrics.collect([names: string|table]) -> samples
                 Runs one pass of every enabled collector (or of those named: a string or a list) and
                 returns the samples as tables {name=, labels={...}, value=, time=} including the
                 collectors' own health (opslab_collector_up, ..._duration_seconds, ...).
@@ -98,7 +98,7 @@ extension Workbench {
                 return 1
             },
             LuaFunction("metrics.text", doc: """
-                metrics.text([names]) -> string
+                metrics.text([names: string|table]) -> string
                 One pass of the collectors rendered in the Prometheus text format 0.0.4, as
                 `opslab serve` exposes it on /metrics.
                 """) { [unowned self] call in
@@ -119,12 +119,11 @@ extension Workbench {
                 return 0
             },
             LuaFunction("metrics.watch", doc: """
-                metrics.watch(expr: string [, options: table])
+                metrics.watch(expr: string [, {every = "1s", points = 60, width = 70, height = 15, times = n, color = true}])
                 Draws a live braille chart until Ctrl-C: of the series a selector matches ('node_load1',
                 'opslab_cpu_usage_ratio{cpu="0"}'), or of a PromQL expression evaluated over the samples
                 collected while watching ('rate(node_network_receive_bytes_total[10s])').
-                options: every (default "1s"), points (default 60), width, height, times (stop after N),
-                color (default: on a terminal unless NO_COLOR).
+                times stops after N frames; color defaults to on for a terminal unless NO_COLOR is set.
                 """) { [unowned self] call in
                 try watch(call)
                 return 0

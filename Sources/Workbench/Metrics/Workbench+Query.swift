@@ -36,7 +36,7 @@ extension Workbench {
     func queryFunctions() -> [LuaFunction] {
         [
             LuaFunction("metrics.write", doc: """
-                metrics.write(name: string, labels, value: number [, time: number])
+                metrics.write(name: string, labels: table, value: number [, time: number])
                 Appends one sample to the store; time in Unix seconds (default now). For synthetic
                 data and experiments: the collectors' samples arrive through `opslab serve`.
                 """) { [unowned self] call in
@@ -68,7 +68,7 @@ extension Workbench {
                 with a :tensor() method giving the values as a 1-D tensor.
                 """) { [unowned self] call in
                 let expr = try call.string(1)
-                let time = try evaluationTime(try LuaOptions(try call.optionalTable(2), function: "metrics.query", allowed: ["time"]))
+                let time = try evaluationTime(try call.options(2))
                 let engine = try queryEngine()
                 let value = try evaluate(call) { try engine.instant(expr, at: Int64((time * 1000).rounded())) }
                 return try pushQueryValue(value, call: call)
@@ -119,7 +119,7 @@ extension Workbench {
                 it first closes head samples into compressed chunks and reclaims free pages.
                 """) { [unowned self] call in
                 let store = try metricsStore()
-                let options = try LuaOptions(try call.optionalTable(1), function: "metrics.stats", allowed: ["compact"])
+                let options = try call.options(1)
                 if try options.boolean("compact", default: false) {
                     try evaluate(call) { try store.compact(); try store.vacuum() }
                 }

@@ -19,7 +19,7 @@ extension Workbench {
                 query returning {time = tensor, values = tensor, labels = {...}} as metrics.range does.
                 """) { [unowned self] call in
                 let table = try call.table(1)
-                let reader = try LuaOptions(table, function: "metrics.promql", allowed: ["url", "expr", "time", "range", "step", "timeout"])
+                let reader = try call.options(1)
                 let options = table
                 guard let base = options["url"].stringValue, let url = URL(string: base),
                       url.scheme == "http" || url.scheme == "https", url.host != nil else {
@@ -92,7 +92,7 @@ extension Workbench {
     /// GETs `path` with `query` and returns the `data` object of a success answer.
     private func fetch(_ base: String, _ path: String, _ query: [String: String], timeout: Double,
                        call: LuaCall) throws -> [String: Any] {
-        do { return try fetch(base, path, query, timeout: timeout) } catch let error as RemoteQueryError {
+        do { return try fetch(base, path, query, timeout: timeout) } catch {
             throw call.error(error.message)
         }
     }

@@ -20,8 +20,7 @@ extension Workbench {
         } else {
             expression = nil
         }
-        let options = try LuaOptions(try call.optionalTable(2), function: "metrics.watch",
-                                     allowed: ["every", "points", "width", "height", "times", "color"])
+        let options = try call.options(2)
         let every = try interval(options)
         let pointLimit = try options.integer("points", default: 60, in: 2...10_000)
         let width = try options.integer("width", default: 70, in: 10...1000)

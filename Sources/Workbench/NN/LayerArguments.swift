@@ -29,6 +29,24 @@ struct LayerArguments {
     /// `nn.Linear`, for messages.
     let function: String
     let items: [LayerArgument]
+    /// The constructor's signature line, once checked against (`declared(by:)`).
+    private(set) var signature: LuaSignature?
+
+    init(function: String, items: [LayerArgument]) {
+        self.function = function
+        self.items = items
+    }
+
+    /// These arguments checked against a constructor's signature: no more
+    /// than it takes, and options tables read with the keys it names.
+    func declared(by signature: LuaSignature?) throws -> LayerArguments {
+        if let maximum = signature?.maxArguments, items.count > maximum {
+            throw LuaRuntimeError("\(function): expected at most \(maximum) arguments, got \(items.count)", named: false)
+        }
+        var checked = self
+        checked.signature = signature
+        return checked
+    }
 
     /// The spec these arguments rebuild, or nil when one of them has no JSON form.
     func spec(type: String) -> LayerSpec? {
@@ -69,9 +87,11 @@ struct LayerArguments {
     }
 
     /// The options table at `position` (absent is empty), read through
-    /// LuaOptions like every other options table: unknown keys are refused
-    /// so that a typo such as `{bais = false}` is not silently ignored.
-    func options(_ position: Int, allowed: [String]) throws -> LuaOptions {
+    /// LuaOptions like every other options table: keys the signature's
+    /// table does not name are refused, so that a typo such as
+    /// `{bais = false}` is not silently ignored.
+    func options(_ position: Int) throws -> LuaOptions {
+        let allowed = signature.flatMap { $0.parameters.indices.contains(position - 1) ? $0.parameters[position - 1].optionKeys : nil } ?? []
         guard position <= items.count else { return try LuaOptions(nil, function: function) }
         switch items[position - 1] {
         case .value(.table(let fields)):
@@ -80,12 +100,6 @@ struct LayerArguments {
             return try LuaOptions(nil, function: function)
         default:
             throw error(position, "(options) expected table, got \(items[position - 1].typeName)")
-        }
-    }
-
-    func expect(atMost count: Int) throws {
-        guard items.count <= count else {
-            throw LuaRuntimeError("\(function): expected at most \(count) arguments, got \(items.count)", named: false)
         }
     }
 }

@@ -12,14 +12,14 @@ extension NNBinding {
     func checkpointFunctions() -> [LuaFunction] {
         [
             LuaFunction("nn.save", doc: """
-                nn.save(model, path[, {sign_key = hex, metadata = {key = "value"}}]) -> sha256
+                nn.save(model: Module, path: string [, {sign_key = hex, metadata = {key = "value"}}]) -> sha256
                 Writes the parameters as safetensors (readable by safetensors.torch.load_file), with the
                 model's config (so nn.load can rebuild it), a SHA-256 digest and, given an Ed25519 private
                 key (64 hex digits, from nn.keygen()), a signature. Returns the digest as hex.
                 """) { [unowned self] call in
                 let layer = try layer(call, 1)
                 let path = try call.string(2)
-                let options = try LuaOptions(try call.optionalTable(3), function: "nn.save", allowed: ["sign_key", "metadata"])
+                let options = try call.options(3)
                 var metadata: [String: String] = [:]
                 if let extraValue = options.fields["metadata"], !extraValue.isNil {
                     guard case .table(let extra) = extraValue else {
@@ -54,7 +54,7 @@ extension NNBinding {
                 fails either is refused.
                 """) { [unowned self] call in
                 let path = try call.string(1)
-                let options = try LuaOptions(try call.optionalTable(2), function: "nn.load", allowed: ["public_key", "strict"])
+                let options = try call.options(2)
                 let strict = try options.boolean("strict", default: true)
                 let publicKey = try options.optionalString("public_key")
                 return try bound(call) {

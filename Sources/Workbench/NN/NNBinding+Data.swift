@@ -11,20 +11,22 @@ final class LoaderObject {
 extension NNBinding {
     static let loaderClass: LuaClass<LoaderObject> = {
         let cls = LuaClass<LoaderObject>("DataLoader")
-        cls.method("batches", doc: """
-            loader:batches() -> iterator
-            One epoch: for xb, yb in loader:batches() do ... end (yb is nil without y). With shuffle,
-            each call draws a new order from the loader's seeded generator.
-            """) { call, object in
-            let iterator = object.loader.makeIterator()
-            call.stack.push(LuaFunction("DataLoader batch") { inner in
-                guard let (x, y) = iterator.next() else { return 0 }
-                inner.stack.push(x, as: TensorBinding.luaClass)
-                if let y { inner.stack.push(y, as: TensorBinding.luaClass) } else { inner.stack.pushNil() }
-                return 2
-            })
-            return 1
-        }
+        cls.add([
+            LuaMethod("batches", """
+                loader:batches() -> iterator
+                One epoch: for xb, yb in loader:batches() do ... end (yb is nil without y). With shuffle,
+                each call draws a new order from the loader's seeded generator.
+                """) { call, object in
+                let iterator = object.loader.makeIterator()
+                call.stack.push(LuaFunction("DataLoader batch") { inner in
+                    guard let (x, y) = iterator.next() else { return 0 }
+                    inner.stack.push(x, as: TensorBinding.luaClass)
+                    if let y { inner.stack.push(y, as: TensorBinding.luaClass) } else { inner.stack.pushNil() }
+                    return 2
+                })
+                return 1
+            },
+        ])
         cls.metamethod("__len") { call in
             guard let object = call.stack.object(at: 1, cls) else { return 0 }
             return call.returns(.integer(Int64(object.loader.batchCount)))

@@ -87,12 +87,11 @@ extension NNBinding {
         }
         try call.expectArguments(atMost: 2)
         let parameters = try parameterList(call, 1)
-        let options = call.isNone(2) ? LuaValue.nil : .table(try call.table(2))
         switch entry.implementation {
         case let builtin as BuiltinOptimizer:
-            return try builtin.build(parameters, try LuaOptions(options.tableValue, function: "optim.\(type)",
-                                                                allowed: Self.optimizerOptionNames[type] ?? []))
+            return try builtin.build(parameters, try call.options(2))
         case let plugin as LuaPlugin:
+            let options = call.isNone(2) ? LuaValue.nil : .table(try call.table(2))
             return try LuaOptimizer.make(plugin: plugin, parameters: parameters, options: options, binding: self)
         default:
             throw call.error("optimizer \"\(type)\" has no constructor")
@@ -105,45 +104,37 @@ extension NNBinding {
         }
     }
 
-    static let optimizerOptionNames: [String: [String]] = [
-        "SGD": ["lr", "momentum", "nesterov", "weight_decay"],
-        "Adam": ["lr", "betas", "eps", "weight_decay"],
-        "AdamW": ["lr", "betas", "eps", "weight_decay"],
-        "RMSProp": ["lr", "alpha", "eps", "momentum", "weight_decay"],
-        "AdaGrad": ["lr", "eps", "weight_decay"],
-    ]
-
     static let builtinOptimizers: [BuiltinOptimizer] = [
         BuiltinOptimizer("SGD", """
-            optim.SGD(params, {lr = 0.01, momentum = 0, nesterov = false, weight_decay = 0}) -> Optimizer
+            optim.SGD(params: Module|table [, {lr = 0.01, momentum = 0, nesterov = false, weight_decay = 0}]) -> Optimizer
             Stochastic gradient descent with momentum, Nesterov momentum and L2 weight decay (torch.optim.SGD).
             """) { p, o in
             try SGD(p, lr: try o.float("lr", 0.01, in: 0 ... .infinity), momentum: try o.float("momentum", 0),
                     nesterov: try o.boolean("nesterov", default: false), weightDecay: try o.float("weight_decay", 0))
         },
         BuiltinOptimizer("Adam", """
-            optim.Adam(params, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 0}) -> Optimizer
+            optim.Adam(params: Module|table [, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 0}]) -> Optimizer
             Adam with bias correction; weight_decay is added to the gradient (torch.optim.Adam).
             """) { p, o in
             try Adam(p, lr: try o.float("lr", 1e-3, in: 0 ... .infinity), betas: try o.pair("betas", (0.9, 0.999)),
                      eps: try o.float("eps", 1e-8), weightDecay: try o.float("weight_decay", 0))
         },
         BuiltinOptimizer("AdamW", """
-            optim.AdamW(params, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 0.01}) -> Optimizer
+            optim.AdamW(params: Module|table [, {lr = 1e-3, betas = {0.9, 0.999}, eps = 1e-8, weight_decay = 0.01}]) -> Optimizer
             Adam with decoupled weight decay (torch.optim.AdamW).
             """) { p, o in
             try Adam(p, lr: try o.float("lr", 1e-3, in: 0 ... .infinity), betas: try o.pair("betas", (0.9, 0.999)),
                      eps: try o.float("eps", 1e-8), weightDecay: try o.float("weight_decay", 0.01), decoupled: true)
         },
         BuiltinOptimizer("RMSProp", """
-            optim.RMSProp(params, {lr = 0.01, alpha = 0.99, eps = 1e-8, momentum = 0, weight_decay = 0}) -> Optimizer
+            optim.RMSProp(params: Module|table [, {lr = 0.01, alpha = 0.99, eps = 1e-8, momentum = 0, weight_decay = 0}]) -> Optimizer
             Scales steps by a running average of squared gradients (torch.optim.RMSprop).
             """) { p, o in
             try RMSProp(p, lr: try o.float("lr", 0.01, in: 0 ... .infinity), alpha: try o.float("alpha", 0.99), eps: try o.float("eps", 1e-8),
                         momentum: try o.float("momentum", 0), weightDecay: try o.float("weight_decay", 0))
         },
         BuiltinOptimizer("AdaGrad", """
-            optim.AdaGrad(params, {lr = 0.01, eps = 1e-10, weight_decay = 0}) -> Optimizer
+            optim.AdaGrad(params: Module|table [, {lr = 0.01, eps = 1e-10, weight_decay = 0}]) -> Optimizer
             Scales steps by the sum of all squared gradients so far (torch.optim.Adagrad).
             """) { p, o in
             try AdaGrad(p, lr: try o.float("lr", 0.01, in: 0 ... .infinity), eps: try o.float("eps", 1e-10), weightDecay: try o.float("weight_decay", 0))
@@ -153,59 +144,55 @@ extension NNBinding {
     // MARK: The Optimizer class
 
     func makeOptimizerClass() -> LuaClass<AnyObject> {
-        let cls = LuaClass<AnyObject>("Optimizer")
-        func method(_ name: String, _ doc: String, _ body: @escaping (LuaCall, any Optimizer) throws -> Int32) {
-            cls.method(name, doc: doc) { [unowned self] call, object in
-                guard let optimizer = object as? any Optimizer else { throw call.typeError(1, expected: "Optimizer") }
-                return try bound(call) { try body(call, optimizer) }
-            }
-        }
-        method("step", """
-            opt:step()
-            One update of every parameter that has a gradient.
-            """) { _, optimizer in
-            try optimizer.step()
-            return 0
-        }
-        method("zero_grad", """
-            opt:zero_grad()
-            Clears the gradients of the optimizer's parameters.
-            """) { _, optimizer in
-            optimizer.zeroGrad()
-            return 0
-        }
-        method("state_dict", """
-            opt:state_dict() -> table
-            Moments and step counts by name ("0.exp_avg", "step", ...), to resume training exactly.
-            """) { call, optimizer in
-            var fields: [String: LuaValue] = [:]
-            for (name, tensor) in optimizer.stateDict() {
-                call.stack.push(tensor, as: TensorBinding.luaClass)
-                fields[name] = call.stack.value(at: -1)
-                call.stack.pop()
-            }
-            fields["lr"] = .number(luaNumber(optimizer.learningRate))
-            call.stack.push(fields)
-            return 1
-        }
-        method("load_state_dict", """
-            opt:load_state_dict(state)
-            Restores what opt:state_dict() returned (moments, step count and learning rate).
-            """) { call, optimizer in
-            let table = try call.table(2)
-            var state: [String: Tensor] = [:]
-            for (name, value) in table.fields where name != "lr" {
-                call.stack.push(value)
-                defer { call.stack.pop() }
-                guard let t = call.stack.object(at: -1, TensorBinding.luaClass) else {
-                    throw call.argumentError(2, "entry '\(name)' must be a Tensor, got \(value.typeName)")
+        let cls = LuaClass<AnyObject>("Optimizer", around: { [unowned self] call, body in try bound(call, body) })
+        cls.add([
+            LuaMethod("step", as: (any Optimizer).self, """
+                opt:step()
+                One update of every parameter that has a gradient.
+                """) { _, optimizer in
+                try optimizer.step()
+                return 0
+            },
+            LuaMethod("zero_grad", as: (any Optimizer).self, """
+                opt:zero_grad()
+                Clears the gradients of the optimizer's parameters.
+                """) { _, optimizer in
+                optimizer.zeroGrad()
+                return 0
+            },
+            LuaMethod("state_dict", as: (any Optimizer).self, """
+                opt:state_dict() -> table
+                Moments and step counts by name ("0.exp_avg", "step", ...), to resume training exactly.
+                """) { call, optimizer in
+                var fields: [String: LuaValue] = [:]
+                for (name, tensor) in optimizer.stateDict() {
+                    call.stack.push(tensor, as: TensorBinding.luaClass)
+                    fields[name] = call.stack.value(at: -1)
+                    call.stack.pop()
                 }
-                state[name] = t
-            }
-            try optimizer.loadStateDict(state)
-            if let lr = table["lr"].doubleValue { optimizer.learningRate = Float(lr) }
-            return 0
-        }
+                fields["lr"] = .number(luaNumber(optimizer.learningRate))
+                call.stack.push(fields)
+                return 1
+            },
+            LuaMethod("load_state_dict", as: (any Optimizer).self, """
+                opt:load_state_dict(state: table)
+                Restores what opt:state_dict() returned (moments, step count and learning rate).
+                """) { call, optimizer in
+                let table = try call.table(2)
+                var state: [String: Tensor] = [:]
+                for (name, value) in table.fields where name != "lr" {
+                    call.stack.push(value)
+                    defer { call.stack.pop() }
+                    guard let t = call.stack.object(at: -1, TensorBinding.luaClass) else {
+                        throw call.argumentError(2, "entry '\(name)' must be a Tensor, got \(value.typeName)")
+                    }
+                    state[name] = t
+                }
+                try optimizer.loadStateDict(state)
+                if let lr = table["lr"].doubleValue { optimizer.learningRate = Float(lr) }
+                return 0
+            },
+        ])
         cls.index { call, object in
             guard let optimizer = object as? any Optimizer else { return 0 }
             switch call.value(2).stringValue {

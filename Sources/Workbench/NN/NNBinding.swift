@@ -73,122 +73,118 @@ final class NNBinding {
     }
 
     private func makeModuleClass() -> LuaClass<AnyObject> {
-        let cls = LuaClass<AnyObject>("Module")
-        func method(_ name: String, _ doc: String, _ body: @escaping (LuaCall, any Layer) throws -> Int32) {
-            cls.method(name, doc: doc) { [unowned self] call, object in
-                guard let layer = object as? any Layer else { throw call.typeError(1, expected: "Module") }
-                return try bound(call) { try body(call, layer) }
-            }
-        }
-        method("forward", """
-            m:forward(x, ...) -> Tensor
-            Runs the module on x (the same as m(x, ...)). MultiHeadAttention takes
-            {key_padding_mask = mask} after x, mask [batch, time] with 1 where a key is padding.
-            """) { [unowned self] call, layer in try forward(call, layer) }
-        method("parameters", """
-            m:parameters() -> list of Tensor
-            Every trainable tensor of the module and its children, in a stable order
-            (what an optimizer takes).
-            """) { call, layer in
-            TensorBinding.pushList(call, layer.namedParameters().map(\.tensor))
-        }
-        method("named_parameters", """
-            m:named_parameters() -> iterator
-            for name, p in m:named_parameters() do ... end: the parameters with their stable dotted
-            names (the keys of state_dict and of saved checkpoints).
-            """) { call, layer in
-            let named = layer.namedParameters()
-            var i = 0
-            call.stack.push(LuaFunction("named_parameters iterator") { inner in
-                guard i < named.count else { return 0 }
-                defer { i += 1 }
-                inner.stack.push(named[i].name)
-                inner.stack.push(named[i].tensor, as: TensorBinding.luaClass)
-                return 2
-            })
-            return 1
-        }
-        method("train", """
-            m:train([on]) -> m
-            Puts the module and its children in training mode (dropout active), or eval mode with false.
-            """) { call, layer in
-            layer.setTraining(try call.optionalBoolean(2) ?? true)
-            call.stack.settop(1)
-            return 1
-        }
-        method("eval", """
-            m:eval() -> m
-            Puts the module and its children in evaluation mode (dropout off).
-            """) { call, layer in
-            layer.setTraining(false)
-            call.stack.settop(1)
-            return 1
-        }
-        method("state_dict", """
-            m:state_dict() -> table
-            The parameters by dotted name ({["0.weight"] = t, ...}); the tensors themselves, not copies.
-            """) { call, layer in
-            var fields: [String: LuaValue] = [:]
-            for (name, tensor) in layer.stateDict() {
-                call.stack.push(tensor, as: TensorBinding.luaClass)
-                fields[name] = call.stack.value(at: -1)
-                call.stack.pop()
-            }
-            call.stack.push(fields)
-            return 1
-        }
-        method("load_state_dict", """
-            m:load_state_dict(state[, {strict = true}]) -> m
-            Copies tensors from a table of name -> Tensor into the parameters. Every parameter must be
-            present with the same shape; with strict (the default) no other names may be present.
-            """) { call, layer in
-            let table = try call.table(2)
-            let strict = try LuaOptions(try call.optionalTable(3), function: "Module:load_state_dict", allowed: ["strict"])
-                .boolean("strict", default: true)
-            var state: [String: Tensor] = [:]
-            for (name, value) in table.fields {
-                call.stack.push(value)
-                defer { call.stack.pop() }
-                guard let t = call.stack.object(at: -1, TensorBinding.luaClass) else {
-                    throw call.argumentError(2, "entry '\(name)' must be a Tensor, got \(value.typeName)")
+        let cls = LuaClass<AnyObject>("Module", around: { [unowned self] call, body in try bound(call, body) })
+        cls.add([
+            LuaMethod("forward", as: (any Layer).self, """
+                m:forward(x: Tensor|number|table, ...) -> Tensor
+                Runs the module on x (the same as m(x, ...)). MultiHeadAttention takes
+                {key_padding_mask = mask} after x, mask [batch, time] with 1 where a key is padding.
+                """) { [unowned self] call, layer in try forward(call, layer) },
+            LuaMethod("parameters", as: (any Layer).self, """
+                m:parameters() -> list of Tensor
+                Every trainable tensor of the module and its children, in a stable order
+                (what an optimizer takes).
+                """) { call, layer in
+                TensorBinding.pushList(call, layer.namedParameters().map(\.tensor))
+            },
+            LuaMethod("named_parameters", as: (any Layer).self, """
+                m:named_parameters() -> iterator
+                for name, p in m:named_parameters() do ... end: the parameters with their stable dotted
+                names (the keys of state_dict and of saved checkpoints).
+                """) { call, layer in
+                let named = layer.namedParameters()
+                var i = 0
+                call.stack.push(LuaFunction("named_parameters iterator") { inner in
+                    guard i < named.count else { return 0 }
+                    defer { i += 1 }
+                    inner.stack.push(named[i].name)
+                    inner.stack.push(named[i].tensor, as: TensorBinding.luaClass)
+                    return 2
+                })
+                return 1
+            },
+            LuaMethod("train", as: (any Layer).self, """
+                m:train([on: boolean]) -> m
+                Puts the module and its children in training mode (dropout active), or eval mode with false.
+                """) { call, layer in
+                layer.setTraining(try call.optionalBoolean(2) ?? true)
+                call.stack.settop(1)
+                return 1
+            },
+            LuaMethod("eval", as: (any Layer).self, """
+                m:eval() -> m
+                Puts the module and its children in evaluation mode (dropout off).
+                """) { call, layer in
+                layer.setTraining(false)
+                call.stack.settop(1)
+                return 1
+            },
+            LuaMethod("state_dict", as: (any Layer).self, """
+                m:state_dict() -> table
+                The parameters by dotted name ({["0.weight"] = t, ...}); the tensors themselves, not copies.
+                """) { call, layer in
+                var fields: [String: LuaValue] = [:]
+                for (name, tensor) in layer.stateDict() {
+                    call.stack.push(tensor, as: TensorBinding.luaClass)
+                    fields[name] = call.stack.value(at: -1)
+                    call.stack.pop()
                 }
-                state[name] = t
-            }
-            try layer.loadStateDict(state, strict: strict)
-            call.stack.settop(1)
-            return 1
-        }
-        method("num_params", """
-            m:num_params() -> integer
-            The number of trainable scalars in the module and its children.
-            """) { call, layer in
-            call.returns(.integer(Int64(layer.parameterCount)))
-        }
-        method("zero_grad", """
-            m:zero_grad()
-            Clears the gradient of every parameter.
-            """) { _, layer in
-            for (_, p) in layer.namedParameters() { p.zeroGrad() }
-            return 0
-        }
-        method("children", """
-            m:children() -> iterator
-            for name, child in m:children() do ... end: the direct sub-modules with their names.
-            """) { [unowned self] call, layer in
-            let children = layer.childLayers
-            var i = 0
-            call.stack.push(LuaFunction("children iterator") { [unowned self] inner in
-                guard i < children.count else { return 0 }
-                defer { i += 1 }
-                inner.stack.push(children[i].name)
-                push(children[i].layer, on: inner.stack)
-                return 2
-            })
-            return 1
-        }
+                call.stack.push(fields)
+                return 1
+            },
+            LuaMethod("load_state_dict", as: (any Layer).self, """
+                m:load_state_dict(state: table [, {strict = true}]) -> m
+                Copies tensors from a table of name -> Tensor into the parameters. Every parameter must be
+                present with the same shape; with strict (the default) no other names may be present.
+                """) { call, layer in
+                let table = try call.table(2)
+                let strict = try call.options(3)
+                    .boolean("strict", default: true)
+                var state: [String: Tensor] = [:]
+                for (name, value) in table.fields {
+                    call.stack.push(value)
+                    defer { call.stack.pop() }
+                    guard let t = call.stack.object(at: -1, TensorBinding.luaClass) else {
+                        throw call.argumentError(2, "entry '\(name)' must be a Tensor, got \(value.typeName)")
+                    }
+                    state[name] = t
+                }
+                try layer.loadStateDict(state, strict: strict)
+                call.stack.settop(1)
+                return 1
+            },
+            LuaMethod("num_params", as: (any Layer).self, """
+                m:num_params() -> integer
+                The number of trainable scalars in the module and its children.
+                """) { call, layer in
+                call.returns(.integer(Int64(layer.parameterCount)))
+            },
+            LuaMethod("zero_grad", as: (any Layer).self, """
+                m:zero_grad()
+                Clears the gradient of every parameter.
+                """) { _, layer in
+                for (_, p) in layer.namedParameters() { p.zeroGrad() }
+                return 0
+            },
+            LuaMethod("children", as: (any Layer).self, """
+                m:children() -> iterator
+                for name, child in m:children() do ... end: the direct sub-modules with their names.
+                """) { [unowned self] call, layer in
+                let children = layer.childLayers
+                var i = 0
+                call.stack.push(LuaFunction("children iterator") { [unowned self] inner in
+                    guard i < children.count else { return 0 }
+                    defer { i += 1 }
+                    inner.stack.push(children[i].name)
+                    push(children[i].layer, on: inner.stack)
+                    return 2
+                })
+                return 1
+            },
+        ])
         cls.index { [unowned self] call, object in
             guard let layer = object as? any Layer else { return 0 }
-            return try bound(call) { try index(call, layer) }
+            return try index(call, layer)
         }
         cls.metamethod("__call") { [unowned self] call in
             let layer = try layer(call, 1)

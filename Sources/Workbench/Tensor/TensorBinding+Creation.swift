@@ -19,7 +19,7 @@ extension TensorBinding {
 
     /// A factory shaped like its tensor argument.
     private static func like(_ name: String, _ summary: String, _ make: @escaping (LuaCall, Tensor) throws -> Tensor) -> LuaFunction {
-        function(name, "tensor.\(name)(t) -> Tensor\n\(summary)") { call in
+        function(name, "tensor.\(name)(t: Tensor|number|table) -> Tensor\n\(summary)") { call in
             push(call, try make(call, try tensorArgument(call, 1)))
         }
     }
@@ -33,7 +33,7 @@ extension TensorBinding {
 
     nonisolated(unsafe) static let creationFunctions: [LuaFunction] = [
         function("tensor", """
-            tensor.tensor(data) -> Tensor
+            tensor.tensor(data: Tensor|number|boolean|table) -> Tensor
             A tensor from a number or nested tables of numbers: tensor{{1, 2}, {3, 4}} (the module is
             callable: tensor(data) is the same). A tensor argument is copied.
             """) { call in
@@ -45,7 +45,7 @@ extension TensorBinding {
         shaped("rand", "Uniform random values in [0, 1).") { try Tensor.rand($0) },
         shaped("randn", "Standard normal random values.") { try Tensor.randn($0) },
         function("full", """
-            tensor.full(sizes, value) -> Tensor
+            tensor.full(sizes: table, value: number) -> Tensor
             A tensor of the shape sizes (a table) filled with value.
             """) { call in
             guard case .table(let sizes) = call.value(1) else { throw call.typeError(1, expected: "table of sizes") }
@@ -53,7 +53,7 @@ extension TensorBinding {
             return push(call, try Tensor.full(shape, try float(call, 2)))
         },
         function("eye", """
-            tensor.eye(n [, m]) -> Tensor
+            tensor.eye(n: integer [, m: integer]) -> Tensor
             The n x m (default n x n) identity matrix.
             """) { call in
             return push(call, try Tensor.eye(try count(call, 1), call.isNone(2) ? nil : try count(call, 2)))
@@ -66,13 +66,13 @@ extension TensorBinding {
             return push(call, try Tensor.arange(try float(call, 1), try float(call, 2), step: try float(call, 3, default: 1)))
         },
         function("linspace", """
-            tensor.linspace(start, end, steps) -> Tensor
+            tensor.linspace(start: number, end: number, steps: integer) -> Tensor
             steps evenly spaced values from start to end, both included.
             """) { call in
             return push(call, try Tensor.linspace(try float(call, 1), try float(call, 2), steps: try call.integer(3)))
         },
         function("randint", """
-            tensor.randint(low, high, sizes...) -> Tensor
+            tensor.randint(low: integer, high: integer, sizes...) -> Tensor
             Uniform random whole numbers in [low, high) (high excluded, as torch.randint), as floats.
             """) { call in
             let low = try call.integer(1), high = try call.integer(2)
@@ -82,20 +82,20 @@ extension TensorBinding {
         like("ones_like", "Ones shaped like t.") { _, t in try Tensor.onesLike(t) },
         like("rand_like", "Uniform random values in [0, 1) shaped like t.") { _, t in try Tensor.randLike(t) },
         like("randn_like", "Standard normal values shaped like t.") { _, t in try Tensor.randnLike(t) },
-        function("full_like", "tensor.full_like(t, value) -> Tensor\nvalue everywhere, shaped like t.") { call in
+        function("full_like", "tensor.full_like(t: Tensor|number|table, value: number) -> Tensor\nvalue everywhere, shaped like t.") { call in
             return push(call, try Tensor.fullLike(try tensorArgument(call, 1), try float(call, 2)))
         },
-        function("randint_like", "tensor.randint_like(t, low, high) -> Tensor\nRandom whole numbers in [low, high) shaped like t.") { call in
+        function("randint_like", "tensor.randint_like(t: Tensor|number|table, low: integer, high: integer) -> Tensor\nRandom whole numbers in [low, high) shaped like t.") { call in
             return push(call, try Tensor.randintLike(try tensorArgument(call, 1), try call.integer(2), try call.integer(3)))
         },
         function("manual_seed", """
-            tensor.manual_seed(seed)
+            tensor.manual_seed(seed: integer)
             Reseeds the generator behind rand, randn and randint, for reproducible runs.
             """) { call in
             Tensor.manualSeed(UInt64(bitPattern: Int64(try call.integer(1))))
             return 0
         },
-        function("is_tensor", "tensor.is_tensor(value) -> boolean\nWhether value is a Tensor.") { call in
+        function("is_tensor", "tensor.is_tensor(value: any) -> boolean\nWhether value is a Tensor.") { call in
             call.returns(.boolean(call.optionalObject(1, luaClass) != nil))
         },
     ]

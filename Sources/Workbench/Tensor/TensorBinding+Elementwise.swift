@@ -6,8 +6,8 @@ import Tensor
 
 extension TensorBinding {
     /// A unary op without arguments (`t:exp()`).
-    private static func unary(_ name: String, _ summary: String, _ body: @escaping (Tensor) throws -> Tensor) -> TensorOp {
-        TensorOp(name, "t:\(name)() -> Tensor\n\(summary)") { call, t in
+    private static func unary(_ name: String, _ summary: String, _ body: @escaping (Tensor) throws -> Tensor) -> LuaMethod<Tensor> {
+        LuaMethod(name, "t:\(name)() -> Tensor\n\(summary)") { call, t in
             return push(call, try body(t))
         }
     }
@@ -15,8 +15,17 @@ extension TensorBinding {
     /// A broadcasting binary op taking a tensor or a number.
     private static func binary(_ name: String, _ summary: String,
                                tensor: @escaping (Tensor, Tensor) throws -> Tensor,
-                               scalar: @escaping (Tensor, Float) throws -> Tensor) -> TensorOp {
-        TensorOp(name, "t:\(name)(other) -> Tensor\n\(summary) `other` is a tensor (broadcast with t) or a number.") { call, t in
+                               scalar: @escaping (Tensor, Float) throws -> Tensor) -> LuaMethod<Tensor> {
+        withOperand(name, "t:\(name)(other: Tensor|number|table) -> Tensor\n\(summary) `other` is a tensor (broadcast with t) or a number.",
+                    tensor: tensor, scalar: scalar)
+    }
+
+    /// An op whose argument 2 is a tensor or a number, each with its own
+    /// engine call (a number needs no broadcast tensor).
+    static func withOperand(_ name: String, _ doc: String,
+                            tensor: @escaping (Tensor, Tensor) throws -> Tensor,
+                            scalar: @escaping (Tensor, Float) throws -> Tensor) -> LuaMethod<Tensor> {
+        LuaMethod(name, doc) { call, t in
             switch try operand(call, 2) {
             case .tensor(let o): return push(call, try tensor(t, o))
             case .scalar(let s): return push(call, try scalar(t, s))
@@ -24,7 +33,7 @@ extension TensorBinding {
         }
     }
 
-    nonisolated(unsafe) static let elementwiseOps: [TensorOp] = [
+    nonisolated(unsafe) static let elementwiseOps: [LuaMethod<Tensor>] = [
         unary("neg", "Elementwise -t.") { try $0.neg() },
         unary("abs", "Elementwise |t|.") { try $0.abs() },
         unary("exp", "Elementwise e^t.") { try $0.exp() },
@@ -43,8 +52,8 @@ extension TensorBinding {
         unary("sign", "Elementwise sign: -1, 0 or 1 (no gradient).") { try $0.sign() },
         unary("floor", "Elementwise floor (no gradient).") { try $0.floor() },
         unary("round", "Elementwise rounding half to even (no gradient).") { try $0.round() },
-        TensorOp("gelu", """
-            t:gelu([approximate]) -> Tensor
+        LuaMethod("gelu", """
+            t:gelu([approximate: string]) -> Tensor
             Gaussian error linear unit: exact with the error function (approximate "none", the
             default) or the tanh approximation of GPT-2 (approximate "tanh").
             """) { call, t in
@@ -54,14 +63,14 @@ extension TensorBinding {
             }
             return push(call, try t.gelu(approximate: approximation))
         },
-        TensorOp("clamp", """
-            t:clamp([min [, max]]) -> Tensor
+        LuaMethod("clamp", """
+            t:clamp([min: number [, max: number]]) -> Tensor
             Elementwise clamp into [min, max]; either bound may be nil (no bound on that side).
             """) { call, t in
             return push(call, try t.clamp(min: try optionalFloat(call, 2), max: try optionalFloat(call, 3)))
         },
-        TensorOp("pow", """
-            t:pow(exponent) -> Tensor
+        LuaMethod("pow", """
+            t:pow(exponent: Tensor|number|table) -> Tensor
             Elementwise t^exponent; the exponent is a number or a tensor (broadcast). Also t ^ e and
             2 ^ t (a number base).
             """) { call, t in
@@ -84,8 +93,8 @@ extension TensorBinding {
         binary("ge", "Mask (1 where true, else 0) of t >= other.", tensor: { try $0.ge($1) }, scalar: { try $0.ge($1) }),
         binary("eq", "Mask (1 where true, else 0) of t == other.", tensor: { try $0.eq($1) }, scalar: { try $0.eq($1) }),
         binary("ne", "Mask (1 where true, else 0) of t ~= other.", tensor: { try $0.ne($1) }, scalar: { try $0.ne($1) }),
-        TensorOp("matmul", """
-            t:matmul(other) -> Tensor
+        LuaMethod("matmul", """
+            t:matmul(other: Tensor|number|table) -> Tensor
             Matrix product with PyTorch's rules: 1-D x 1-D is a dot product, 2-D x 2-D a matrix
             product, and leading dims of 3-D and higher operands are broadcast batch dims.
             """) { call, t in

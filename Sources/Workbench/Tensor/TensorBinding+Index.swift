@@ -14,9 +14,9 @@ extension TensorBinding {
         return (min(start, n), max(min(end, n), min(start, n)))
     }
 
-    nonisolated(unsafe) static let indexOps: [TensorOp] = [
-        TensorOp("select", """
-            t:select(dim, index) -> Tensor
+    nonisolated(unsafe) static let indexOps: [LuaMethod<Tensor>] = [
+        LuaMethod("select", """
+            t:select(dim: integer, index: integer) -> Tensor
             The sub-tensor at index (1-based, negative from the end) along dim, with dim removed: a view.
             t[i] is t:select(1, i).
             """) { call, t in
@@ -25,8 +25,8 @@ extension TensorBinding {
             let i = try index(call, 3, value: try call.integer(3), size: t.shape[d], dimLabel: "dim \(d + 1)")
             return push(call, try t.select(d, i))
         },
-        TensorOp("slice", """
-            t:slice(dim [, from [, to [, step]]]) -> Tensor
+        LuaMethod("slice", """
+            t:slice(dim: integer [, from: integer [, to: integer [, step: integer]]]) -> Tensor
             Elements from..to (inclusive, 1-based, negative from the end, like string.sub) every step
             along dim: a view. from defaults to 1, to to -1 (the end), step to 1.
             """) { call, t in
@@ -37,8 +37,8 @@ extension TensorBinding {
             let (s, e) = halfOpen(from: try call.optionalInteger(3) ?? 1, to: try call.optionalInteger(4) ?? -1, size: t.shape[d])
             return push(call, try t.slice(d, s, e, step: step))
         },
-        TensorOp("narrow", """
-            t:narrow(dim, start, length) -> Tensor
+        LuaMethod("narrow", """
+            t:narrow(dim: integer, start: integer, length: integer) -> Tensor
             length elements along dim starting at start (1-based): a view.
             """) { call, t in
             guard t.ndim > 0 else { throw call.error("cannot narrow a 0-d tensor") }
@@ -50,8 +50,8 @@ extension TensorBinding {
             }
             return push(call, try t.narrow(d, s, length))
         },
-        TensorOp("index_select", """
-            t:index_select(dim, indices) -> Tensor
+        LuaMethod("index_select", """
+            t:index_select(dim: integer, indices: Tensor|number|table) -> Tensor
             Copies of the sub-tensors at indices (a list or 1-D tensor of 1-based indices) along dim.
             """) { call, t in
             guard t.ndim > 0 else { throw call.error("cannot index a 0-d tensor") }
@@ -59,8 +59,8 @@ extension TensorBinding {
             let idx = try indexTensor(call, 3, size: t.shape[d], dimLabel: "dim \(d + 1)")
             return push(call, try t.indexSelect(d, idx))
         },
-        TensorOp("gather", """
-            t:gather(dim, indices) -> Tensor
+        LuaMethod("gather", """
+            t:gather(dim: integer, indices: Tensor|number|table) -> Tensor
             out[i][j] = t[indices[i][j]][j] for dim 1 (and so on): picks along dim with a tensor of
             1-based indices shaped like t except along dim.
             """) { call, t in
@@ -69,20 +69,20 @@ extension TensorBinding {
             let idx = try indexTensor(call, 3, size: t.shape[d], dimLabel: "dim \(d + 1)")
             return push(call, try t.gather(d, idx))
         },
-        TensorOp("masked_select", """
-            t:masked_select(mask) -> Tensor
+        LuaMethod("masked_select", """
+            t:masked_select(mask: Tensor|number|table) -> Tensor
             A 1-D tensor of the elements where mask (broadcast with t) is nonzero.
             """) { call, t in
             return push(call, try t.maskedSelect(try tensorArgument(call, 2)))
         },
-        TensorOp("masked_fill", """
-            t:masked_fill(mask, value) -> Tensor
+        LuaMethod("masked_fill", """
+            t:masked_fill(mask: Tensor|number|table, value: number) -> Tensor
             A copy of t with value where mask (broadcast with t) is nonzero.
             """) { call, t in
             return push(call, try t.maskedFill(try tensorArgument(call, 2), try float(call, 3)))
         },
-        TensorOp("split", """
-            t:split(size or sizes [, dim]) -> list of Tensors
+        LuaMethod("split", """
+            t:split(size: integer|table [, dim: integer]) -> list of Tensors
             Pieces of size elements along dim (default 1; the last may be smaller), or pieces of the
             listed sizes ({2, 3, 1}, summing to the dim's size).
             """) { call, t in
@@ -95,8 +95,8 @@ extension TensorBinding {
             guard size > 0 else { throw call.argumentError(2, "split size must be positive, got \(size)") }
             return pushList(call, try t.split(size, dim: d))
         },
-        TensorOp("chunk", """
-            t:chunk(n [, dim]) -> list of Tensors
+        LuaMethod("chunk", """
+            t:chunk(n: integer [, dim: integer]) -> list of Tensors
             At most n nearly equal pieces along dim (default 1).
             """) { call, t in
             guard t.ndim > 0 else { throw call.error("cannot chunk a 0-d tensor") }
@@ -104,20 +104,20 @@ extension TensorBinding {
             guard n > 0 else { throw call.argumentError(2, "number of chunks must be positive, got \(n)") }
             return pushList(call, try t.chunk(n, dim: try optionalDim(call, 3, t) ?? 0))
         },
-        TensorOp("tril", """
-            t:tril([diagonal]) -> Tensor
+        LuaMethod("tril", """
+            t:tril([diagonal: integer]) -> Tensor
             The lower triangle of the last two dims (col - row <= diagonal, default 0); the rest zero.
             """) { call, t in
             return push(call, try t.tril(try call.optionalInteger(2) ?? 0))
         },
-        TensorOp("triu", """
-            t:triu([diagonal]) -> Tensor
+        LuaMethod("triu", """
+            t:triu([diagonal: integer]) -> Tensor
             The upper triangle of the last two dims (col - row >= diagonal, default 0); the rest zero.
             """) { call, t in
             return push(call, try t.triu(try call.optionalInteger(2) ?? 0))
         },
-        TensorOp("one_hot", """
-            t:one_hot([num_classes]) -> Tensor
+        LuaMethod("one_hot", """
+            t:one_hot([num_classes: integer]) -> Tensor
             One-hot rows for the 1-based class indices in t: shape t.shape + {num_classes}
             (default: the largest index).
             """) { call, t in
@@ -134,7 +134,7 @@ extension TensorBinding {
 
     nonisolated(unsafe) static let joinFunctions: [LuaFunction] = [
         LuaFunction("tensor.cat", doc: """
-            tensor.cat(tensors [, dim]) -> Tensor
+            tensor.cat(tensors: table [, dim: integer]) -> Tensor
             Joins a list of tensors along an existing dim (default 1); other dims must match.
             """) { call in
             try translatingErrors(call) {
@@ -145,7 +145,7 @@ extension TensorBinding {
             }
         },
         LuaFunction("tensor.stack", doc: """
-            tensor.stack(tensors [, dim]) -> Tensor
+            tensor.stack(tensors: table [, dim: integer]) -> Tensor
             Joins equally shaped tensors along a new dim (default 1; up to ndim + 1).
             """) { call in
             try translatingErrors(call) {
@@ -156,7 +156,7 @@ extension TensorBinding {
             }
         },
         LuaFunction("tensor.where", doc: """
-            tensor.where(condition, a, b) -> Tensor
+            tensor.where(condition: Tensor|number|table, a: Tensor|number|table, b: Tensor|number|table) -> Tensor
             Elementwise a where condition is nonzero, else b; a and b are tensors or numbers and all
             three broadcast together.
             """) { call in

@@ -13,30 +13,26 @@ extension TensorBinding {
     /// An in-place binary op taking a tensor (broadcast to t) or a number.
     private static func inPlace(_ name: String, _ summary: String,
                                 tensor: @escaping (Tensor, Tensor) throws -> Tensor,
-                                scalar: @escaping (Tensor, Float) throws -> Tensor) -> TensorOp {
-        TensorOp(name, "t:\(name)(other) -> t\n\(summary) in place; other is a number or a tensor broadcast to t's shape.") { call, t in
-            switch try operand(call, 2) {
-            case .tensor(let o): return push(call, try tensor(t, o))
-            case .scalar(let s): return push(call, try scalar(t, s))
-            }
-        }
+                                scalar: @escaping (Tensor, Float) throws -> Tensor) -> LuaMethod<Tensor> {
+        withOperand(name, "t:\(name)(other: Tensor|number|table) -> t\n\(summary) in place; other is a number or a tensor broadcast to t's shape.",
+                    tensor: tensor, scalar: scalar)
     }
 
-    nonisolated(unsafe) static let inPlaceOps: [TensorOp] = [
+    nonisolated(unsafe) static let inPlaceOps: [LuaMethod<Tensor>] = [
         inPlace("add_", "t = t + other", tensor: { try $0.add_($1) }, scalar: { try $0.add_($1) }),
         inPlace("sub_", "t = t - other", tensor: { try $0.sub_($1) }, scalar: { try $0.sub_($1) }),
         inPlace("mul_", "t = t * other", tensor: { try $0.mul_($1) }, scalar: { try $0.mul_($1) }),
         inPlace("div_", "t = t / other", tensor: { try $0.div_($1) }, scalar: { try $0.div_($1) }),
-        TensorOp("zero_", "t:zero_() -> t\nSets every element to 0.") { call, t in
+        LuaMethod("zero_", "t:zero_() -> t\nSets every element to 0.") { call, t in
             return push(call, try t.zero_())
         },
-        TensorOp("fill_", "t:fill_(value) -> t\nSets every element to value.") { call, t in
+        LuaMethod("fill_", "t:fill_(value: number) -> t\nSets every element to value.") { call, t in
             return push(call, try t.fill_(try float(call, 2)))
         },
-        TensorOp("copy_", "t:copy_(src) -> t\nCopies src (broadcast to t's shape) into t.") { call, t in
+        LuaMethod("copy_", "t:copy_(src: Tensor|number|table) -> t\nCopies src (broadcast to t's shape) into t.") { call, t in
             return push(call, try t.copy_(try tensorArgument(call, 2)))
         },
-        TensorOp("clamp_", "t:clamp_([min [, max]]) -> t\nClamps every element into [min, max] in place; either bound may be nil.") { call, t in
+        LuaMethod("clamp_", "t:clamp_([min: number [, max: number]]) -> t\nClamps every element into [min, max] in place; either bound may be nil.") { call, t in
             return push(call, try t.clamp_(min: try optionalFloat(call, 2), max: try optionalFloat(call, 3)))
         },
     ]

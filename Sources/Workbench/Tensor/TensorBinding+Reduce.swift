@@ -14,9 +14,9 @@ extension TensorBinding {
 
     /// A reduction over dims with keepdim and no other options.
     private static func reduction(_ name: String, _ summary: String,
-                                  _ body: @escaping (Tensor, [Int]?, Bool) throws -> Tensor) -> TensorOp {
-        TensorOp(name, """
-            t:\(name)([dims [, keepdim]]) -> Tensor
+                                  _ body: @escaping (Tensor, [Int]?, Bool) throws -> Tensor) -> LuaMethod<Tensor> {
+        LuaMethod(name, """
+            t:\(name)([dims: integer|table [, keepdim: boolean]]) -> Tensor
             \(summary) over every element, one dim or a list of dims ({1, 3}); keepdim keeps the
             reduced dims with size 1.
             """) { call, t in
@@ -32,9 +32,9 @@ extension TensorBinding {
 
     /// max/min: over everything or a list of dims returns the values; over one
     /// dim returns the values and the 1-based indices, as torch.max does.
-    private static func extremum(_ name: String, largest: Bool) -> TensorOp {
-        TensorOp(name, """
-            t:\(name)([dim or dims [, keepdim]]) -> Tensor [, indices]
+    private static func extremum(_ name: String, largest: Bool) -> LuaMethod<Tensor> {
+        LuaMethod(name, """
+            t:\(name)([dims: integer|table [, keepdim: boolean]]) -> Tensor [, indices]
             The \(largest ? "largest" : "smallest") element overall or over a list of dims; over one dim (a number)
             also returns the 1-based indices where it occurs, like torch.\(name)(t, dim).
             """) { call, t in
@@ -50,9 +50,9 @@ extension TensorBinding {
         }
     }
 
-    private static func argExtremum(_ name: String, largest: Bool) -> TensorOp {
-        TensorOp(name, """
-            t:\(name)([dim [, keepdim]]) -> Tensor
+    private static func argExtremum(_ name: String, largest: Bool) -> LuaMethod<Tensor> {
+        LuaMethod(name, """
+            t:\(name)([dim: integer [, keepdim: boolean]]) -> Tensor
             1-based index of the \(largest ? "largest" : "smallest") element along dim, or in the flattened tensor
             when dim is absent (first occurrence on ties).
             """) { call, t in
@@ -63,9 +63,9 @@ extension TensorBinding {
     }
 
     private static func spread(_ name: String, _ summary: String,
-                               _ body: @escaping (Tensor, [Int]?, Bool, Bool) throws -> Tensor) -> TensorOp {
-        TensorOp(name, """
-            t:\(name)([dims [, keepdim [, unbiased]]]) -> Tensor
+                               _ body: @escaping (Tensor, [Int]?, Bool, Bool) throws -> Tensor) -> LuaMethod<Tensor> {
+        LuaMethod(name, """
+            t:\(name)([dims: integer|table [, keepdim: boolean [, unbiased: boolean]]]) -> Tensor
             \(summary) over every element, one dim or a list of dims; unbiased (default true) divides
             by N - 1 (Bessel's correction) as torch.\(name) does.
             """) { call, t in
@@ -74,7 +74,7 @@ extension TensorBinding {
         }
     }
 
-    nonisolated(unsafe) static let reductionOps: [TensorOp] = [
+    nonisolated(unsafe) static let reductionOps: [LuaMethod<Tensor>] = [
         reduction("sum", "Sum") { try $0.sum($1, keepdim: $2) },
         reduction("mean", "Mean") { try $0.mean($1, keepdim: $2) },
         reduction("logsumexp", "log(sum(exp(t))), computed stably,") { try $0.logsumexp($1, keepdim: $2) },
@@ -84,14 +84,14 @@ extension TensorBinding {
         argExtremum("argmin", largest: false),
         spread("var", "Variance") { try $0.variance($1, unbiased: $3, keepdim: $2) },
         spread("std", "Standard deviation") { try $0.std($1, unbiased: $3, keepdim: $2) },
-        TensorOp("softmax", """
-            t:softmax([dim]) -> Tensor
+        LuaMethod("softmax", """
+            t:softmax([dim: integer]) -> Tensor
             exp(t) / sum(exp(t)) along dim (default -1, the last), computed stably.
             """) { call, t in
             return push(call, try t.softmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))
         },
-        TensorOp("log_softmax", """
-            t:log_softmax([dim]) -> Tensor
+        LuaMethod("log_softmax", """
+            t:log_softmax([dim: integer]) -> Tensor
             log(softmax(t, dim)) along dim (default -1), computed without forming softmax.
             """) { call, t in
             return push(call, try t.logSoftmax(dim: call.isNone(2) ? max(t.ndim - 1, 0) : try dim(call, 2, t)))

@@ -24,25 +24,25 @@ extension TensorBinding {
         return out
     }
 
-    nonisolated(unsafe) static let shapeOps: [TensorOp] = [
-        TensorOp("size", """
-            t:size([dim]) -> integer or list
+    nonisolated(unsafe) static let shapeOps: [LuaMethod<Tensor>] = [
+        LuaMethod("size", """
+            t:size([dim: integer]) -> integer or list
             The size of dim (1-based, negative from the end), or the whole shape as a list.
             """) { call, t in
             if call.isNone(2) { return call.returns(.table(LuaTableValue(array: t.shape.map { .integer(Int64($0)) }))) }
             guard t.ndim > 0 else { throw call.error("a 0-d tensor has no dims") }
             return call.returns(.integer(Int64(t.shape[try dim(call, 2, t)])))
         },
-        TensorOp("dim", "t:dim() -> integer\nThe number of dims (0 for a scalar tensor).") { call, t in
+        LuaMethod("dim", "t:dim() -> integer\nThe number of dims (0 for a scalar tensor).") { call, t in
             call.returns(.integer(Int64(t.ndim)))
         },
-        TensorOp("numel", "t:numel() -> integer\nThe number of elements.") { call, t in
+        LuaMethod("numel", "t:numel() -> integer\nThe number of elements.") { call, t in
             call.returns(.integer(Int64(t.count)))
         },
-        TensorOp("item", "t:item() -> number\nThe value of a one-element tensor.") { call, t in
+        LuaMethod("item", "t:item() -> number\nThe value of a one-element tensor.") { call, t in
             call.returns(.number(Double(try t.item())))
         },
-        TensorOp("tolist", """
+        LuaMethod("tolist", """
             t:tolist() -> table or number
             The values as nested Lua lists (a number for a 0-d tensor); at most 4194304 elements.
             """) { call, t in
@@ -53,24 +53,24 @@ extension TensorBinding {
             }
             return call.returns(nestedList(t))
         },
-        TensorOp("is_contiguous", "t:is_contiguous() -> boolean\nWhether the elements lie densely in row-major order.") { call, t in
+        LuaMethod("is_contiguous", "t:is_contiguous() -> boolean\nWhether the elements lie densely in row-major order.") { call, t in
             call.returns(.boolean(t.isContiguous))
         },
-        TensorOp("reshape", """
+        LuaMethod("reshape", """
             t:reshape(sizes...) -> Tensor
             The same elements in a new shape (a table or numbers; one size may be -1 to infer it).
             A view when the layout allows, else a copy.
             """) { call, t in
             push(call, try t.reshape(try integers(call, from: 2, what: "sizes")))
         },
-        TensorOp("view", """
+        LuaMethod("view", """
             t:view(sizes...) -> Tensor
             Like reshape, but always a view; fails when the strides do not allow one.
             """) { call, t in
             push(call, try t.view(try integers(call, from: 2, what: "sizes")))
         },
-        TensorOp("flatten", """
-            t:flatten([start_dim [, end_dim]]) -> Tensor
+        LuaMethod("flatten", """
+            t:flatten([start_dim: integer [, end_dim: integer]]) -> Tensor
             Merges dims start_dim..end_dim (inclusive; default 1..-1) into one.
             """) { call, t in
             if t.ndim == 0 { return push(call, try t.reshape([1])) }
@@ -79,47 +79,47 @@ extension TensorBinding {
             guard s <= e else { throw call.error("start_dim \(s + 1) comes after end_dim \(e + 1)") }
             return push(call, try t.flatten(startDim: s, endDim: e))
         },
-        TensorOp("squeeze", """
-            t:squeeze([dim]) -> Tensor
+        LuaMethod("squeeze", """
+            t:squeeze([dim: integer]) -> Tensor
             Removes every dim of size 1, or only dim (left as is when its size is not 1).
             """) { call, t in
             if call.isNone(2) { return push(call, try t.squeeze()) }
             return push(call, try t.squeeze(try dim(call, 2, t)))
         },
-        TensorOp("unsqueeze", """
-            t:unsqueeze(dim) -> Tensor
+        LuaMethod("unsqueeze", """
+            t:unsqueeze(dim: integer) -> Tensor
             Inserts a dim of size 1 so that it becomes dim (1..ndim+1, or -1 for a new last dim).
             """) { call, t in
             return push(call, try t.unsqueeze(try dim(call, 2, t, extra: 1)))
         },
-        TensorOp("transpose", """
-            t:transpose(dim1, dim2) -> Tensor
+        LuaMethod("transpose", """
+            t:transpose(dim1: integer, dim2: integer) -> Tensor
             Swaps two dims (a view).
             """) { call, t in
             return push(call, try t.transpose(try dim(call, 2, t), try dim(call, 3, t)))
         },
-        TensorOp("t", "t:t() -> Tensor\nTranspose of a matrix (1-D and 0-D tensors are returned as they are).") { call, t in
+        LuaMethod("t", "t:t() -> Tensor\nTranspose of a matrix (1-D and 0-D tensors are returned as they are).") { call, t in
             return push(call, try t.t())
         },
-        TensorOp("permute", """
+        LuaMethod("permute", """
             t:permute(dims...) -> Tensor
             Reorders the dims (a table or numbers naming every dim once, 1-based): a view.
             """) { call, t in
             push(call, try t.permute(try permutation(call, t)))
         },
-        TensorOp("expand", """
+        LuaMethod("expand", """
             t:expand(sizes...) -> Tensor
             Broadcasts size-1 dims (and new leading dims) to sizes without copying; -1 keeps a size.
             """) { call, t in
             push(call, try t.expand(try integers(call, from: 2, what: "sizes")))
         },
-        TensorOp("expand_as", "t:expand_as(other) -> Tensor\nt:expand(other's shape).") { call, t in
+        LuaMethod("expand_as", "t:expand_as(other: Tensor|number|table) -> Tensor\nt:expand(other's shape).") { call, t in
             return push(call, try t.expandAs(try tensorArgument(call, 2)))
         },
-        TensorOp("contiguous", "t:contiguous() -> Tensor\nt itself when dense in row-major order, else a dense copy.") { call, t in
+        LuaMethod("contiguous", "t:contiguous() -> Tensor\nt itself when dense in row-major order, else a dense copy.") { call, t in
             push(call, try t.contiguous())
         },
-        TensorOp("clone", "t:clone() -> Tensor\nA copy with its own storage (gradients flow back to t).") { call, t in
+        LuaMethod("clone", "t:clone() -> Tensor\nA copy with its own storage (gradients flow back to t).") { call, t in
             push(call, try t.clone())
         },
     ]

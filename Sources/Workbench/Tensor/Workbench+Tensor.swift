@@ -9,59 +9,23 @@ import Tensor
 // engine, and those converters also produce the error messages (in 1-based
 // terms) for dims and indices that are out of range.
 //
-// Every operation is written once, as a `TensorOp` whose body receives the
+// Every operation is written once, as a `LuaMethod` whose body receives the
 // tensor it works on; it becomes both the method `t:name(...)` and the
 // function `tensor.name(t, ...)`, with the same docstring adapted.
-
-/// One tensor operation as Lua sees it: a method of `Tensor` and a function
-/// of the `tensor` module at once.
-struct TensorOp {
-    /// The Lua name (`index_select`, `add_`).
-    let name: String
-    /// The method's docstring; its first line is a signature `t:name(...)`.
-    let doc: String
-    /// Reads arguments 2... from the call and pushes its results.
-    let body: (LuaCall, Tensor) throws -> Int32
-    /// False for ops that make no sense as `tensor.name(t, ...)` functions.
-    var asFunction = true
-
-    init(_ name: String, _ doc: String, asFunction: Bool = true,
-         _ body: @escaping (LuaCall, Tensor) throws -> Int32) {
-        self.name = name
-        self.doc = doc
-        self.asFunction = asFunction
-        self.body = body
-    }
-
-    /// The docstring of the module function: `t:add(other)` becomes
-    /// `tensor.add(t, other)`.
-    var functionDoc: String {
-        let prefix = "t:\(name)("
-        guard doc.hasPrefix(prefix) else { return doc }
-        let rest = doc.dropFirst(prefix.count)
-        return "tensor.\(name)(t" + (rest.hasPrefix(")") ? "" : ", ") + rest
-    }
-}
 
 /// Namespace of the binding: the Lua class and the op tables.
 enum TensorBinding {
     /// The `Tensor` userdata class, configured once for every state.
     static let luaClass: LuaClass<Tensor> = {
-        let cls = LuaClass<Tensor>("Tensor")
-        for op in allOps {
-            cls.method(op.name, doc: op.doc) { call, t in
-                try translatingErrors(call) { try op.body(call, t) }
-            }
-        }
-        cls.index { call, t in try translatingErrors(call) { try index(call, t) } }
-        for (event, body) in metamethods {
-            cls.metamethod(event) { call in try translatingErrors(call) { try body(call) } }
-        }
+        let cls = LuaClass<Tensor>("Tensor", around: { call, body in try translatingErrors(call, body) })
+        cls.add(ops + autogradMethods)
+        cls.index(index)
+        for (event, body) in metamethods { cls.metamethod(event, body) }
         return cls
     }()
 
-    /// Every method, from the op tables of the TensorBinding+*.swift files.
-    nonisolated(unsafe) static let allOps: [TensorOp] = elementwiseOps + reductionOps + shapeOps + indexOps + inPlaceOps + autogradOps
+    /// The ops that are methods and functions, from the tables of the TensorBinding+*.swift files.
+    nonisolated(unsafe) static let ops: [LuaMethod<Tensor>] = elementwiseOps + reductionOps + shapeOps + indexOps + inPlaceOps + autogradOps
 
     /// Module functions that are not methods (creation, joining, grad mode).
     nonisolated(unsafe) static let moduleFunctions: [LuaFunction] = creationFunctions + joinFunctions + gradModeFunctions
@@ -145,13 +109,8 @@ extension Workbench {
     /// the `Tensor` class.
     func installTensor() throws {
         lua.register(TensorBinding.luaClass)
-        let functions = TensorBinding.moduleFunctions + TensorBinding.allOps.filter(\.asFunction).map { op in
-            LuaFunction("tensor.\(op.name)", doc: op.functionDoc) { call in
-                try TensorBinding.translatingErrors(call) {
-                    try op.body(call, try TensorBinding.tensorArgument(call, 1))
-                }
-            }
-        }
+        let functions = TensorBinding.moduleFunctions + TensorBinding.luaClass.functions(
+            module: "tensor", from: TensorBinding.ops, receiver: ("Tensor|number|table", TensorBinding.tensorArgument))
         lua.registerModule("tensor", functions: functions)
         try installLuaDefinedParts()
         document("tensor", """
