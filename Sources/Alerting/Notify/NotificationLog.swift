@@ -72,19 +72,11 @@ public struct NotificationLog: Sendable, Equatable {
         /// Reads an entry; times are RFC 3339.
         public init(from decoder: any Decoder) throws {
             let container = try decoder.container(keyedBy: Key.self)
-            func time(_ key: Key) throws -> Int64 {
-                let text = try container.decode(String.self, forKey: key)
-                guard let ms = RFC3339.parse(text) else {
-                    throw DecodingError.dataCorruptedError(forKey: key, in: container,
-                                                           debugDescription: "not an RFC 3339 time: \(text)")
-                }
-                return ms
-            }
             self.init(groupKey: try container.decode(String.self, forKey: .groupKey),
                       integration: try container.decode(IntegrationRef.self, forKey: .integration),
                       firing: try container.decode([AlertFingerprint].self, forKey: .firing),
                       resolved: try container.decode([AlertFingerprint].self, forKey: .resolved),
-                      timestamp: try time(.timestamp), expiresAt: try time(.expiresAt))
+                      timestamp: try container.decodeRFC3339(forKey: .timestamp), expiresAt: try container.decodeRFC3339(forKey: .expiresAt))
         }
 
         /// Writes an entry; times are RFC 3339 with milliseconds.

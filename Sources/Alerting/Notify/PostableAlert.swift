@@ -19,20 +19,9 @@ public struct PostableAlert: Encodable, Sendable, Equatable {
         for (name, value) in externalLabels where labels[name] == nil { labels[name] = value }
         self.labels = labels
         annotations = alert.annotations.dictionary
-        startsAt = Self.timestamp(alert.firedAt ?? alert.activeAt)
-        endsAt = Self.timestamp(alert.resolvedAt ?? alert.validUntil ?? alert.activeAt)
+        startsAt = RFC3339.withMilliseconds(alert.firedAt ?? alert.activeAt)
+        endsAt = RFC3339.withMilliseconds(alert.resolvedAt ?? alert.validUntil ?? alert.activeAt)
         generatorURL = externalURL + "/graph?g0.expr=" + Self.queryEscape(expression) + "&g0.tab=1"
-    }
-
-    /// RFC 3339 with milliseconds, in UTC.
-    static func timestamp(_ ms: Int64) -> String {
-        let seconds = Double(ms) / 1000
-        var time = time_t(Int(seconds.rounded(.down)))
-        var parts = tm()
-        gmtime_r(&time, &parts)
-        let millis = Int((Double(ms) - Double(time) * 1000).rounded())
-        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
-                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), millis)
     }
 
     /// Go's url.QueryEscape: spaces as '+', everything but unreserved characters escaped.

@@ -149,3 +149,16 @@ public enum RFC3339 {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 }
+
+extension KeyedDecodingContainer {
+    /// An RFC 3339 timestamp field as milliseconds since the epoch; a
+    /// decoding error naming the field when it is not one.
+    func decodeRFC3339(forKey key: Key) throws -> Int64 {
+        let text = try decode(String.self, forKey: key)
+        guard let ms = RFC3339.parse(text) else {
+            throw DecodingError.dataCorruptedError(forKey: key, in: self,
+                                                   debugDescription: "\(key.stringValue): not an RFC 3339 time: \(text)")
+        }
+        return ms
+    }
+}

@@ -141,14 +141,6 @@ extension Silence: Codable {
     /// `updatedAt` may be missing). `status` is ignored: it is recomputed.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: Key.self)
-        func time(_ key: Key) throws -> Int64 {
-            let text = try container.decode(String.self, forKey: key)
-            guard let ms = RFC3339.parse(text) else {
-                throw DecodingError.dataCorruptedError(forKey: key, in: container,
-                                                       debugDescription: "\(key.rawValue): not an RFC 3339 time: \(text)")
-            }
-            return ms
-        }
         var matchers: [LabelMatcher] = []
         for item in try container.decode([MatcherJSON].self, forKey: .matchers) {
             let op: LabelMatcher.Op
@@ -165,10 +157,10 @@ extension Silence: Codable {
             }
         }
         self.init(id: try container.decodeIfPresent(String.self, forKey: .id) ?? "", matchers: matchers,
-                  startsAt: try time(.startsAt), endsAt: try time(.endsAt),
+                  startsAt: try container.decodeRFC3339(forKey: .startsAt), endsAt: try container.decodeRFC3339(forKey: .endsAt),
                   createdBy: try container.decode(String.self, forKey: .createdBy),
                   comment: try container.decode(String.self, forKey: .comment),
-                  updatedAt: container.contains(.updatedAt) ? try time(.updatedAt) : 0)
+                  updatedAt: container.contains(.updatedAt) ? try container.decodeRFC3339(forKey: .updatedAt) : 0)
     }
 
     /// Writes a GettableSilence, times with milliseconds as the API v2 does.

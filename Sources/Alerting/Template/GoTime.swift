@@ -39,16 +39,8 @@ public struct TemplateTime: Sendable, Equatable {
     var civil: Civil {
         let days = floorDiv(seconds, 86_400)
         let secs = Int(seconds - days * 86_400)
-        // Howard Hinnant's days-from-civil, inverted.
-        let z = days + 719_468
-        let era = floorDiv(z, 146_097)
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = Int(doy - (153 * mp + 2) / 5 + 1)
-        let month = Int(mp < 10 ? mp + 3 : mp - 9)
-        let year = Int(yoe + era * 400 + (month <= 2 ? 1 : 0))
+        let date = RFC3339.civilFromDays(days)
+        let (year, month, day) = (Int(date.year), Int(date.month), Int(date.day))
         let weekday = Int(((days % 7) + 11) % 7) // 1970-01-01 was a Thursday (4).
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
         let before = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334][month - 1]
