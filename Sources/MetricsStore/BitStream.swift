@@ -122,6 +122,17 @@ public struct BitReader: Sendable {
         return result
     }
 
+    /// Reads a chunk's sample count (a varint). Every sample after the
+    /// first takes at least two bits, so a count the data cannot hold is
+    /// corruption; checking it here bounds what decoding allocates.
+    public mutating func readSampleCount() throws(BitStreamError) -> Int {
+        let count = try readUVarint()
+        guard count <= UInt64(1 + remainingBits / 2) else {
+            throw BitStreamError("chunk claims \(count) samples in \(remainingBits / 8) bytes")
+        }
+        return Int(count)
+    }
+
     /// Reads an unsigned LEB128 varint written by `BitWriter.writeUVarint`.
     public mutating func readUVarint() throws(BitStreamError) -> UInt64 {
         var result: UInt64 = 0

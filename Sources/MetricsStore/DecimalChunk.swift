@@ -203,12 +203,8 @@ enum DecimalChunk {
     ///   of range, or timestamps do not strictly increase.
     static func decode(_ reader: inout BitReader, into timestamps: inout [Int64],
                        _ values: inout [Double]) throws(BitStreamError) {
-        let count = try reader.readUVarint()
-        guard count > 0 else { return }
-        // Every sample after the first takes at least two bits.
-        guard count <= UInt64(1 + reader.remainingBits / 2) else {
-            throw BitStreamError("chunk claims \(count) samples in \(reader.remainingBits / 8) bytes")
-        }
+        let n = try reader.readSampleCount()
+        guard n > 0 else { return }
         var t = Int64(bitPattern: try reader.readBits(64))
         let scale = Int(try reader.readBits(4))
         let dod = try reader.readBit()
@@ -218,7 +214,6 @@ enum DecimalChunk {
         guard scale <= maxScale else { throw BitStreamError("decimal chunk scale \(scale) out of range") }
         guard w1 >= 1, w1 < w2 else { throw BitStreamError("decimal chunk bucket widths \(w1), \(w2)") }
         var integer = unzigzag(try reader.readUVarint())
-        let n = Int(count)
         timestamps.reserveCapacity(timestamps.count + n)
         values.reserveCapacity(values.count + n)
         timestamps.append(t)

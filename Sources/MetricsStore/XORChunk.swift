@@ -130,14 +130,8 @@ public enum XORChunk {
     /// (Chunk) start one byte in.
     static func decode(_ r: inout BitReader, into timestamps: inout [Int64],
                        _ values: inout [Double]) throws(BitStreamError) {
-        let count = try r.readUVarint()
-        guard count > 0 else { return }
-        // Every sample after the first takes at least two bits, so a count the
-        // data cannot hold is corruption; checking first bounds the allocation.
-        guard count <= UInt64(1 + r.remainingBits / 2) else {
-            throw BitStreamError("chunk claims \(count) samples in \(r.remainingBits / 8) bytes")
-        }
-        let n = Int(count)
+        let n = try r.readSampleCount()
+        guard n > 0 else { return }
         timestamps.reserveCapacity(timestamps.count + n)
         values.reserveCapacity(values.count + n)
         var t = Int64(bitPattern: try r.readBits(64))

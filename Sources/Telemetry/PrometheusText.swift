@@ -60,26 +60,23 @@ public enum PrometheusText {
 
     /// Escapes a label value: `\` -> `\\`, `"` -> `\"`, newline -> `\n`.
     public static func escapeLabelValue(_ value: String) -> String {
-        var out = ""
-        out.reserveCapacity(value.utf8.count)
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        escape(value, quotes: true)
     }
 
     /// Escapes HELP text: `\` -> `\\`, newline -> `\n`.
     public static func escapeHelp(_ help: String) -> String {
+        escape(help, quotes: false)
+    }
+
+    /// The format escapes backslashes and newlines everywhere, and double
+    /// quotes only inside label values.
+    private static func escape(_ text: String, quotes: Bool) -> String {
         var out = ""
-        out.reserveCapacity(help.utf8.count)
-        for scalar in help.unicodeScalars {
+        out.reserveCapacity(text.utf8.count)
+        for scalar in text.unicodeScalars {
             switch scalar {
             case "\\": out += "\\\\"
+            case "\"" where quotes: out += "\\\""
             case "\n": out += "\\n"
             default: out.unicodeScalars.append(scalar)
             }

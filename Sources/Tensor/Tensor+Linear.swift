@@ -50,28 +50,14 @@ extension Tensor {
             let g = ctx.grad.isContiguous ? ctx.grad : try ctx.grad.cloneRaw()
             var grads: [Tensor?] = [nil, nil, nil]
             if ctx.needs[0] {
-                let gx = try Tensor.uninitialized(knownShape: inputShape, count: x.count, op: "linear")
-                if gx.count > 0 {
-                    if outFeatures == 0 {
-                        gx.base.update(repeating: 0, count: gx.count)
-                    } else {
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(rows), blasint(inFeatures), blasint(outFeatures),
-                                    1, g.base, blasint(outFeatures), w.base, blasint(inFeatures), 0, gx.base, blasint(inFeatures))
-                    }
-                }
-                grads[0] = gx
+                // dx = g w: [rows, out] x [out, in].
+                grads[0] = try gemmProduct(shape: inputShape, count: x.count, transposeA: false, m: rows, n: inFeatures,
+                                           k: outFeatures, a: g.base, lda: outFeatures, b: w.base, ldb: inFeatures)
             }
             if ctx.needs[1] {
-                let gw = try Tensor.uninitialized(knownShape: [outFeatures, inFeatures], count: w.count, op: "linear")
-                if gw.count > 0 {
-                    if rows == 0 {
-                        gw.base.update(repeating: 0, count: gw.count)
-                    } else {
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, blasint(outFeatures), blasint(inFeatures), blasint(rows),
-                                    1, g.base, blasint(outFeatures), x.base, blasint(inFeatures), 0, gw.base, blasint(inFeatures))
-                    }
-                }
-                grads[1] = gw
+                // dW = g^T x: [out, rows] x [rows, in].
+                grads[1] = try gemmProduct(shape: [outFeatures, inFeatures], count: w.count, transposeA: true, m: outFeatures,
+                                           n: inFeatures, k: rows, a: g.base, lda: outFeatures, b: x.base, ldb: inFeatures)
             }
             if ctx.needs.count > 2 && ctx.needs[2] {
                 // Column sums of g, accumulated row by row in a fixed order,
@@ -94,4 +80,20 @@ extension Tensor {
             return Array(grads.prefix(ctx.needs.count))
         }
     }
+}
+
+/// `op(A) B` (A transposed when asked) into a new dense [m, n] tensor of
+/// `shape`. An inner dimension of 0 is a sum over nothing, so the result is
+/// zeros; BLAS is not called for it.
+private func gemmProduct(shape: [Int], count: Int, transposeA: Bool, m: Int, n: Int, k: Int,
+                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int) throws -> Tensor {
+    let out = try Tensor.uninitialized(knownShape: shape, count: count, op: "linear")
+    guard out.count > 0 else { return out }
+    if k == 0 {
+        out.base.update(repeating: 0, count: out.count)
+    } else {
+        cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+                    1, a, blasint(lda), b, blasint(ldb), 0, out.base, blasint(n))
+    }
+    return out
 }

@@ -137,34 +137,26 @@ enum PrometheusFunctions {
     }
 
     static func humanize(_ value: Double) -> String {
-        var v = value
-        if v == 0 || v.isNaN || v.isInfinite { return g4(v) }
-        if Swift.abs(v) >= 1 {
-            var prefix = ""
-            for p in ["k", "M", "G", "T", "P", "E", "Z", "Y"] {
-                if Swift.abs(v) < 1000 { break }
-                prefix = p
-                v /= 1000
-            }
-            return g4(v, prefix)
-        }
-        var prefix = ""
-        for p in ["m", "u", "n", "p", "f", "a", "z", "y"] {
-            if Swift.abs(v) >= 1 { break }
-            prefix = p
-            v *= 1000
-        }
-        return g4(v, prefix)
+        if value == 0 || value.isNaN || value.isInfinite { return g4(value) }
+        if Swift.abs(value) >= 1 { return scaled(value, down: true, by: 1000, ["k", "M", "G", "T", "P", "E", "Z", "Y"]) }
+        return scaled(value, down: false, by: 1000, ["m", "u", "n", "p", "f", "a", "z", "y"])
     }
 
     static func humanize1024(_ value: Double) -> String {
+        if Swift.abs(value) <= 1 || value.isNaN || value.isInfinite { return g4(value) }
+        return scaled(value, down: true, by: 1024, ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"])
+    }
+
+    /// Brings the value towards 1..<factor one factor at a time (dividing
+    /// when `down`, else multiplying), naming each step with the next
+    /// prefix, as Prometheus's humanize functions do.
+    private static func scaled(_ value: Double, down: Bool, by factor: Double, _ prefixes: [String]) -> String {
         var v = value
-        if Swift.abs(v) <= 1 || v.isNaN || v.isInfinite { return g4(v) }
         var prefix = ""
-        for p in ["ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"] {
-            if Swift.abs(v) < 1024 { break }
+        for p in prefixes {
+            if down ? Swift.abs(v) < factor : Swift.abs(v) >= 1 { break }
             prefix = p
-            v /= 1024
+            if down { v /= factor } else { v *= factor }
         }
         return g4(v, prefix)
     }
