@@ -31,11 +31,11 @@ clear_screen
 keys -l 'nn.Swi'; keys Tab
 expect_screen "a layer plugin's constructor completes" "nn.SwiGLU"
 keys C-u; type_line '?nn.Linear'
-expect_screen "built-in constructors have docstrings" "nn.Linear(in, out[, {bias = true}]) -> Module"
+expect_screen "built-in constructors have docstrings" "nn.Linear(in: integer, out: integer [, {bias = true}]) -> Module"
 type_line '?optim.Lion'
 expect_screen "plugin constructors show their description" "Lion: sign of interpolated momentum"
 type_line 'nn.Linear(3)'
-expect_screen "a missing argument is named" "argument #2 (out) expected integer, got no value"
+expect_screen "a missing argument is reported by position" "nn.Linear: argument #2 expected integer, got no value"
 
 # -- signed checkpoints through `opslab model verify`
 keys=$("$OPSLAB" --no-init -e 'local p, q = nn.keygen(); print(p); print(q)')
