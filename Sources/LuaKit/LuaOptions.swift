@@ -38,11 +38,7 @@ public struct LuaOptions {
     }
 
     public func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
-        guard let value = fields[key], !value.isNil else { return nil }
-        guard let n = value.exactInteger, range.contains(n) else {
-            throw error(key, "must be an integer\(describe(range)), got \(value.luaText)")
-        }
-        return n
+        try optional(key, in: range, expected: "an integer\(describe(range))", read: \.exactInteger)
     }
 
     /// A number within `range` (NaN is never in one).
@@ -51,11 +47,16 @@ public struct LuaOptions {
     }
 
     public func optionalNumber(_ key: String, in range: ClosedRange<Double>) throws -> Double? {
+        try optional(key, in: range, expected: "a number\(describe(range))", read: \.doubleValue)
+    }
+
+    /// The field at `key` as `read` converts it, when it is inside `range`;
+    /// nil when absent or nil.
+    private func optional<T: Comparable>(_ key: String, in range: ClosedRange<T>, expected: String,
+                                         read: (LuaValue) -> T?) throws -> T? {
         guard let value = fields[key], !value.isNil else { return nil }
-        guard let d = value.doubleValue, range.contains(d) else {
-            throw error(key, "must be a number\(describe(range)), got \(value.luaText)")
-        }
-        return d
+        guard let n = read(value), range.contains(n) else { throw error(key, "must be \(expected), got \(value.luaText)") }
+        return n
     }
 
     public func boolean(_ key: String, default fallback: Bool) throws -> Bool {

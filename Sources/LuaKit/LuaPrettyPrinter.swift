@@ -170,35 +170,29 @@ public struct LuaPrettyPrinter {
 /// A Lua string literal for these bytes: quotes and escapes as `%q` would,
 /// with valid UTF-8 kept readable.
 public func quote(_ bytes: [UInt8]) -> String {
-    var out = "\""
     let text = String(decoding: bytes, as: UTF8.self)
+    // Not UTF-8: quoted byte by byte, each byte outside printable ASCII as \xHH.
     let valid = Array(text.utf8) == bytes
-    if valid {
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\0": out += "\\0"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F { out += "\\\(scalar.value)" } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-    } else {
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\""): out += "\\\""
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case UInt8(ascii: "\n"): out += "\\n"
-            case 0x20..<0x7F: out.unicodeScalars.append(Unicode.Scalar(byte))
-            default: out += "\\x" + String(byte, radix: 16).leftPadded(to: 2)
-            }
+    let units: [UInt32] = valid ? text.unicodeScalars.map(\.value) : bytes.map(UInt32.init)
+    var out = "\""
+    for (i, unit) in units.enumerated() {
+        let scalar = Unicode.Scalar(unit)!
+        if let escaped = luaEscapes[scalar] {
+            out += escaped
+        } else if !valid && !(0x20..<0x7F).contains(unit) {
+            out += "\\x" + String(unit, radix: 16).leftPadded(to: 2)
+        } else if unit < 0x20 || unit == 0x7F {
+            // As %q: three digits when a digit follows, so the two do not read as one escape.
+            let digitFollows = i + 1 < units.count && (0x30...0x39).contains(units[i + 1])
+            out += "\\" + (digitFollows ? String(unit).leftPadded(to: 3) : String(unit))
+        } else {
+            out.unicodeScalars.append(scalar)
         }
     }
     return out + "\""
 }
+
+private let luaEscapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"]
 
 /// A valid Lua name that is not a keyword.
 public func isIdentifier(_ text: String) -> Bool {

@@ -90,18 +90,10 @@ public struct LabelMatcher: Sendable, Equatable, CustomStringConvertible {
     /// `text` as a double-quoted PromQL string: quotes, backslashes,
     /// newlines and tabs escaped.
     public static func quote(_ text: String) -> String {
-        var out = "\""
-        for c in text.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out + "\""
+        "\"" + text.unicodeScalars.map { escapes[$0] ?? String($0) }.joined() + "\""
     }
+
+    private static let escapes: [Unicode.Scalar: String] = ["\"": "\\\"", "\\": "\\\\", "\n": "\\n", "\t": "\\t"]
 }
 
 /// A label matcher whose regular expression does not compile.

@@ -19,6 +19,9 @@ struct PrettyPrinterTests {
         #expect(try render("1.5") == "1.5")
         #expect(try render("nil") == "nil")
         #expect(try render("'say \"hi\"\\n\\0'") == "\"say \\\"hi\\\"\\n\\0\"")
+        // A control character followed by a digit takes three digits, or "\1" "2" would read back as "\12".
+        #expect(try render("'\\0012\\0'") == "\"\\0012\\0\"")
+        #expect(try render("'\\t\\r\\127'") == "\"\\t\\r\\127\"")
         #expect(try render("'\\255\\254'") == "\"\\xff\\xfe\"")
         #expect(try render("'héllo'") == "\"héllo\"")
     }

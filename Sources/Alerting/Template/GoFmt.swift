@@ -247,14 +247,8 @@ struct GoPrinter {
         case .labels where f.sharpV, .map where f.sharpV:
             printGoSyntaxMap(v)
         case .labels(let m):
-            out += Array("map[".utf8)
-            for (i, k) in m.keys.sorted(by: goLess).enumerated() {
-                if i > 0 { out.append(32) }
-                printValue(.string(k), verb, depth: depth + 1)
-                out.append(UInt8(ascii: ":"))
-                printValue(.string(m[k]!), verb, depth: depth + 1)
-            }
-            out.append(UInt8(ascii: "]"))
+            // map[string]string prints as its elements would in a map of values.
+            printValue(.map(m.mapValues(TemplateValue.string)), verb, depth: depth)
         case .map(let m):
             out += Array("map[".utf8)
             for (i, k) in m.keys.sorted(by: goLess).enumerated() {

@@ -110,6 +110,13 @@ struct GoRegexp {
         FunctionError("error parsing regexp: \(code): `\(arg)`")
     }
 
+    /// RE2's Perl classes spelled as ICU reads them the same way: ASCII
+    /// only, where ICU's \d, \w and \s would match any Unicode digit, letter or space.
+    private static let perlEscapes: [Unicode.Scalar: String] = [
+        "d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]",
+        "s": "[\\t\\n\\f\\r ]", "S": "[^\\t\\n\\f\\r ]", "v": "\\x{0B}",
+    ]
+
     /// RE2 → ICU, with the group names' indexes.
     private static func translate(_ pattern: String) -> Result<(String, [String: Int]), FunctionError> {
         let p = Array(pattern.unicodeScalars)
@@ -180,14 +187,13 @@ struct GoRegexp {
                     canRepeat = true
                     continue
                 }
+                if let translated = perlEscapes[e] {
+                    out += translated
+                    i += 2
+                    canRepeat = true
+                    continue
+                }
                 switch e {
-                case "d": out += "[0-9]"
-                case "D": out += "[^0-9]"
-                case "w": out += "[0-9A-Za-z_]"
-                case "W": out += "[^0-9A-Za-z_]"
-                case "s": out += "[\\t\\n\\f\\r ]"
-                case "S": out += "[^\\t\\n\\f\\r ]"
-                case "v": out += "\\x{0B}"
                 case "a", "f", "n", "r", "t", "A", "b", "B", "z", "C":
                     out += "\\" + String(e)
                 case "p" where i + 2 < p.count && p[i + 2] != "{", "P" where i + 2 < p.count && p[i + 2] != "{":

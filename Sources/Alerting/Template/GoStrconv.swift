@@ -28,39 +28,36 @@ enum GoQuote {
         quoteWith(String(c), quote: "'", asciiOnly: asciiOnly)
     }
 
+    /// The short escapes strconv writes for control characters.
+    private static let shortEscapes: [Unicode.Scalar: String] = [
+        "\u{07}": "\\a", "\u{08}": "\\b", "\u{0C}": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\u{0B}": "\\v",
+    ]
+
     private static func quoteWith(_ s: String, quote: Unicode.Scalar, asciiOnly: Bool) -> String {
         var out = String(quote)
-        let hex = Array("0123456789abcdef")
         for u in s.unicodeScalars {
             if u == quote || u == "\\" {
                 out += "\\" + String(u)
-                continue
-            }
-            if asciiOnly ? (u.value < 0x80 && isPrint(u)) : isPrint(u) {
+            } else if asciiOnly ? (u.value < 0x80 && isPrint(u)) : isPrint(u) {
                 out.unicodeScalars.append(u)
-                continue
-            }
-            switch u {
-            case "\u{07}": out += "\\a"
-            case "\u{08}": out += "\\b"
-            case "\u{0C}": out += "\\f"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0B}": out += "\\v"
-            default:
-                let v = u.value
-                if v < 0x20 || v == 0x7F {
-                    out += "\\x" + String(hex[Int(v >> 4)]) + String(hex[Int(v & 0xF)])
-                } else if v < 0x10000 {
-                    out += "\\u" + (0..<4).reversed().map { String(hex[Int((v >> (4 * UInt32($0))) & 0xF)]) }.joined()
-                } else {
-                    out += "\\U" + (0..<8).reversed().map { String(hex[Int((v >> (4 * UInt32($0))) & 0xF)]) }.joined()
-                }
+            } else if let short = shortEscapes[u] {
+                out += short
+            } else if u.value < 0x20 || u.value == 0x7F {
+                out += "\\x" + hex(u.value, digits: 2)
+            } else if u.value < 0x10000 {
+                out += "\\u" + hex(u.value, digits: 4)
+            } else {
+                out += "\\U" + hex(u.value, digits: 8)
             }
         }
         out.unicodeScalars.append(quote)
         return out
+    }
+
+    /// `value` in hexadecimal, zero-padded to at least `digits`.
+    static func hex(_ value: UInt32, digits: Int, uppercase: Bool = false) -> String {
+        let text = String(value, radix: 16, uppercase: uppercase)
+        return String(repeating: "0", count: max(0, digits - text.count)) + text
     }
 
     /// strconv.CanBackquote.
@@ -231,44 +228,27 @@ private func underscoreOK(_ s: [UInt8]) -> Bool {
 
 /// The escapers behind text/template's `html`, `js` and `urlquery`.
 enum GoEscape {
+    private static let htmlEscapes: [Unicode.Scalar: String] = [
+        "\"": "&#34;", "'": "&#39;", "&": "&amp;", "<": "&lt;", ">": "&gt;", "\u{0}": "\u{FFFD}",
+    ]
+
     static func html(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "&#34;"
-            case "'": out += "&#39;"
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\u{0}": out += "\u{FFFD}"
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out
+        s.unicodeScalars.map { htmlEscapes[$0] ?? String($0) }.joined()
     }
 
+    private static let jsEscapes: [Unicode.Scalar: String] = [
+        "\\": "\\\\", "'": "\\'", "\"": "\\\"", "<": "\\u003C", ">": "\\u003E", "&": "\\u0026", "=": "\\u003D",
+    ]
+
     static func js(_ s: String) -> String {
-        let hex = Array("0123456789ABCDEF")
         var out = ""
         for u in s.unicodeScalars {
-            switch u {
-            case "\\": out += "\\\\"
-            case "'": out += "\\'"
-            case "\"": out += "\\\""
-            case "<": out += "\\u003C"
-            case ">": out += "\\u003E"
-            case "&": out += "\\u0026"
-            case "=": out += "\\u003D"
-            default:
-                if u.value < 0x20 {
-                    out += "\\u00" + String(hex[Int(u.value >> 4)]) + String(hex[Int(u.value & 0xF)])
-                } else if u.value < 0x80 || GoQuote.isPrint(u) {
-                    out.unicodeScalars.append(u)
-                } else {
-                    var h = String(u.value, radix: 16, uppercase: true)
-                    while h.count < 4 { h = "0" + h }
-                    out += "\\u" + h
-                }
+            if let escaped = jsEscapes[u] {
+                out += escaped
+            } else if u.value >= 0x20 && (u.value < 0x80 || GoQuote.isPrint(u)) {
+                out.unicodeScalars.append(u)
+            } else {
+                out += "\\u" + GoQuote.hex(u.value, digits: 4, uppercase: true)
             }
         }
         return out
@@ -276,7 +256,6 @@ enum GoEscape {
 
     /// url.QueryEscape.
     static func query(_ s: String) -> String {
-        let hex = Array("0123456789ABCDEF")
         var out = ""
         for c in s.utf8 {
             switch c {
@@ -287,7 +266,7 @@ enum GoEscape {
             case UInt8(ascii: " "):
                 out += "+"
             default:
-                out += "%" + String(hex[Int(c >> 4)]) + String(hex[Int(c & 0xF)])
+                out += "%" + GoQuote.hex(UInt32(c), digits: 2, uppercase: true)
             }
         }
         return out
