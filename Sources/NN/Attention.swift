@@ -22,10 +22,7 @@ public final class MultiHeadAttention: Module {
         v = try Linear(dim, dim, generator: generator)
         out = try Linear(dim, dim, generator: generator)
         super.init()
-        try register(child: q, named: "q")
-        try register(child: k, named: "k")
-        try register(child: v, named: "v")
-        try register(child: out, named: "out")
+        try register(children: [("q", q), ("k", k), ("v", v), ("out", out)])
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
@@ -65,10 +62,7 @@ public final class TransformerBlock: Module {
         if dropout > 0 { layers.append(try Dropout(dropout, generator: generator)) }
         mlp = try Sequential(layers)
         super.init()
-        try register(child: ln1, named: "ln1")
-        try register(child: attention, named: "attn")
-        try register(child: ln2, named: "ln2")
-        try register(child: mlp, named: "mlp")
+        try register(children: [("ln1", ln1), ("attn", attention), ("ln2", ln2), ("mlp", mlp)])
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {

@@ -63,54 +63,58 @@ public final class Embedding: Module {
     public override var summary: String { "Embedding(\(count), \(dim))" }
 }
 
-/// Layer normalisation over the last dimension, with learnable scale and shift.
-public final class LayerNorm: Module {
+/// What LayerNorm and RMSNorm share: a dimension, an epsilon, a learnable
+/// scale over the last dimension, and the check that the input has that
+/// dimension last.
+public class LastDimNorm: Module {
     public let dim: Int
     public let eps: Float
     public private(set) var weight: Tensor!
-    public private(set) var bias: Tensor!
+    private let name: String
 
-    public init(_ dim: Int, eps: Float = 1e-5) throws {
-        guard dim > 0 else { throw NNError.invalidArgument("LayerNorm: dim must be positive, got \(dim)") }
+    init(_ name: String, dim: Int, eps: Float) throws {
+        guard dim > 0 else { throw NNError.invalidArgument("\(name): dim must be positive, got \(dim)") }
+        self.name = name
         self.dim = dim
         self.eps = eps
         super.init()
         weight = try register(parameter: Tensor.ones([dim]), named: "weight")
+    }
+
+    func checkLastDim(_ input: Tensor) throws {
+        guard input.shape.last == dim else {
+            throw NNError.invalidArgument("\(name): expected last dim \(dim), got shape \(input.shape)")
+        }
+    }
+
+    public override var summary: String { "\(name)(\(dim))" }
+}
+
+/// Layer normalisation over the last dimension, with learnable scale and shift.
+public final class LayerNorm: LastDimNorm {
+    public private(set) var bias: Tensor!
+
+    public init(_ dim: Int, eps: Float = 1e-5) throws {
+        try super.init("LayerNorm", dim: dim, eps: eps)
         bias = try register(parameter: Tensor.zeros([dim]), named: "bias")
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        guard input.shape.last == dim else {
-            throw NNError.invalidArgument("LayerNorm: expected last dim \(dim), got shape \(input.shape)")
-        }
+        try checkLastDim(input)
         return try Tensor.layerNorm(input, weight: weight, bias: bias, eps: eps)
     }
-
-    public override var summary: String { "LayerNorm(\(dim))" }
 }
 
 /// Root-mean-square normalisation over the last dimension, with a learnable scale.
-public final class RMSNorm: Module {
-    public let dim: Int
-    public let eps: Float
-    public private(set) var weight: Tensor!
-
+public final class RMSNorm: LastDimNorm {
     public init(_ dim: Int, eps: Float = 1e-6) throws {
-        guard dim > 0 else { throw NNError.invalidArgument("RMSNorm: dim must be positive, got \(dim)") }
-        self.dim = dim
-        self.eps = eps
-        super.init()
-        weight = try register(parameter: Tensor.ones([dim]), named: "weight")
+        try super.init("RMSNorm", dim: dim, eps: eps)
     }
 
     public override func forward(_ input: Tensor) throws -> Tensor {
-        guard input.shape.last == dim else {
-            throw NNError.invalidArgument("RMSNorm: expected last dim \(dim), got shape \(input.shape)")
-        }
+        try checkLastDim(input)
         return try input * (input.square().mean([-1], keepdim: true) + eps).rsqrt() * weight
     }
-
-    public override var summary: String { "RMSNorm(\(dim))" }
 }
 
 /// Zeroes each element with probability `p` while training and scales the

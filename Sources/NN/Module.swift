@@ -116,6 +116,11 @@ open class Module: Layer, CustomStringConvertible {
         children.append((name, child))
     }
 
+    /// Registers children in order, as `register(child:named:)` each.
+    public func register(children: [(name: String, layer: any Layer)]) throws {
+        for (name, layer) in children { try register(child: layer, named: name) }
+    }
+
     /// The deepest a module tree may be. Real models nest a handful of
     /// levels; this bound keeps every recursive walk far from the end of a
     /// thread's stack.

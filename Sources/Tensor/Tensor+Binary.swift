@@ -23,18 +23,26 @@ extension Tensor {
 
     // MARK: - Arithmetic
 
+    /// Records `out`, the result of a broadcasting op on self and `other`:
+    /// `gradient(ctx, i)` is input i's gradient at the broadcast shape, asked
+    /// only for inputs that need one, and summed back here to that input's
+    /// own shape.
+    private func recordBroadcast(_ out: Tensor, _ node: String, _ other: Tensor, saved: [Tensor] = [],
+                                 gradient: @escaping (_ ctx: BackwardContext, _ input: Int) throws -> Tensor) {
+        guard Tensor.needsRecording(self, other) else { return }
+        let shapes = [shape, other.shape]
+        out.record(node, inputs: [self, other], saved: saved) { ctx in
+            try (0..<2).map { i in ctx.needs[i] ? try Tensor.reduceGrad(try gradient(ctx, i), to: shapes[i]) : nil }
+        }
+    }
+
     /// self + alpha * other, broadcasting.
     public func add(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
         let out = alpha == 1
             ? try Tensor.mapBinary("add", self, other, Ops.Add())
             : try Tensor.mapBinary("add", self, other, Ops.AddScaled(alpha: alpha))
-        if Tensor.needsRecording(self, other) {
-            let sa = shape, sb = other.shape
-            out.record("AddBackward0", inputs: [self, other]) { ctx in
-                let gb = alpha == 1 ? ctx.grad : try ctx.grad.mapUnary("add_backward") { alpha * $0 }
-                return [ctx.needs[0] ? try Tensor.reduceGrad(ctx.grad, to: sa) : nil,
-                        ctx.needs[1] ? try Tensor.reduceGrad(gb, to: sb) : nil]
-            }
+        recordBroadcast(out, "AddBackward0", other) { ctx, i in
+            i == 0 || alpha == 1 ? ctx.grad : try ctx.grad.mapUnary("add_backward") { alpha * $0 }
         }
         return out
     }
@@ -53,12 +61,8 @@ extension Tensor {
         let out = alpha == 1
             ? try Tensor.mapBinary("sub", self, other, Ops.Sub())
             : try Tensor.mapBinary("sub", self, other, Ops.AddScaled(alpha: -alpha))
-        if Tensor.needsRecording(self, other) {
-            let sa = shape, sb = other.shape
-            out.record("SubBackward0", inputs: [self, other]) { ctx in
-                [ctx.needs[0] ? try Tensor.reduceGrad(ctx.grad, to: sa) : nil,
-                 ctx.needs[1] ? try Tensor.reduceGrad(try ctx.grad.mapUnary("sub_backward") { -alpha * $0 }, to: sb) : nil]
-            }
+        recordBroadcast(out, "SubBackward0", other) { ctx, i in
+            i == 0 ? ctx.grad : try ctx.grad.mapUnary("sub_backward") { -alpha * $0 }
         }
         return out
     }
@@ -80,54 +84,37 @@ extension Tensor {
     /// self * other, broadcasting.
     public func mul(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.mapBinary("mul", self, other, Ops.Mul())
-        if Tensor.needsRecording(self, other) {
-            let sa = shape, sb = other.shape
-            out.record("MulBackward0", inputs: [self, other], saved: [self, other]) { ctx in
-                let (a, b) = (ctx.saved[0], ctx.saved[1])
-                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.mapBinary("mul_backward", ctx.grad, b, Ops.Mul()), to: sa) : nil,
-                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.mapBinary("mul_backward", ctx.grad, a, Ops.Mul()), to: sb) : nil]
-            }
+        // d(a*b)/da = b and d(a*b)/db = a: each input's gradient is the other times the incoming one.
+        recordBroadcast(out, "MulBackward0", other, saved: [self, other]) { ctx, i in
+            try Tensor.mapBinary("mul_backward", ctx.grad, ctx.saved[1 - i], Ops.Mul())
         }
         return out
     }
 
     /// self * s.
-    public func mul(_ s: Float) throws -> Tensor {
-        let out = try mapUnary("mul", Ops.MulScalar(s: s))
-        if needsRecording {
-            out.record("MulBackward0", inputs: [self]) { ctx in
-                [try ctx.grad.mapUnary("mul_backward", Ops.MulScalar(s: s))]
-            }
-        }
-        return out
-    }
+    public func mul(_ s: Float) throws -> Tensor { try scaled("mul", node: "MulBackward0", Ops.MulScalar(s: s)) }
 
     /// self / other, broadcasting.
     public func div(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.mapBinary("div", self, other, Ops.Div())
-        if Tensor.needsRecording(self, other) {
-            let sa = shape, sb = other.shape
-            out.record("DivBackward0", inputs: [self, other], saved: [other, out]) { ctx in
-                let (b, y) = (ctx.saved[0], ctx.saved[1])
-                var gb: Tensor? = nil
-                if ctx.needs[1] {
-                    // d(a/b)/db = -a/b^2 = -y/b
-                    let t = try Tensor.mapBinary("div_backward", y, b) { -$0 / $1 }
-                    gb = try Tensor.reduceGrad(try Tensor.bw(ctx.grad, t, *), to: sb)
-                }
-                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, b, /), to: sa) : nil, gb]
-            }
+        recordBroadcast(out, "DivBackward0", other, saved: [other, out]) { ctx, i in
+            let (b, y) = (ctx.saved[0], ctx.saved[1])
+            if i == 0 { return try Tensor.bw(ctx.grad, b, /) }
+            // d(a/b)/db = -a/b^2 = -y/b
+            return try Tensor.bw(ctx.grad, try Tensor.mapBinary("div_backward", y, b) { -$0 / $1 }, *)
         }
         return out
     }
 
     /// self / s.
-    public func div(_ s: Float) throws -> Tensor {
-        let out = try mapUnary("div", Ops.DivScalar(s: s))
+    public func div(_ s: Float) throws -> Tensor { try scaled("div", node: "DivBackward0", Ops.DivScalar(s: s)) }
+
+    /// self scaled by a constant (x * s, x / s): linear, so the gradient is
+    /// the incoming gradient scaled the same way.
+    private func scaled<Op: UnaryOp>(_ name: String, node: String, _ op: Op) throws -> Tensor {
+        let out = try mapUnary(name, op)
         if needsRecording {
-            out.record("DivBackward0", inputs: [self]) { ctx in
-                [try ctx.grad.mapUnary("div_backward", Ops.DivScalar(s: s))]
-            }
+            out.record(node, inputs: [self]) { ctx in [try ctx.grad.mapUnary(name + "_backward", op)] }
         }
         return out
     }
@@ -148,21 +135,12 @@ extension Tensor {
     /// taken as 0 where the base is 0, like PyTorch.
     public func pow(_ other: Tensor) throws -> Tensor {
         let out = try Tensor.mapBinary("pow", self, other) { powf($0, $1) }
-        if Tensor.needsRecording(self, other) {
-            let sa = shape, sb = other.shape
-            out.record("PowBackward1", inputs: [self, other], saved: [self, other, out]) { ctx in
-                let (a, b, y) = (ctx.saved[0], ctx.saved[1], ctx.saved[2])
-                var ga: Tensor? = nil, gb: Tensor? = nil
-                if ctx.needs[0] {
-                    let d = try Tensor.mapBinary("pow_backward", a, b) { x, p in p == 0 ? 0 : p * powf(x, p - 1) }
-                    ga = try Tensor.reduceGrad(try Tensor.bw(ctx.grad, d, *), to: sa)
-                }
-                if ctx.needs[1] {
-                    let d = try Tensor.mapBinary("pow_backward", y, a) { v, x in x == 0 ? 0 : v * logf(x) }
-                    gb = try Tensor.reduceGrad(try Tensor.bw(ctx.grad, d, *), to: sb)
-                }
-                return [ga, gb]
-            }
+        recordBroadcast(out, "PowBackward1", other, saved: [self, other, out]) { ctx, i in
+            let (a, b, y) = (ctx.saved[0], ctx.saved[1], ctx.saved[2])
+            let d = i == 0
+                ? try Tensor.mapBinary("pow_backward", a, b) { x, p in p == 0 ? 0 : p * powf(x, p - 1) }
+                : try Tensor.mapBinary("pow_backward", y, a) { v, x in x == 0 ? 0 : v * logf(x) }
+            return try Tensor.bw(ctx.grad, d, *)
         }
         return out
     }
@@ -194,14 +172,9 @@ extension Tensor {
         let out = try Tensor.mapBinary(op, self, other) { a, b in
             a != a || b != b ? .nan : (pickSelf(a, b) ? a : b)
         }
-        if Tensor.needsRecording(self, other) {
-            let sa = shape, sb = other.shape
-            out.record(node, inputs: [self, other], saved: [self, other]) { ctx in
-                let (a, b) = (ctx.saved[0], ctx.saved[1])
-                let share = try Tensor.mapBinary(op, a, b) { x, y in x == y ? 0.5 : (pickSelf(x, y) ? 1 : 0) }
-                return [ctx.needs[0] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, share, *), to: sa) : nil,
-                        ctx.needs[1] ? try Tensor.reduceGrad(try Tensor.bw(ctx.grad, share) { g, s in g * (1 - s) }, to: sb) : nil]
-            }
+        recordBroadcast(out, node, other, saved: [self, other]) { ctx, i in
+            let share = try Tensor.mapBinary(op, ctx.saved[0], ctx.saved[1]) { x, y in x == y ? 0.5 : (pickSelf(x, y) ? 1 : 0) }
+            return i == 0 ? try Tensor.bw(ctx.grad, share, *) : try Tensor.bw(ctx.grad, share) { g, s in g * (1 - s) }
         }
         return out
     }

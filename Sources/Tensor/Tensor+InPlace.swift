@@ -71,61 +71,52 @@ extension Tensor {
         return self
     }
 
+    /// An in-place op with a broadcast tensor operand.
+    private func inPlace<Op: BinaryOp>(_ op: String, _ other: Tensor, _ kernel: Op,
+                                       rebuilt: (Tensor) throws -> Tensor) throws -> Tensor {
+        try inPlace(op, others: [other], raw: { try updateBinary(op, other, kernel) }, rebuilt: rebuilt)
+    }
+
+    /// An in-place op on self alone.
+    private func inPlace<Op: UnaryOp>(_ op: String, _ kernel: Op, rebuilt: (Tensor) throws -> Tensor) throws -> Tensor {
+        try inPlace(op, others: [], raw: { updateUnary(kernel) }, rebuilt: rebuilt)
+    }
+
     /// self += alpha * other (other broadcast to self's shape).
     @discardableResult
     public func add_(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
-        try inPlace("add_", others: [other],
-                    raw: { try updateBinary("add_", other, Ops.AddScaled(alpha: alpha)) },
-                    rebuilt: { try $0.add(other, alpha: alpha) })
+        try inPlace("add_", other, Ops.AddScaled(alpha: alpha)) { try $0.add(other, alpha: alpha) }
     }
 
     /// self += s.
     @discardableResult
-    public func add_(_ s: Float) throws -> Tensor {
-        try inPlace("add_", others: [], raw: { updateUnary(Ops.AddScalar(t: s)) }, rebuilt: { try $0.add(s) })
-    }
+    public func add_(_ s: Float) throws -> Tensor { try inPlace("add_", Ops.AddScalar(t: s)) { try $0.add(s) } }
 
     /// self -= alpha * other (other broadcast to self's shape).
     @discardableResult
     public func sub_(_ other: Tensor, alpha: Float = 1) throws -> Tensor {
-        try inPlace("sub_", others: [other],
-                    raw: { try updateBinary("sub_", other, Ops.AddScaled(alpha: -alpha)) },
-                    rebuilt: { try $0.sub(other, alpha: alpha) })
+        try inPlace("sub_", other, Ops.AddScaled(alpha: -alpha)) { try $0.sub(other, alpha: alpha) }
     }
 
     /// self -= s.
     @discardableResult
-    public func sub_(_ s: Float) throws -> Tensor {
-        try inPlace("sub_", others: [], raw: { updateUnary(Ops.AddScalar(t: -s)) }, rebuilt: { try $0.sub(s) })
-    }
+    public func sub_(_ s: Float) throws -> Tensor { try inPlace("sub_", Ops.AddScalar(t: -s)) { try $0.sub(s) } }
 
     /// self *= other (other broadcast to self's shape).
     @discardableResult
-    public func mul_(_ other: Tensor) throws -> Tensor {
-        try inPlace("mul_", others: [other],
-                    raw: { try updateBinary("mul_", other, Ops.Mul()) },
-                    rebuilt: { try $0.mul(other) })
-    }
+    public func mul_(_ other: Tensor) throws -> Tensor { try inPlace("mul_", other, Ops.Mul()) { try $0.mul(other) } }
 
     /// self *= s.
     @discardableResult
-    public func mul_(_ s: Float) throws -> Tensor {
-        try inPlace("mul_", others: [], raw: { updateUnary(Ops.MulScalar(s: s)) }, rebuilt: { try $0.mul(s) })
-    }
+    public func mul_(_ s: Float) throws -> Tensor { try inPlace("mul_", Ops.MulScalar(s: s)) { try $0.mul(s) } }
 
     /// self /= other (other broadcast to self's shape).
     @discardableResult
-    public func div_(_ other: Tensor) throws -> Tensor {
-        try inPlace("div_", others: [other],
-                    raw: { try updateBinary("div_", other, Ops.Div()) },
-                    rebuilt: { try $0.div(other) })
-    }
+    public func div_(_ other: Tensor) throws -> Tensor { try inPlace("div_", other, Ops.Div()) { try $0.div(other) } }
 
     /// self /= s.
     @discardableResult
-    public func div_(_ s: Float) throws -> Tensor {
-        try inPlace("div_", others: [], raw: { updateUnary(Ops.DivScalar(s: s)) }, rebuilt: { try $0.div(s) })
-    }
+    public func div_(_ s: Float) throws -> Tensor { try inPlace("div_", Ops.DivScalar(s: s)) { try $0.div(s) } }
 
     /// self = self ^ p.
     @discardableResult
@@ -167,19 +158,21 @@ extension Tensor {
     /// optimizers such as Adam.
     @discardableResult
     public func addcmul_(_ t1: Tensor, _ t2: Tensor, value: Float = 1) throws -> Tensor {
-        let prod = try Tensor.noGrad { try Tensor.mapBinary("addcmul_", t1, t2, Ops.Mul()) }
-        return try inPlace("addcmul_", others: [t1, t2, prod],
-                           raw: { try updateBinary("addcmul_", prod, Ops.AddScaled(alpha: value)) },
-                           rebuilt: { try $0.add(try t1.mul(t2), alpha: value) })
+        try addCombined("addcmul_", t1, t2, Ops.Mul(), value: value) { try $0.add(try t1.mul(t2), alpha: value) }
     }
 
     /// self += value * t1 / t2 (all broadcast to self's shape).
     @discardableResult
     public func addcdiv_(_ t1: Tensor, _ t2: Tensor, value: Float = 1) throws -> Tensor {
-        let quot = try Tensor.noGrad { try Tensor.mapBinary("addcdiv_", t1, t2, Ops.Div()) }
-        return try inPlace("addcdiv_", others: [t1, t2, quot],
-                           raw: { try updateBinary("addcdiv_", quot, Ops.AddScaled(alpha: value)) },
-                           rebuilt: { try $0.add(try t1.div(t2), alpha: value) })
+        try addCombined("addcdiv_", t1, t2, Ops.Div(), value: value) { try $0.add(try t1.div(t2), alpha: value) }
+    }
+
+    /// self += value * (t1 combined with t2 elementwise).
+    private func addCombined<Op: BinaryOp>(_ op: String, _ t1: Tensor, _ t2: Tensor, _ combine: Op, value: Float,
+                                           rebuilt: (Tensor) throws -> Tensor) throws -> Tensor {
+        let combined = try Tensor.noGrad { try Tensor.mapBinary(op, t1, t2, combine) }
+        return try inPlace(op, others: [t1, t2, combined],
+                           raw: { try updateBinary(op, combined, Ops.AddScaled(alpha: value)) }, rebuilt: rebuilt)
     }
 
     /// Sets self to `value` where `mask` (broadcast to self's shape) is nonzero.
