@@ -23,15 +23,10 @@ public final class CPUCollector: Collector, Sendable {
     /// Collector name.
     public let name = "cpu"
     public let summary = "CPU seconds by mode per CPU and in total, and usage ratios (/proc/stat)"
-    /// Seconds between passes.
-    public let interval: Double
 
     // Busy and total seconds per CPU label ("all" for the cpu line) at the
     // previous pass, the base of the usage ratio.
     private let previous = Locked<[String: (busy: Double, total: Double)]>([:])
-
-    /// Creates the collector.
-    public init(interval: Double = 15) { self.interval = interval }
 
     /// Families emitted.
     public var metrics: [MetricDescriptor] {

@@ -21,11 +21,6 @@ public struct DiskCollector: Collector {
     /// Collector name.
     public let name = "disk"
     public let summary = "Disk I/O: reads, writes, bytes and time per device (/proc/diskstats)"
-    /// Seconds between passes.
-    public let interval: Double
-
-    /// Creates the collector.
-    public init(interval: Double = 15) { self.interval = interval }
 
     /// Column (0-based, after major, minor and name), metric, scale, type, help.
     static let columns: [(index: Int, name: String, scale: Double, type: MetricType, help: String)] = [

@@ -143,8 +143,6 @@ public final class FilesystemCollector: Collector, Sendable {
     /// Collector name.
     public let name = "filesystem"
     public let summary = "Filesystem sizes, free and available bytes, inodes (statvfs of each mount)"
-    /// Seconds between passes.
-    public let interval: Double
     /// Seconds all statvfs calls of a pass may take together.
     public let statTimeout: Double
     /// Which mounts are reported.
@@ -153,9 +151,8 @@ public final class FilesystemCollector: Collector, Sendable {
     private let stuck = OutstandingWork()
 
     /// Creates the collector.
-    public init(interval: Double = 15, statTimeout: Double = 5, filter: MountFilter = .nodeExporterDefaults,
+    public init(statTimeout: Double = 5, filter: MountFilter = .nodeExporterDefaults,
                 stat: @escaping StatFunction = { try FilesystemStats.measure($0) }) {
-        self.interval = interval
         self.statTimeout = statTimeout
         self.filter = filter
         self.stat = stat

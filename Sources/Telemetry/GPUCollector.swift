@@ -59,8 +59,6 @@ public final class GPUCollector: Collector, Sendable {
     /// Collector name.
     public let name = "gpu"
     public let summary = "NVIDIA GPU temperature, utilisation, memory, power, clocks and ECC errors (nvidia-smi)"
-    /// Seconds between passes.
-    public let interval: Double
     /// Seconds nvidia-smi may run before it is killed.
     public let commandTimeout: Double
     /// Executable name or path.
@@ -74,9 +72,8 @@ public final class GPUCollector: Collector, Sendable {
     private let lastErrorText = Locked<String?>(nil)
 
     /// Creates the collector.
-    public init(interval: Double = 15, commandTimeout: Double = 5, executable: String = "nvidia-smi",
+    public init(commandTimeout: Double = 5, executable: String = "nvidia-smi",
                 searchPath: String? = nil, environment: [String: String]? = nil) {
-        self.interval = interval
         self.commandTimeout = commandTimeout
         self.executable = executable
         self.searchPath = searchPath

@@ -20,11 +20,6 @@ public struct LoadCollector: Collector {
     /// Collector name.
     public let name = "load"
     public let summary = "Load averages, boot time and uptime (/proc/loadavg, /proc/uptime)"
-    /// Seconds between passes.
-    public let interval: Double
-
-    /// Creates the collector.
-    public init(interval: Double = 15) { self.interval = interval }
 
     /// Families emitted.
     public var metrics: [MetricDescriptor] {

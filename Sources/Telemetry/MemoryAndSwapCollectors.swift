@@ -31,11 +31,6 @@ public struct MemoryCollector: Collector {
     /// Collector name.
     public let name = "memory"
     public let summary = "Memory in bytes from /proc/meminfo"
-    /// Seconds between passes.
-    public let interval: Double
-
-    /// Creates the collector.
-    public init(interval: Double = 15) { self.interval = interval }
 
     /// The well-known families; other meminfo fields are emitted under the
     /// same rule and described generically.
@@ -96,11 +91,8 @@ public struct MemoryCollector: Collector {
     /// Parses meminfo text; lines that do not look like `Name: value [kB]` are skipped.
     static func parse(_ text: String) -> [Field] {
         var fields: [Field] = []
-        for line in text.split(separator: "\n") {
-            guard let colon = line.firstIndex(of: ":") else { continue }
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let rest = ProcParse.fields(line[line.index(after: colon)...])
-            guard !name.isEmpty, let number = ProcParse.double(rest.first) else { continue }
+        for (name, rest) in ProcParse.namedLines(text) {
+            guard let number = ProcParse.double(rest.first) else { continue }
             if rest.count >= 2 {
                 // The kernel prints "kB" but means KiB.
                 guard rest[1].lowercased() == "kb" else { continue }
@@ -148,11 +140,6 @@ public struct SwapCollector: Collector {
     /// Collector name.
     public let name = "swap"
     public let summary = "Swap devices and paging (/proc/swaps, /proc/vmstat)"
-    /// Seconds between passes.
-    public let interval: Double
-
-    /// Creates the collector.
-    public init(interval: Double = 15) { self.interval = interval }
 
     /// Families emitted.
     public var metrics: [MetricDescriptor] {

@@ -16,14 +16,11 @@ public struct NetworkCollector: Collector {
     /// Collector name.
     public let name = "network"
     public let summary = "Network interface bytes, packets, errors and drops (/proc/net/dev)"
-    /// Seconds between passes.
-    public let interval: Double
     /// Interfaces never reported (exact names).
     public let ignoredDevices: Set<String>
 
     /// Creates the collector; nothing is ignored by default, as in node_exporter.
-    public init(interval: Double = 15, ignoredDevices: Set<String> = []) {
-        self.interval = interval
+    public init(ignoredDevices: Set<String> = []) {
         self.ignoredDevices = ignoredDevices
     }
 
@@ -49,13 +46,10 @@ public struct NetworkCollector: Collector {
     /// Parses /proc/net/dev text; header and unparsable lines are skipped.
     static func parse(_ text: String) -> [Interface] {
         var result: [Interface] = []
-        for line in text.split(separator: "\n") {
-            // Counters never contain ':', so the last colon ends the name even
-            // when a large counter is glued to it ("eth0:123456789").
-            guard let colon = line.lastIndex(of: ":") else { continue }
-            let device = line[..<colon].trimmingCharacters(in: .whitespaces)
-            let f = ProcParse.fields(line[line.index(after: colon)...])
-            guard !device.isEmpty, f.count >= 16 else { continue }
+        // Counters never contain ':', so the last colon ends the name even
+        // when a large counter is glued to it ("eth0:123456789").
+        for (device, f) in ProcParse.namedLines(text, splitAtLastColon: true) {
+            guard f.count >= 16 else { continue }
             let values = f.map { ProcParse.double($0) }
             result.append(Interface(device: device, receive: Array(values[0..<8]), transmit: Array(values[8..<16])))
         }

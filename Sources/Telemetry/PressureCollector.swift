@@ -22,11 +22,6 @@ public struct PressureCollector: Collector {
     /// Collector name.
     public let name = "pressure"
     public let summary = "Pressure stall information for CPU, memory and I/O (/proc/pressure)"
-    /// Seconds between passes.
-    public let interval: Double
-
-    /// Creates the collector.
-    public init(interval: Double = 15) { self.interval = interval }
 
     static let resources = ["cpu", "memory", "io"]
 

@@ -94,6 +94,17 @@ public enum ProcParse {
         fields(line[...])
     }
 
+    /// The `name: fields...` lines of `text` (meminfo, net/dev), split at
+    /// the first colon or at the last; lines without a colon or a name are
+    /// skipped.
+    public static func namedLines(_ text: String, splitAtLastColon: Bool = false) -> [(name: String, fields: [Substring])] {
+        text.split(separator: "\n").compactMap { line in
+            guard let colon = splitAtLastColon ? line.lastIndex(of: ":") : line.firstIndex(of: ":") else { return nil }
+            let name = line[..<colon].trimmingCharacters(in: .whitespaces)
+            return name.isEmpty ? nil : (name, fields(line[line.index(after: colon)...]))
+        }
+    }
+
     /// A decimal unsigned integer, or nil.
     public static func uint(_ text: Substring?) -> UInt64? {
         guard let text else { return nil }

@@ -23,8 +23,6 @@ public final class ProcessCollector: Collector, Sendable {
     /// Collector name.
     public let name = "processes"
     public let summary = "Process counts by state and the top processes by CPU and memory"
-    /// Seconds between passes.
-    public let interval: Double
     /// How many processes each top list holds.
     public let topN: Int
 
@@ -33,8 +31,7 @@ public final class ProcessCollector: Collector, Sendable {
     private let previous = Locked<(timestampMs: Int64, cpu: [ProcessKey: Double])?>(nil)
 
     /// Creates the collector; `topN` is clamped to 0...100.
-    public init(interval: Double = 15, topN: Int = 5) {
-        self.interval = interval
+    public init(topN: Int = 5) {
         self.topN = max(0, min(100, topN))
     }
 
