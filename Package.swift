@@ -50,6 +50,10 @@ let package = Package(
         .target(name: "MetricsStore", dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PromQL", dependencies: ["Telemetry"]),
         .target(name: "Alerting", dependencies: ["PromQL", "Telemetry", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Notifications", dependencies: [
+            "Alerting", "Telemetry",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+        ]),
 
         // The bridge, the environment, the shell.
         // Lua written for the bridge and the bindings lives in .lua files
@@ -64,7 +68,7 @@ let package = Package(
                 ]),
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
-            "Workbench", "REPL", "LuaKit", "Alerting",
+            "Workbench", "REPL", "LuaKit", "Alerting", "Notifications", "PromQL",
             "Telemetry", "NN", "Plugins", "MetricsStore",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
@@ -84,6 +88,8 @@ let package = Package(
         .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "PromQL", "Telemetry"], exclude: ["template_oracle.py"]),
+        .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Alerting", "Telemetry",
+                                                               .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "TestSupport"]),
     ]
 )

@@ -60,7 +60,8 @@ public enum CommandRunner {
 
     /// Runs `executable` with `arguments`, waiting at most `timeout` seconds.
     ///
-    /// `environment`, when given, replaces the child's environment. `onExit`
+    /// `environment`, when given, replaces the child's environment; `input`,
+    /// when given, is written to its standard input (otherwise /dev/null). `onExit`
     /// is called once the child is gone (or at once if it never started), from
     /// any thread — even long after this function returned `.timedOut` — so
     /// callers can refuse to start a second copy while a first is still stuck.
@@ -69,6 +70,7 @@ public enum CommandRunner {
         arguments: [String],
         environment: [String: String]? = nil,
         searchPath: String? = nil,
+        input: Data? = nil,
         timeout: Double,
         onExit: @escaping @Sendable () -> Void = {}
     ) -> CommandOutcome {
@@ -84,7 +86,8 @@ public enum CommandRunner {
         let stderrPipe = Pipe()
         process.standardOutput = stdoutPipe
         process.standardError = stderrPipe
-        process.standardInput = FileHandle.nullDevice
+        let stdinPipe = input.map { _ in Pipe() }
+        process.standardInput = stdinPipe ?? FileHandle.nullDevice
         let exited = DispatchSemaphore(value: 0)
         process.terminationHandler = { _ in
             onExit()
@@ -96,6 +99,14 @@ public enum CommandRunner {
         } catch {
             onExit()
             return .launchFailed("\(error)")
+        }
+        if let input, let writer = stdinPipe?.fileHandleForWriting {
+            // Written from its own thread: a child that does not read its
+            // input must not block the caller past the deadline.
+            _ = DeadlineTask(name: "opslab.cmd.stdin") {
+                try? writer.write(contentsOf: input)
+                try? writer.close()
+            }
         }
         // Drain both pipes while the child runs: a child that fills a pipe
         // buffer would otherwise block forever and look like a hang.

@@ -13,7 +13,7 @@ import Workbench
 /// a timeout. A failed post is counted and logged, not retried: firing
 /// alerts are sent again every resend delay, and Alertmanager resolves an
 /// alert it stops hearing about at its endsAt.
-final class AlertmanagerNotifier: @unchecked Sendable {
+final class AlertmanagerNotifier: AlertSender, @unchecked Sendable {
     let endpoints: [URL]
     let logger: Logger
     let capacity = 10_000

@@ -20,8 +20,9 @@ final class RuleRunner: @unchecked Sendable {
     let externalURL: String
     private let workbench: Workbench
     private var hangup: DispatchSourceSignal?
-    /// Where firing and resolved alerts go (`--alertmanager`); nil sends nothing.
-    var notifier: AlertmanagerNotifier?
+    /// Where firing and resolved alerts go: Alertmanagers (`--alertmanager`)
+    /// and the embedded notifier (`--notify`); none sends nothing.
+    var alertSenders: [any AlertSender] = []
     /// How often a firing alert is sent again (Prometheus: 1m).
     var resendDelayMs: Int64 = 60_000
 
@@ -113,10 +114,11 @@ final class RuleRunner: @unchecked Sendable {
             // Nothing stops serve's evaluations from outside: its context never cancels.
             try? group.evaluate(at: ts, context: context, output: { [self] samples, ts in try write(samples, at: ts) },
                            restoreFrom: source)
-            if let notifier {
-                notifier.send(group.alertsToSend(at: ts, resendDelayMs: resendDelayMs).flatMap { rule in
+            if !alertSenders.isEmpty {
+                let alerts = group.alertsToSend(at: ts, resendDelayMs: resendDelayMs).flatMap { rule in
                     rule.alerts.map { PostableAlert($0, expression: rule.expression, externalLabels: externalLabels, externalURL: externalURL) }
-                })
+                }
+                for sender in alertSenders { sender.send(alerts) }
             }
         }
     }
@@ -166,7 +168,7 @@ final class RuleRunner: @unchecked Sendable {
             add("opslab_rules", "gauge", "Rules by the health of their last evaluation.", [("health", health.rawValue)],
                 Double(healthCounts[health] ?? 0))
         }
-        return (notifier?.exposition() ?? "") + families.sorted { $0.key < $1.key }.map { name, f in
+        return alertSenders.map { $0.exposition() }.joined() + families.sorted { $0.key < $1.key }.map { name, f in
             "# HELP \(name) \(f.help)\n# TYPE \(name) \(f.type)\n" + f.lines.joined(separator: "\n") + "\n"
         }.joined()
     }

@@ -1,9 +1,11 @@
+import Alerting
 import ArgumentParser
 import Foundation
 import Hummingbird
 import Logging
 import LuaKit
 import MetricsStore
+import Notifications
 import Plugins
 import PromQL
 import Telemetry
@@ -17,6 +19,8 @@ struct Serve: AsyncParsableCommand {
             Endpoints: /metrics (Prometheus text format 0.0.4), /healthz (the process is up), /-/ready (the first collection pass is done), POST /-/reload (read the rule files again). SIGTERM or SIGINT stops the server cleanly; SIGHUP reloads the rule files.
 
             Alerts: with --alertmanager (repeatable), firing alerts are posted to each Alertmanager's API v2 when they start firing and again every --resend-delay, and resolved ones once when they resolve, with external labels added, as Prometheus sends them.
+
+            Notifications: with --notify FILE (an alertmanager.yml), serve routes, groups, inhibits, silences and delivers alerts itself, as Alertmanager 0.25 does: webhook_configs, and opslab_configs with the built-in sinks file, console, command and alertmanager. Every notification is written to the outbox in $OPSLAB_HOME/opslab.db before it is attempted and leaves it only once delivered; failures are retried with backoff and become dead letters after --notify-max-attempts (see `opslab alerts outbox`). Silences come from `opslab alerts silence`.
 
             Rules: --rules takes Prometheus rule files (repeatable; globs). Groups are evaluated on their interval (default --evaluation-interval) against the store that serve writes; recording rules and the ALERTS and ALERTS_FOR_STATE series are written to it, so metrics.query("ALERTS") works in the shell. After a restart, alerts take back their state from ALERTS_FOR_STATE: a firing alert fires again with its original activeAt, a pending one keeps its progress towards `for`. A rule file that fails to load on reload keeps its previous rules.
 
@@ -56,6 +60,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("How often a firing alert is sent again.", valueName: "duration"))
     var resendDelay = "1m"
 
+    @Option(help: ArgumentHelp("An Alertmanager configuration whose routes, inhibitions and receivers serve applies itself.", valueName: "alertmanager.yml"))
+    var notify: String?
+
+    @Option(help: ArgumentHelp("Seconds one delivery attempt may take.", valueName: "seconds"))
+    var notifyTimeout: Double = 10
+
+    @Option(help: ArgumentHelp("Failed attempts after which a notification becomes a dead letter.", valueName: "n"))
+    var notifyMaxAttempts = 100
+
     func validate() throws {
         _ = try ListenAddress(listen)
         guard Duration.parse(retention) != nil else {
@@ -74,6 +87,12 @@ struct Serve: AsyncParsableCommand {
         }
         for pair in externalLabel where !pair.contains("=") || pair.hasPrefix("=") {
             throw ValidationError("--external-label expects name=value, got \"\(pair)\"")
+        }
+        guard notifyTimeout.isFinite, notifyTimeout > 0, notifyTimeout <= 3_600 else {
+            throw ValidationError("--notify-timeout expects seconds between 0 and 3600, got \(notifyTimeout)")
+        }
+        guard (1...1_000_000).contains(notifyMaxAttempts) else {
+            throw ValidationError("--notify-max-attempts expects a whole number from 1 to 1000000, got \(notifyMaxAttempts)")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
@@ -142,7 +161,11 @@ struct Serve: AsyncParsableCommand {
         if !alertmanager.isEmpty {
             let notifier = AlertmanagerNotifier(urls: alertmanager.compactMap(URL.init(string:)), logger: logger)
             notifier.start()
-            ruleRunner.notifier = notifier
+            ruleRunner.alertSenders.append(notifier)
+            ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
+        }
+        if let notify {
+            ruleRunner.alertSenders.append(try startNotifier(config: notify, workbench: workbench, logger: logger))
             ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
         }
         let ruleTask = ruleRunner.start()
@@ -161,6 +184,28 @@ struct Serve: AsyncParsableCommand {
         }
         agent.stop()
         logger.info("stopped")
+    }
+}
+
+extension Serve {
+    /// Reads the Alertmanager configuration, builds its sinks and starts the
+    /// embedded notifier on the workbench's database; a configuration
+    /// problem stops serve with the field and line.
+    func startNotifier(config path: String, workbench: Workbench, logger: Logger) throws -> Notifier {
+        do {
+            let config = try AlertmanagerConfig.load(path: path)
+            let sinks = try SinkFactory(file: path, externalURL: externalURL, timeout: notifyTimeout,
+                                        userAgent: "opslab/\(Workbench.version)").sinks(for: config)
+            let outbox = try NotificationOutbox(path: workbench.paths.home + "/opslab.db",
+                                                policy: RetryPolicy(maxAttempts: notifyMaxAttempts))
+            let notifier = try Notifier(config: config, sinks: sinks, outbox: outbox, logger: logger)
+            notifier.start()
+            logger.info("notifying", metadata: ["config": "\(path)", "integrations": "\(sinks.count)"])
+            return notifier
+        } catch let error as YAMLFileError {
+            writeStandardError("opslab serve: \(error)\n")
+            throw ExitCode(1)
+        }
     }
 }
 

@@ -11,17 +11,6 @@ if [ -z "$AM" ]; then
   echo "alerts alertmanager: 0 passed, 1 failed"
   exit 1
 fi
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() {
-  local deadline=$((SECONDS + ${2:-20}))
-  while [ $SECONDS -lt $deadline ]; do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done
-  return 1
-}
-wait_until() {
-  local deadline=$((SECONDS + $1)); shift
-  while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.5; done
-  return 1
-}
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup' EXIT
 cd "$SCRATCH"

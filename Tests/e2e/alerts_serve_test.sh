@@ -5,12 +5,6 @@
 # broken, Lua rules beside PromQL ones, and rule metrics on /metrics.
 . "$(dirname "$0")/lib.sh"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() {
-  local deadline=$((SECONDS + ${2:-20}))
-  while [ $SECONDS -lt $deadline ]; do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done
-  return 1
-}
 metric_value() { awk -v s="$2" '$1 == s {print $2; exit}' "$1"; }
 SERVE_PID=
 stop_serve() { [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null; wait 2>/dev/null; }
@@ -22,12 +16,6 @@ alert_state() { q "for _, e in ipairs(metrics.query('ALERTS{alertname=\"$1\"}'))
 # state_is ALERTNAME STATE: the alert's ALERTS series says STATE ("" when it has none).
 state_is() { [ "$(alert_state "$1")" = "$2" ]; }
 recorded_is() { [ "$(q "io.write(metrics.query('$1')[1].value)")" = "$2" ]; }
-# wait_until SECONDS COMMAND...: until the command succeeds (it is run again each time).
-wait_until() {
-  local deadline=$((SECONDS + $1)); shift
-  while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.3; done
-  return 1
-}
 
 cd "$SCRATCH"
 cat > rules.yml <<'YAML'

@@ -16,6 +16,23 @@ check() {
 
 contains() { case "$1" in *"$2"*) return 0 ;; *) return 1 ;; esac; }
 
+# free_port: a TCP port on loopback nobody listens on now.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# wait_http URL [SECONDS]: until URL answers 2xx.
+wait_http() {
+  local deadline=$((SECONDS + ${2:-20}))
+  while [ $SECONDS -lt $deadline ]; do curl -sf -o /dev/null "$1" && return 0; sleep 0.2; done
+  return 1
+}
+
+# wait_until SECONDS COMMAND...: until the command succeeds.
+wait_until() {
+  local deadline=$((SECONDS + $1)); shift
+  while [ $SECONDS -lt $deadline ]; do "$@" && return 0; sleep 0.3; done
+  return 1
+}
+
 # A private scratch area per test file, removed at exit.
 SCRATCH=$(mktemp -d /tmp/opslab-e2e.XXXXXX)
 export HOME=$SCRATCH/home OPSLAB_HOME=$SCRATCH/state XDG_CONFIG_HOME=$SCRATCH/config

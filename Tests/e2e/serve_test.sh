@@ -4,16 +4,6 @@
 # the real node_exporter. Everything listens on loopback only.
 . "$(dirname "$0")/lib.sh"
 
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# wait_http URL [SECONDS]: until URL answers 200.
-wait_http() {
-  local deadline=$((SECONDS + ${2:-20}))
-  while [ $SECONDS -lt $deadline ]; do
-    curl -sf -o /dev/null "$1" && return 0
-    sleep 0.2
-  done
-  return 1
-}
 # metric_value FILE SERIES: the value of the exact series line in an exposition.
 metric_value() { awk -v s="$2" '$1 == s {print $2; exit}' "$1"; }
 PIDS=()

@@ -101,7 +101,7 @@ public enum AlertStatus: String, Sendable, Codable {
 }
 
 /// One alert of a notification, as of the flush.
-public struct NotificationAlert: Sendable, Equatable {
+public struct NotificationAlert: Sendable, Equatable, Codable {
     /// Firing or resolved at the flush time.
     public var status: AlertStatus
     /// The alert's labels.
@@ -131,7 +131,7 @@ public struct NotificationAlert: Sendable, Equatable {
 }
 
 /// A notification for one integration of a receiver about one aggregation group.
-public struct AlertNotification: Sendable, Equatable {
+public struct AlertNotification: Sendable, Equatable, Codable {
     /// Where it goes.
     public var integration: IntegrationRef
     /// Alertmanager's group key (`ROUTEKEY:{labels}`).
