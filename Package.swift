@@ -60,7 +60,7 @@ let package = Package(
         // beside the Swift that runs it, compiled into the binary.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"], resources: [.embedInCode("sandbox.lua")]),
         .target(name: "Workbench",
-                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL", "Alerting"],
+                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL", "Alerting", "Notifications"],
                 resources: [
                     .embedInCode("Tensor/tensor.lua"), .embedInCode("NN/fit.lua"),
                     .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
@@ -90,6 +90,6 @@ let package = Package(
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "PromQL", "Telemetry"], exclude: ["template_oracle.py"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Alerting", "Telemetry",
                                                                .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "TestSupport"]),
+        .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "Alerting", "Notifications", "TestSupport"]),
     ]
 )

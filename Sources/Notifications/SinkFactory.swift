@@ -3,8 +3,9 @@
 // An alertmanager.yml works unchanged for what opslab delivers itself:
 // `webhook_configs` (url or url_file, max_alerts, send_resolved, and
 // http_config's basic_auth, authorization and bearer_token), and opslab's
-// one extension, `opslab_configs` with the built-in sinks `file`,
-// `console`, `command` and `alertmanager`. Every other integration, and
+// one extension, `opslab_configs`, naming a built-in sink (`webhook`,
+// `file`, `console`, `command`, `alertmanager`) or a Lua sink plugin from
+// the registry, with its options. Every other integration, and
 // every setting opslab would silently ignore, is an error that names the
 // receiver, the field and the line, so that nobody believes a page is
 // wired up when it is not.
@@ -32,10 +33,14 @@ public struct SinkFactory: Sendable {
     }
 
     /// The built-in sinks `opslab_configs` may name.
-    public static let builtinSinks = ["alertmanager", "command", "console", "file"]
+    public static let builtinSinks = ["alertmanager", "command", "console", "file", "webhook"]
 
     /// One sink per integration of every receiver, or the first problem.
-    public func sinks(for config: AlertmanagerConfig) throws(YAMLFileError) -> [IntegrationRef: any NotificationSink] {
+    /// `plugins` finds the sink plugins (the workbench's registry, kind
+    /// `sink`) that `opslab_configs` entries name when no built-in sink has the name.
+    public func sinks(for config: AlertmanagerConfig,
+                      plugins: (_ name: String, _ options: [String: ConfigNode]) -> (any NotificationSink)? = { _, _ in nil })
+        throws(YAMLFileError) -> [IntegrationRef: any NotificationSink] {
         var sinks: [IntegrationRef: any NotificationSink] = [:]
         for receiver in config.receivers {
             for key in receiver.integrations.keys.sorted() where key != "webhook_configs" {
@@ -45,7 +50,7 @@ public struct SinkFactory: Sendable {
                 let settings = receiver.settings(of: ref) ?? .mapping([:])
                 sinks[ref] = ref.integration == "webhook"
                     ? try webhook(settings, receiver: receiver, global: config.global)
-                    : try opslabSink(receiver.opslabSinks[ref.index], receiver: receiver)
+                    : try opslabSink(receiver.opslabSinks[ref.index], receiver: receiver, global: config.global, plugins: plugins)
             }
         }
         return sinks
@@ -94,7 +99,8 @@ public struct SinkFactory: Sendable {
         return nil
     }
 
-    private func opslabSink(_ sink: OpslabSinkConfig, receiver: Receiver) throws(YAMLFileError) -> any NotificationSink {
+    private func opslabSink(_ sink: OpslabSinkConfig, receiver: Receiver, global: AlertmanagerGlobal,
+                            plugins: (String, [String: ConfigNode]) -> (any NotificationSink)?) throws(YAMLFileError) -> any NotificationSink {
         let options = ConfigNode.mapping(sink.options)
         let field = "opslab_configs (sink \(sink.sink)).options"
         switch sink.sink {
@@ -116,6 +122,8 @@ public struct SinkFactory: Sendable {
                 argv.append(text)
             }
             return CommandSink(argv: argv, timeout: timeout, externalURL: externalURL)
+        case "webhook":
+            return try webhook(options, receiver: receiver, global: global)
         case "alertmanager":
             try known(options, ["url"], receiver, field)
             guard let text = options["url"]?.text, let url = URL(string: text), url.scheme == "http" || url.scheme == "https" else {
@@ -123,7 +131,10 @@ public struct SinkFactory: Sendable {
             }
             return AlertmanagerSink(url: url, http: http)
         default:
-            throw problem(receiver, "opslab_configs names the sink \"\(sink.sink)\", which is not built in (built in: \(Self.builtinSinks.joined(separator: ", ")))")
+            guard let plugin = plugins(sink.sink, sink.options) else {
+                throw problem(receiver, "opslab_configs names the sink \"\(sink.sink)\", which is neither built in (\(Self.builtinSinks.joined(separator: ", "))) nor a loaded sink plugin (see `opslab plugin list`)")
+            }
+            return plugin
         }
     }
 

@@ -70,6 +70,7 @@ public final class Workbench {
         try installNN()
         installAlerts()
         registerBuiltinCollectors()
+        registerBuiltinSinks()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
                         "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",

@@ -7,7 +7,7 @@ struct AlertsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "alerts",
         abstract: "Unit-test and check rule files, test routes, and manage the outbox and silences of serve --notify.",
-        subcommands: [Test.self, Check.self, Route.self, Outbox.self, Silence.self])
+        subcommands: [Test.self, Check.self, Route.self, NotifyTest.self, Outbox.self, Silence.self])
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(

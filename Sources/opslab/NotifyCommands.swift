@@ -46,6 +46,87 @@ extension AlertsCommand {
         }
     }
 
+    /// `opslab alerts notify-test RECEIVER`
+    struct NotifyTest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "notify-test",
+            abstract: "Send a test notification through every sink of one receiver, now, and say how each went.",
+            discussion: """
+                The notification is built as serve --notify builds one (the same payload and group key), for one firing alert with the labels given (default alertname=TestAlert), and goes straight to the receiver's sinks, past routing, silences and the outbox. Exit 0 when every sink confirmed it, 1 otherwise.
+                """)
+
+        @Option(help: ArgumentHelp("An Alertmanager configuration (alertmanager.yml).", valueName: "file"))
+        var config: String
+
+        @Argument(help: ArgumentHelp("The receiver to test.", valueName: "receiver"))
+        var receiver: String
+
+        @Argument(help: ArgumentHelp("The test alert's labels.", valueName: "label=value"))
+        var labels: [String] = []
+
+        @Option(name: .customLong("annotation"), help: ArgumentHelp("An annotation of the test alert (repeatable).", valueName: "name=value"))
+        var annotations: [String] = []
+
+        @Option(help: ArgumentHelp("Per-attempt limit in seconds.", valueName: "seconds"))
+        var timeout: Double = 10
+
+        @Option(help: ArgumentHelp("The URL payloads link back to.", valueName: "url"))
+        var externalURL = "http://localhost:9464"
+
+        func run() throws {
+            guard timeout.isFinite, timeout > 0, timeout <= 3_600 else {
+                throw ValidationError("--timeout expects seconds between 0 and 3600, got \(timeout)")
+            }
+            let alertLabels = try pairs(labels, "label").merging(["alertname": "TestAlert"]) { given, _ in given }
+            let alertAnnotations = try pairs(annotations, "--annotation")
+            let workbench = try Session(interruptsLua: false).workbench()
+            let parsed: AlertmanagerConfig
+            let sinks: [IntegrationRef: any NotificationSink]
+            do {
+                parsed = try AlertmanagerConfig.load(path: config)
+                sinks = try SinkFactory(file: config, externalURL: externalURL, timeout: timeout, userAgent: "opslab/\(Workbench.version)")
+                    .sinks(for: parsed) { name, options in workbench.pluginSink(named: name, options: options, externalURL: externalURL) }
+            } catch {
+                writeStandardError("\(error)\n")
+                throw ExitCode(1)
+            }
+            guard parsed.receivers.contains(where: { $0.name == receiver }) else {
+                writeStandardError("no receiver \"\(receiver)\" in \(config) (receivers: \(parsed.receivers.map(\.name).joined(separator: ", ")))\n")
+                throw ExitCode(1)
+            }
+            let refs = sinks.keys.filter { $0.receiver == receiver }.sorted()
+            guard !refs.isEmpty else {
+                print("receiver \(receiver) has no integrations: its notifications go nowhere")
+                return
+            }
+            let route = parsed.route.match(alertLabels).first { $0.receiver == receiver }
+            var failed = false
+            for ref in refs {
+                let notification = AlertNotification.test(integration: ref, groupKey: route?.groupKey ?? "{}:{}",
+                                                          groupLabels: route?.groupLabels ?? [:], labels: alertLabels,
+                                                          annotations: alertAnnotations, now: nowMs())
+                switch sinks[ref]?.deliver(notification) {
+                case .delivered?: print("\(ref)\tdelivered")
+                case .retry(let why, _)?: print("\(ref)\tfailed (would be retried): \(why)"); failed = true
+                case .rejected(let why)?: print("\(ref)\trefused (would be a dead letter): \(why)"); failed = true
+                case nil: break
+                }
+            }
+            if failed { throw ExitCode(1) }
+        }
+
+        private func pairs(_ texts: [String], _ what: String) throws -> [String: String] {
+            var result: [String: String] = [:]
+            for text in texts {
+                guard let equals = text.firstIndex(of: "="), equals != text.startIndex else {
+                    throw ValidationError("\(what) expects name=value, got \"\(text)\"")
+                }
+                result[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            return result
+        }
+    }
+
     /// `opslab alerts silence add|list|expire`
     struct Silence: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -195,7 +195,9 @@ extension Serve {
         do {
             let config = try AlertmanagerConfig.load(path: path)
             let sinks = try SinkFactory(file: path, externalURL: externalURL, timeout: notifyTimeout,
-                                        userAgent: "opslab/\(Workbench.version)").sinks(for: config)
+                                        userAgent: "opslab/\(Workbench.version)").sinks(for: config) { name, options in
+                workbench.pluginSink(named: name, options: options, externalURL: externalURL)
+            }
             let outbox = try NotificationOutbox(path: workbench.paths.home + "/opslab.db",
                                                 policy: RetryPolicy(maxAttempts: notifyMaxAttempts))
             let notifier = try Notifier(config: config, sinks: sinks, outbox: outbox, logger: logger)

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 PIDS=()
-trap 'for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null; done; wait 2>/dev/null; cleanup' EXIT
+trap '{ for p in "${PIDS[@]}"; do kill -9 "$p"; done; wait; } 2>/dev/null; cleanup' EXIT
 cd "$SCRATCH"
 
 # The receiver answers each POST with the first status in ./statuses (one
@@ -70,7 +70,26 @@ receivers:
       basic_auth: {username: ops, password: s3cret}
   opslab_configs:
   - {sink: file, options: {path: $SCRATCH/alerts.jsonl}}
+  - {sink: jsonl_file, options: {path: $SCRATCH/lua.jsonl}}
+  - {sink: flaky, options: {path: $SCRATCH/flaky.log}}
 YAML
+# A Lua sink plugin whose first call in each process fails: it is retried
+# through the outbox like any sink, and is not quarantined for it.
+mkdir -p "$XDG_CONFIG_HOME/opslab/plugins"
+cat > "$XDG_CONFIG_HOME/opslab/plugins/flaky.lua" <<'LUA'
+local calls = 0
+return {
+  kind = "sink", name = "flaky", version = "1.0.0", description = "fails its first call",
+  permissions = { "fs.write" },
+  send = function(ctx, notification)
+    calls = calls + 1
+    if calls == 1 then error("receiver warming up") end
+    local file = assert(io.open(ctx.options.path, "a"))
+    file:write(notification.status, " ", notification.groupLabels.alertname, " ", #notification.alerts, "\n")
+    file:close()
+  end,
+}
+LUA
 
 port=$(free_port)
 serve_pid=
@@ -113,6 +132,8 @@ check "with the configured basic auth" grep -q "^200 Basic b3BzOnMzY3JldA==" att
 check "the outbox empties" wait_until 10 outbox_shows "the outbox is empty"
 file_firing=$(grep -c '"status":"firing"' alerts.jsonl)
 check "the file sink got the same notification once ($file_firing)" [ "$file_firing" -eq 1 ]
+lua_firing=$(grep -c '"status":"firing"' lua.jsonl)
+check "the bundled Lua sink jsonl_file got it once ($lua_firing)" [ "$lua_firing" -eq 1 ]
 
 "$OPSLAB" --no-init -e 'metrics.write("opslab_test_value", {host = "h1"}, 0)' >/dev/null
 one_resolved() { [ "$(count resolved)" -ge 1 ]; }
@@ -120,6 +141,8 @@ check "the resolved notification arrives" wait_until 30 one_resolved
 sleep 4
 check "exactly one firing notification in all ($(count firing))" [ "$(count firing)" -eq 1 ]
 check "exactly one resolved notification ($(count resolved))" [ "$(count resolved)" -eq 1 ]
+check "the Lua sink that failed first got firing and resolved once each ($(tr '\n' ';' < flaky.log))" \
+  [ "$(grep -c '^firing ValueHigh 1$' flaky.log)" -eq 1 ] && [ "$(grep -c '^resolved ValueHigh 1$' flaky.log)" -eq 1 ]
 
 # A silence added from the CLI holds a running serve's notification back.
 sid=$("$OPSLAB" alerts silence add alertname=Quiet --comment "maintenance" --duration 1h 2>&1)
@@ -173,6 +196,29 @@ check "deliveries are counted ($delivered)" [ "${delivered:-0}" -ge 5 ]
 check "and the retried attempts ($failed)" [ "${failed:-0}" -ge 2 ]
 crash_serve
 
+# notify-test sends one notification straight through a receiver's sinks.
+echo 200 > statuses
+before=$(wc -l < received.jsonl)
+out=$("$OPSLAB" alerts notify-test --config notify.yml hook team=infra --annotation summary=hello 2>&1); rc=$?
+check "notify-test goes through every sink and reports each ($out)" [ $rc -eq 1 ] && contains "$out" "hook/webhook[0]	delivered" \
+  && contains "$out" "hook/opslab[1]	delivered" && contains "$out" "hook/opslab[2]	failed (would be retried): plugin sink 'flaky'"
+sample=$(tail -n 1 received.jsonl | python3 -c '
+import json, sys
+n = json.load(sys.stdin)
+a = n["alerts"][0]
+print(a["labels"]["alertname"], a["labels"]["team"], a["annotations"]["summary"], n["groupKey"], sep="|")')
+check "the receiver got the test alert in its group ($sample)" [ "$(wc -l < received.jsonl)" -eq $((before + 1)) ] \
+  && [ "$sample" = 'TestAlert|infra|hello|{}:{alertname="TestAlert"}' ]
+echo 400 > statuses
+out=$("$OPSLAB" alerts notify-test --config notify.yml hook 2>&1); rc=$?
+check "a refusal is reported and exits 1 ($out)" [ $rc -eq 1 ] && contains "$out" "refused (would be a dead letter): HTTP 400"
+out=$("$OPSLAB" alerts notify-test --config notify.yml pager 2>&1); rc=$?
+check "an unknown receiver is named ($out)" [ $rc -eq 1 ] && contains "$out" 'no receiver "pager"' && contains "$out" "receivers: hook"
+out=$("$OPSLAB" alerts notify-test --config notify.yml hook =x 2>&1); rc=$?
+check "a malformed label is refused ($out)" [ $rc -ne 0 ] && contains "$out" "name=value"
+out=$("$OPSLAB" alerts notify-test --config notify.yml hook --timeout nan 2>&1); rc=$?
+check "a NaN timeout is refused ($out)" [ $rc -ne 0 ] && contains "$out" "--timeout"
+
 # Configuration problems stop serve with the receiver, the field and the line.
 cat > bad.yml <<'YAML'
 route: {receiver: mail}
@@ -196,6 +242,9 @@ check "a misspelt field is named with its line ($out)" [ $rc -ne 0 ] && contains
 printf 'route: {receiver: hook}\nreceivers:\n- name: hook\n  webhook_configs:\n  - url: "not a url"\n' > bad.yml
 out=$("$OPSLAB" serve --no-init --listen "127.0.0.1:$(free_port)" --notify bad.yml 2>&1); rc=$?
 check "a bad URL is refused ($out)" [ $rc -ne 0 ] && contains "$out" "webhook_configs.url"
+printf 'route: {receiver: hook}\nreceivers:\n- name: hook\n  opslab_configs:\n  - {sink: nosuch}\n' > bad.yml
+out=$("$OPSLAB" serve --no-init --listen "127.0.0.1:$(free_port)" --notify bad.yml 2>&1); rc=$?
+check "an unknown sink is refused ($out)" [ $rc -ne 0 ] && contains "$out" '"nosuch"' && contains "$out" "sink plugin"
 out=$("$OPSLAB" serve --no-init --notify missing.yml 2>&1); rc=$?
 check "a missing file is refused ($out)" [ $rc -ne 0 ] && contains "$out" "missing.yml"
 

@@ -150,4 +150,48 @@ t.test("many rules", function()
   for i = 1, 200 do alerts.remove("Many" .. i) end
 end)
 
+t.test("silences from the shell", function()
+  t.eq(#alerts.silences(), 0)
+  local id = alerts.silence{ matchers = 'alertname="DiskFull", instance=~"db-.*"', comment = "resize", duration = "2h", author = "me" }
+  t.truthy(#id >= 32, id)
+  local listed = alerts.silences()
+  t.eq(#listed, 1)
+  t.eq(listed[1].id, id)
+  t.eq(listed[1].state, "active")
+  t.eq(listed[1].matchers, 'alertname="DiskFull", instance=~"db-.*"')
+  t.eq(listed[1].author, "me")
+  t.truthy(math.abs(listed[1].ends - listed[1].starts - 7200) < 0.01)
+  local later = alerts.silence{ matchers = { "job=api", "severity!=info" }, comment = "deploy", starts = os.time() + 3600, ends = os.time() + 7200 }
+  t.eq(alerts.silences()[2].id, later)
+  t.eq(alerts.silences()[2].state, "pending")
+  t.eq(alerts.expire(id), true)
+  t.eq(#alerts.silences(), 1, "a pending silence stays listed")
+  t.eq(#alerts.silences{ expired = true }, 2)
+  t.raises(function() alerts.expire(id) end, "already expired")
+  t.raises(function() alerts.expire("no-such-id") end, "alerts.expire")
+
+  -- Hostile input is refused with the field named, and adds nothing.
+  t.raises(function() alerts.silence{ matchers = "alertname=X" } end, "comment")
+  t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "  " } end, "comment")
+  t.raises(function() alerts.silence{ comment = "x" } end, "matchers")
+  t.raises(function() alerts.silence{ matchers = {}, comment = "x" } end, "matchers")
+  t.raises(function() alerts.silence{ matchers = { 1, 2 }, comment = "x" } end, "matchers")
+  t.raises(function() alerts.silence{ matchers = 'job=~".*"', comment = "x" } end, "alerts.silence")
+  t.raises(function() alerts.silence{ matchers = "alertname=~(", comment = "x" } end, "alerts.silence")
+  t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "x", colour = "red" } end, "colour")
+  for _, bad in ipairs({ "0s", "-1h", "soon", "1e300y", "9223372036854775807ms", "101y" }) do
+    t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "x", duration = bad } end, "duration")
+  end
+  for _, bad in ipairs({ 0 / 0, 1 / 0, -1 / 0, 1e300, 2 ^ 63 }) do
+    t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "x", starts = bad } end, "starts")
+    t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "x", ends = bad } end, "ends")
+  end
+  t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "x", ends = os.time() + 60, duration = "1h" } end, "duration")
+  t.raises(function() alerts.silence{ matchers = "alertname=X", comment = "x", starts = os.time(), ends = os.time() - 60 } end, "alerts.silence")
+  t.eq(#alerts.silences{ expired = true }, 2)
+
+  for i = 1, 200 do alerts.silence{ matchers = "alertname=Many" .. i, comment = "bulk", duration = "1m" } end
+  t.eq(#alerts.silences(), 201)
+end)
+
 t.finish()

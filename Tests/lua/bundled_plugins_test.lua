@@ -53,8 +53,9 @@ end)
 t.test("jsonl_file appends one JSON object per notification", function()
   local dir = t.tmpdir()
   local path = dir .. "/alerts.jsonl"
-  plugins.call("jsonl_file", "send", { alertname = "GpuHot", value = 91.5, labels = { gpu = "0" } }, { path = path })
-  plugins.call("jsonl_file", "send", { alertname = 'Quote"d\n', status = "resolved" }, { path = path })
+  local ctx = { options = { path = path } }
+  plugins.call("jsonl_file", "send", ctx, { alertname = "GpuHot", value = 91.5, labels = { gpu = "0" } })
+  plugins.call("jsonl_file", "send", ctx, { alertname = 'Quote"d\n', status = "resolved" })
   local lines = {}
   for line in io.lines(path) do lines[#lines + 1] = line end
   t.rmtree(dir)
@@ -64,7 +65,7 @@ t.test("jsonl_file appends one JSON object per notification", function()
 end)
 
 t.test("jsonl_file refuses what JSON cannot hold", function()
-  t.raises(function() plugins.call("jsonl_file", "send", { f = print }, { path = "/tmp/x" }) end, "cannot encode a function")
+  t.raises(function() plugins.call("jsonl_file", "send", { options = { path = "/tmp/x" } }, { f = print }) end, "cannot encode a function")
 end)
 
 t.finish()

@@ -1,6 +1,7 @@
 -- Appends each alert notification as one JSON object per line to a file,
 -- for audit trails and for tools that tail a log. The path comes from the
--- notification's `path` option or $OPSLAB_ALERT_LOG.
+-- sink's `path` option or $OPSLAB_ALERT_LOG. In an alertmanager.yml:
+--   opslab_configs: [{sink: jsonl_file, options: {path: /var/log/alerts.jsonl}}]
 
 local function encode(value, depth)
   depth = depth or 0
@@ -44,8 +45,8 @@ return {
   description = "Appends notifications as JSON lines to a file",
   permissions = { "fs.write", "env" },
 
-  send = function(notification, options)
-    local path = (options and options.path) or os.getenv("OPSLAB_ALERT_LOG")
+  send = function(ctx, notification)
+    local path = (ctx.options and ctx.options.path) or os.getenv("OPSLAB_ALERT_LOG")
     if not path or path == "" then
       error("no log file: set options.path or $OPSLAB_ALERT_LOG", 0)
     end

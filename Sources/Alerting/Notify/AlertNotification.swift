@@ -202,3 +202,16 @@ public struct AlertNotification: Sendable, Equatable, Codable {
         return AlertFingerprint(first.value).description + AlertFingerprint(second.value).description
     }
 }
+
+extension AlertNotification {
+    /// What `opslab alerts notify-test` sends through a receiver's sinks: one
+    /// alert with `labels` and `annotations`, firing since `now` (its end five
+    /// minutes ahead), in the group the route tree would put it in.
+    public static func test(integration: IntegrationRef, groupKey: String, groupLabels: [String: String],
+                            labels: [String: String], annotations: [String: String], now: Int64) -> AlertNotification {
+        let alert = ReceivedAlert(labels: labels, annotations: annotations, startsAt: now, endsAt: now + 5 * 60_000,
+                                  generatorURL: "", updatedAt: now, timeout: false)
+        return AlertNotification(integration: integration, groupKey: groupKey, groupLabels: groupLabels,
+                                 alerts: [NotificationAlert(alert, at: now)], flushedAt: now)
+    }
+}

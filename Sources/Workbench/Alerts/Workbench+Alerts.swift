@@ -9,7 +9,7 @@ import Telemetry
 /// live series) sit beside PromQL ones.
 extension Workbench {
     func installAlerts() {
-        lua.registerModule("alerts", functions: alertFunctions())
+        lua.registerModule("alerts", functions: alertFunctions() + silenceFunctions())
     }
 
     func alertFunctions() -> [LuaFunction] {

@@ -37,8 +37,11 @@ public final class LuaPlugin {
     ///     budget when nil.
     ///   - stack: the stack of the thread calling (a coroutine's, when a
     ///     Swift function called from one invokes); the main one when nil.
+    ///   - quarantining: whether failures count towards quarantine; a sink's
+    ///     do not, since its failures are mostly its receiver's and the
+    ///     outbox already bounds them with backoff and dead letters.
     public func invoke(_ callback: String, arguments: [LuaValue], budget: Double? = nil,
-                       on callerStack: LuaStack? = nil) throws -> [LuaValue] {
+                       on callerStack: LuaStack? = nil, quarantining: Bool = true) throws -> [LuaValue] {
         let budget = budget ?? workbench.options.pluginBudget
         let lua = workbench.lua
         let stack = callerStack ?? lua.stack
@@ -70,7 +73,7 @@ public final class LuaPlugin {
             let message = error.stopReason == .timeout
                 ? "\(label) (\(file)): \(callback) exceeded its time budget of \(budget)s"
                 : "\(label): \(callback) failed: \(error.message)"
-            let quarantined = registry.recordFailure(kind: manifest.kind, name: manifest.name, message: message)
+            let quarantined = quarantining && registry.recordFailure(kind: manifest.kind, name: manifest.name, message: message)
             throw Failure(description: quarantined ? message + " (now quarantined)" : message,
                           timedOut: error.stopReason == .timeout)
         }
