@@ -14,6 +14,11 @@
 //
 // Silences are read from the outbox's saved state on every pass, so one
 // added from the CLI or the shell is honoured within a second.
+//
+// The alerts held (what the groups know) are saved with the notification
+// log whenever they change, and taken back on start: an alert that was
+// firing before a crash and resolved while serve was down still gets its
+// resolved notification, which Alertmanager, keeping them in memory, loses.
 
 import Alerting
 import Foundation
@@ -28,6 +33,8 @@ public final class Notifier: @unchecked Sendable {
         public static let notificationLog = "notification_log"
         /// The silences (API v2 JSON).
         public static let silences = "silences"
+        /// The alerts held, as they would be posted again (JSON).
+        public static let heldAlerts = "held_alerts"
     }
 
     private let outbox: NotificationOutbox
@@ -37,6 +44,7 @@ public final class Notifier: @unchecked Sendable {
     private let dispatcher: Locked<NotificationDispatcher>
     private let unsaved = Locked<[AlertNotification]>([])
     private let savedLog = Locked<NotificationLog?>(nil)
+    private let savedHeld = Locked<[ReceivedAlert]>([])
     private let wakeDispatch = DispatchSemaphore(value: 0)
     private let wakeDelivery: [IntegrationRef: DispatchSemaphore]
     private let counters = Locked<[String: (delivered: Int, failed: Int, dead: Int)]>([:])
@@ -45,8 +53,14 @@ public final class Notifier: @unchecked Sendable {
     /// integration, from SinkFactory); the notification log is restored from the outbox.
     public init(config: AlertmanagerConfig, sinks: [IntegrationRef: any NotificationSink], outbox: NotificationOutbox,
                 logger: Logger, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1_000) }) throws {
-        let log = try outbox.state(StateName.notificationLog).map { try JSONDecoder().decode(NotificationLog.self, from: $0) }
-        dispatcher = Locked(NotificationDispatcher(config: config, notificationLog: log ?? NotificationLog()))
+        let decoder = JSONDecoder()
+        let log = try outbox.state(StateName.notificationLog).map { try decoder.decode(NotificationLog.self, from: $0) }
+        var restored = NotificationDispatcher(config: config, notificationLog: log ?? NotificationLog())
+        let held = try outbox.state(StateName.heldAlerts).map { try decoder.decode([IncomingAlert].self, from: $0) } ?? []
+        restored.ingest(held, now: clock())
+        dispatcher = Locked(restored)
+        savedLog.withLock { $0 = log }
+        savedHeld.withLock { $0 = restored.heldAlerts }
         self.outbox = outbox
         self.sinks = sinks
         self.logger = logger
@@ -92,20 +106,29 @@ public final class Notifier: @unchecked Sendable {
     public func dispatchPass() -> Int64 {
         let now = clock()
         let silences = loadSilences()
-        let (fresh, log, next) = dispatcher.withLock { dispatcher in
+        let (fresh, log, held, next) = dispatcher.withLock { dispatcher in
             let notifications = dispatcher.due(now: now, silences: silences)
             dispatcher.garbageCollectLog(now: now)
-            return (notifications, dispatcher.notificationLog, dispatcher.nextWake(now: now))
+            return (notifications, dispatcher.notificationLog, dispatcher.heldAlerts, dispatcher.nextWake(now: now))
         }
         let batch = unsaved.withLock { pending in
             pending += fresh
             return pending
         }
-        if !batch.isEmpty || savedLog.current != log {
+        var state: [String: Data] = [:]
+        do {
+            // The log goes with the notifications it records, in one transaction.
+            if !batch.isEmpty || savedLog.current != log { state[StateName.notificationLog] = try JSONEncoder().encode(log) }
+            if savedHeld.current != held { state[StateName.heldAlerts] = try JSONEncoder().encode(held.map(IncomingAlert.init)) }
+        } catch {
+            logger.error("notifier state not encodable", metadata: ["error": "\(error)"])
+        }
+        if !batch.isEmpty || !state.isEmpty {
             do {
-                try outbox.enqueue(batch, state: [StateName.notificationLog: try JSONEncoder().encode(log)], now: now)
+                try outbox.enqueue(batch, state: state, now: now)
                 unsaved.withLock { $0.removeFirst(min(batch.count, $0.count)) }
                 savedLog.withLock { $0 = log }
+                savedHeld.withLock { $0 = held }
                 for notification in batch { wakeDelivery[notification.integration]?.signal() }
             } catch {
                 logger.error("delivery paused: notifications cannot be stored; they are kept in memory and stored when the store accepts them",

@@ -100,6 +100,25 @@ struct NotifierTests {
         #expect(try NotificationOutbox(path: h.path).entries().isEmpty)
     }
 
+    @Test func anAlertThatResolvedWhileDownIsStillNotifiedResolved() throws {
+        let h = try NotifierHarness()
+        let first = try h.notifier()
+        let start = h.clock.now.current
+        first.receive([IncomingAlert(labels: ["alertname": "Disk"], startsAt: start, endsAt: start + 60_000)])
+        h.run(first, after: 1_000)
+        #expect(h.sink.received.current.map(\.status) == [.firing])
+
+        // The process dies; nobody posts the alert again. A new process on
+        // the same database takes back what the old one held.
+        h.clock.advance(120_000)
+        let second = try h.notifier()
+        #expect(second.groups.count == 1)
+        h.run(second, after: 1_000)
+        h.run(second, after: 5_000)
+        #expect(h.sink.received.current.map(\.status) == [.firing, .resolved])
+        #expect(try NotificationOutbox(path: h.path).entries().isEmpty)
+    }
+
     @Test func silencesFromTheDatabaseAreHonouredAtOnce() throws {
         let h = try NotifierHarness()
         let notifier = try h.notifier()

@@ -6,7 +6,10 @@
 # clears, exactly one resolved notification. A receiver that refuses (400)
 # leaves a dead letter that `alerts outbox --retry-dead` sends again; 500 and
 # 429 are retried. Silences from `opslab alerts silence` hold a running serve's
-# notifications back. Configuration errors name the receiver, field and line.
+# notifications back. An alert that resolves while serve is down is notified
+# resolved after the restart. Lua sink plugins deliver through the same
+# outbox; notify-test reports each sink. Configuration errors name the
+# receiver, field and line.
 . "$(dirname "$0")/lib.sh"
 
 PIDS=()
@@ -194,6 +197,24 @@ delivered=$(printf '%s\n' "$metrics" | awk '$1 ~ /^opslab_notifications_delivere
 failed=$(printf '%s\n' "$metrics" | awk '$1 ~ /^opslab_notifications_failed_total\{integration="hook\/webhook/ {print $2}')
 check "deliveries are counted ($delivered)" [ "${delivered:-0}" -ge 5 ]
 check "and the retried attempts ($failed)" [ "${failed:-0}" -ge 2 ]
+
+# An alert that resolves while serve is down is still notified resolved:
+# the notifier takes back the alerts it held.
+printf '200\n' > statuses
+"$OPSLAB" --no-init -e 'metrics.write("opslab_test_value", {host = "h3"}, 0)' >/dev/null
+"$OPSLAB" --no-init -e 'metrics.write("opslab_test_value", {host = "h4"}, 4)' >/dev/null
+# notified HOST STATUS: a notification held HOST's alert with that status.
+notified() { python3 -c '
+import json, sys
+sys.exit(0 if any(a["labels"].get("host") == sys.argv[1] and a["status"] == sys.argv[2]
+                  for line in open("received.jsonl") for a in json.loads(line)["alerts"]) else 1)' "$@"; }
+check "h4 fires" wait_until 30 notified h4 firing
+check "h3 resolves" wait_until 30 notified h3 resolved
+crash_serve
+"$OPSLAB" --no-init -e 'metrics.write("opslab_test_value", {host = "h4"}, 0)' >/dev/null
+check "serve restarts after the condition cleared" start_serve
+check "h4's resolved notification is sent after the restart" wait_until 30 notified h4 resolved
+
 crash_serve
 
 # notify-test sends one notification straight through a receiver's sinks.

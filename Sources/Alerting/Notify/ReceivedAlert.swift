@@ -82,7 +82,7 @@ struct FNV1a {
 }
 
 /// An alert as a client posts it (an API v2 PostableAlert, times read).
-public struct IncomingAlert: Sendable, Equatable {
+public struct IncomingAlert: Sendable, Equatable, Codable {
     /// The alert's identity.
     public var labels: [String: String]
     /// Descriptions: summary, runbook_url and the like.
@@ -102,6 +102,13 @@ public struct IncomingAlert: Sendable, Equatable {
         self.startsAt = startsAt
         self.endsAt = endsAt
         self.generatorURL = generatorURL
+    }
+
+    /// A held alert as it would be posted again, its times fixed, so that a
+    /// restarted notifier can take back what it held.
+    public init(_ held: ReceivedAlert) {
+        self.init(labels: held.labels, annotations: held.annotations, startsAt: held.startsAt, endsAt: held.endsAt,
+                  generatorURL: held.generatorURL)
     }
 
     /// The alert Prometheus (or opslab's rule manager) posts; an empty or
