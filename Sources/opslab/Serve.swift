@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
 
             Alerts: with --alertmanager (repeatable), firing alerts are posted to each Alertmanager's API v2 when they start firing and again every --resend-delay, and resolved ones once when they resolve, with external labels added, as Prometheus sends them.
 
-            Notifications: with --notify FILE (an alertmanager.yml), serve routes, groups, inhibits, silences and delivers alerts itself, as Alertmanager 0.25 does: webhook_configs, and opslab_configs with the built-in sinks file, console, command and alertmanager. Every notification is written to the outbox in $OPSLAB_HOME/opslab.db before it is attempted and leaves it only once delivered; failures are retried with backoff and become dead letters after --notify-max-attempts (see `opslab alerts outbox`). Silences come from `opslab alerts silence`.
+            Notifications: with --notify FILE (an alertmanager.yml), serve routes, groups, inhibits, silences and delivers alerts itself, as Alertmanager 0.25 does: webhook_configs, and opslab_configs naming a built-in sink (webhook, file, console, command, alertmanager) or a Lua sink plugin. Every notification is written to the outbox in $OPSLAB_HOME/opslab.db before it is attempted and leaves it only once delivered; failures are retried with backoff and become dead letters after --notify-max-attempts (see `opslab alerts outbox`). Silences come from `opslab alerts silence`. Serve then also takes alerts as an Alertmanager does, on POST /api/v2/alerts, so a Prometheus can use it as its Alertmanager.
 
             Rules: --rules takes Prometheus rule files (repeatable; globs). Groups are evaluated on their interval (default --evaluation-interval) against the store that serve writes; recording rules and the ALERTS and ALERTS_FOR_STATE series are written to it, so metrics.query("ALERTS") works in the shell. After a restart, alerts take back their state from ALERTS_FOR_STATE: a firing alert fires again with its original activeAt, a pending one keeps its progress towards `for`. A rule file that fails to load on reload keeps its previous rules.
 
@@ -164,13 +164,14 @@ struct Serve: AsyncParsableCommand {
             ruleRunner.alertSenders.append(notifier)
             ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
         }
-        if let notify {
-            ruleRunner.alertSenders.append(try startNotifier(config: notify, workbench: workbench, logger: logger))
+        let notifier = try notify.map { try startNotifier(config: $0, workbench: workbench, logger: logger) }
+        if let notifier {
+            ruleRunner.alertSenders.append(notifier)
             ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
         }
         let ruleTask = ruleRunner.start()
         defer { ruleTask.cancel() }
-        let server = MetricsServer(agent: agent, rules: ruleRunner, address: address, logger: logger)
+        let server = MetricsServer(agent: agent, rules: ruleRunner, notifier: notifier, address: address, logger: logger)
         do {
             try await server.run {
                 logger.info("serving", metadata: ["address": "http://\(address)/metrics",

@@ -4,7 +4,7 @@ import Foundation
 import Telemetry
 
 /// One alert of a POST /api/v2/alerts body.
-public struct PostableAlert: Encodable, Sendable, Equatable {
+public struct PostableAlert: Codable, Sendable, Equatable {
     public var labels: [String: String]
     public var annotations: [String: String]
     public var startsAt: String
@@ -22,6 +22,17 @@ public struct PostableAlert: Encodable, Sendable, Equatable {
         startsAt = RFC3339.withMilliseconds(alert.firedAt ?? alert.activeAt)
         endsAt = RFC3339.withMilliseconds(alert.resolvedAt ?? alert.validUntil ?? alert.activeAt)
         generatorURL = externalURL + "/graph?g0.expr=" + Self.queryEscape(expression) + "&g0.tab=1"
+    }
+
+    /// An alert as a client posted it: `labels` is required, the rest may be
+    /// left out (an empty time counts as missing, as in the API).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        labels = try container.decode([String: String].self, forKey: .labels)
+        annotations = try container.decodeIfPresent([String: String].self, forKey: .annotations) ?? [:]
+        startsAt = try container.decodeIfPresent(String.self, forKey: .startsAt) ?? ""
+        endsAt = try container.decodeIfPresent(String.self, forKey: .endsAt) ?? ""
+        generatorURL = try container.decodeIfPresent(String.self, forKey: .generatorURL) ?? ""
     }
 
     /// Go's url.QueryEscape: spaces as '+', everything but unreserved characters escaped.
