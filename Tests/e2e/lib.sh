@@ -4,6 +4,8 @@ set -u
 PASSED=0
 FAILED=0
 : "${OPSLAB:?set OPSLAB to the opslab binary}"
+# This folder, for helpers beside the tests (webhook_receiver.py).
+E2E=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 pass() { PASSED=$((PASSED + 1)); }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }

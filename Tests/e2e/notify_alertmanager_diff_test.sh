@@ -18,24 +18,10 @@ trap '{ for p in "${PIDS[@]}"; do kill -9 "$p"; done; wait; } 2>/dev/null; clean
 cd "$SCRATCH"
 
 # Two receivers record what they get: one for Alertmanager, one for opslab.
-cat > receiver.py <<'PY'
-import http.server, sys
-out = sys.argv[2]
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(out, "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-PY
 am_hook=$(free_port); op_hook=$(free_port)
 : > am.jsonl; : > op.jsonl
-python3 receiver.py "$am_hook" am.jsonl 2>/dev/null & PIDS+=($!)
-python3 receiver.py "$op_hook" op.jsonl 2>/dev/null & PIDS+=($!)
+python3 "$E2E/webhook_receiver.py" "$am_hook" am.jsonl 2>/dev/null & PIDS+=($!)
+python3 "$E2E/webhook_receiver.py" "$op_hook" op.jsonl 2>/dev/null & PIDS+=($!)
 
 # config HOOK_PORT: the shared configuration, pointing at one receiver.
 config() { cat <<YAML

@@ -17,19 +17,7 @@ trap '{ for p in "${PIDS[@]}"; do kill -9 "$p"; done; wait; } 2>/dev/null; clean
 cd "$SCRATCH"
 
 hook=$(free_port)
-python3 - "$hook" 2>receiver.log <<'PY' &
-import http.server, sys
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open("received.jsonl", "ab") as f:
-            f.write(body.replace(b"\n", b" ") + b"\n")
-        self.send_response(200)
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-PY
+python3 "$E2E/webhook_receiver.py" "$hook" received.jsonl 2>receiver.log &
 PIDS+=($!)
 : > received.jsonl
 

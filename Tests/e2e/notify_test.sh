@@ -16,32 +16,6 @@ PIDS=()
 trap '{ for p in "${PIDS[@]}"; do kill -9 "$p"; done; wait; } 2>/dev/null; cleanup' EXIT
 cd "$SCRATCH"
 
-# The receiver answers each POST with the first status in ./statuses (one
-# per line, the last one repeats) and records accepted bodies, one per line.
-cat > receiver.py <<'PY'
-import http.server, json, sys
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open("statuses") as f:
-            statuses = [line.strip() for line in f if line.strip()]
-        status = int(statuses[0]) if statuses else 200
-        if len(statuses) > 1:
-            with open("statuses", "w") as f:
-                f.write("\n".join(statuses[1:]) + "\n")
-        with open("attempts.log", "a") as f:
-            f.write(f"{status} {self.headers.get('Authorization', '-')}\n")
-        if status == 200:
-            with open("received.jsonl", "a") as f:
-                f.write(json.dumps(json.loads(body)) + "\n")
-        self.send_response(status)
-        if status == 429:
-            self.send_header("Retry-After", "1")
-        self.end_headers()
-    def log_message(self, *args):
-        pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
-PY
 hook=$(free_port)
 echo 200 > statuses
 : > received.jsonl
@@ -121,7 +95,7 @@ crash_serve
 check "serve restarts after a second SIGKILL" start_serve
 check "the notification is still in the outbox" outbox_shows "webhook"
 
-python3 receiver.py "$hook" 2>receiver.log &
+python3 "$E2E/webhook_receiver.py" "$hook" received.jsonl statuses 2>receiver.log &
 PIDS+=($!)
 one_firing() { [ "$(count firing)" -ge 1 ]; }
 check "the receiver gets the firing notification once it is up" wait_until 40 one_firing
@@ -131,7 +105,7 @@ n = json.loads(open("received.jsonl").readline())
 a = n["alerts"][0]
 print(n["version"], n["receiver"], n["groupLabels"]["alertname"], a["labels"]["severity"], a["annotations"]["summary"], sep="|")')
 check "as Alertmanager's webhook payload ($alert_detail)" [ "$alert_detail" = "4|hook|ValueHigh|page|value is 5" ]
-check "with the configured basic auth" grep -q "^200 Basic b3BzOnMzY3JldA==" attempts.log
+check "with the configured basic auth" grep -q "^200 Basic b3BzOnMzY3JldA==" received.jsonl.attempts
 check "the outbox empties" wait_until 10 outbox_shows "the outbox is empty"
 file_firing=$(grep -c '"status":"firing"' alerts.jsonl)
 check "the file sink got the same notification once ($file_firing)" [ "$file_firing" -eq 1 ]
@@ -189,7 +163,7 @@ printf '500\n429\n200\n' > statuses
 firing_before=$(count firing)
 retried_through() { [ "$(count firing)" -gt "$firing_before" ]; }
 check "500, then 429, then delivered" wait_until 30 retried_through
-check "each attempt reached the receiver" grep -q "^429 " attempts.log
+check "each attempt reached the receiver" grep -q "^429 " received.jsonl.attempts
 check "nothing is left in the outbox" wait_until 10 outbox_shows "the outbox is empty"
 
 metrics=$(curl -s "http://127.0.0.1:$port/metrics")
