@@ -66,7 +66,7 @@ let package = Package(
                     .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
                     .embedInCode("Plugins/sandbox_modules.lua"),
                 ]),
-        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "CEditline"]),
+        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "Alerting", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit", "Alerting", "Notifications", "PromQL",
             "Telemetry", "NN", "Plugins", "MetricsStore",

@@ -1,3 +1,4 @@
+import Alerting
 import LuaKit
 import Plugins
 import Telemetry
@@ -20,7 +21,7 @@ public final class REPL {
     private var editor: LineEditor!
     private var reportedHistoryProblem = false
 
-    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect"]
+    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect", ":alerts"]
 
     /// - Parameters:
     ///   - runInit: run `~/.config/opslab/init.lua` at start and on `:reset`.
@@ -134,6 +135,8 @@ public final class REPL {
             output(pluginTable())
         case ":collect":
             output(collectTable(names: argument))
+        case ":alerts":
+            output(alertsTable())
         default:
             printError("unknown command \(parts[0]); :help lists the commands")
         }
@@ -160,6 +163,44 @@ public final class REPL {
             text += "\nNot loaded:\n" + problems.map { "  " + $0.description }.joined(separator: "\n") + "\n"
         }
         text += "\nSearch path: " + workbench.paths.pluginSearchPath.joined(separator: ":")
+        return text
+    }
+
+    /// `:alerts`: alerts, silences, what was last sent where, the outbox.
+    private func alertsTable() -> String {
+        let overview: AlertsOverview
+        do {
+            overview = try workbench.alertsOverview()
+        } catch {
+            return "\(error)"
+        }
+        func labels(_ map: [String: String]) -> String {
+            "{" + map.sorted { $0.key < $1.key }.map { "\($0.key)=\"\($0.value)\"" }.joined(separator: ", ") + "}"
+        }
+        func time(_ ms: Int64) -> String { RFC3339.withMilliseconds(ms).replacingOccurrences(of: "T", with: " ") }
+        var text = ""
+        if overview.alerts.isEmpty {
+            text += "No alerts firing or pending.\n"
+        } else {
+            text += formatTable([["ALERT", "STATE", "LABELS"]] + overview.alerts.map { [$0.name, $0.state, labels($0.labels)] })
+        }
+        if !overview.silences.isEmpty {
+            text += "\nSilences:\n" + formatTable([["ID", "STATE", "MATCHERS", "ENDS", "COMMENT"]] + overview.silences.map { silence, state in
+                [String(silence.id.prefix(8)), state.rawValue, silence.matchers.map(\.description).joined(separator: ", "),
+                 time(silence.endsAt), silence.comment]
+            })
+        }
+        if !overview.sent.isEmpty {
+            text += "\nLast sent:\n" + formatTable([["WHEN", "TO", "GROUP", "FIRING", "RESOLVED"]] + overview.sent.prefix(20).map { entry in
+                [time(entry.timestamp), entry.integration.description, entry.groupKey, String(entry.firing.count), String(entry.resolved.count)]
+            })
+            if overview.sent.count > 20 { text += "  ... and \(overview.sent.count - 20) more groups\n" }
+        }
+        let pending = overview.outbox.values.reduce(0) { $0 + $1.pending }
+        let dead = overview.outbox.values.reduce(0) { $0 + $1.dead }
+        if pending + dead > 0 {
+            text += "\nOutbox: \(pending) waiting, \(dead) dead (opslab alerts outbox)\n"
+        }
         return text
     }
 

@@ -1,5 +1,7 @@
 import Alerting
 import ArgumentParser
+import Foundation
+import Notifications
 import Workbench
 
 /// `opslab alerts test|check`
@@ -58,6 +60,35 @@ struct AlertsCommand: ParsableCommand {
             for match in parsed.route.match(alert) {
                 print("  \(match.receiver)\tgroup \(match.groupKey)\twait \(match.groupWaitMs / 1000)s interval \(match.groupIntervalMs / 1000)s repeat \(match.repeatIntervalMs / 1000)s")
             }
+            try printMutes(alert, rules: parsed.inhibitRules)
+        }
+
+        /// Whether the alert would be silenced or inhibited now, by the
+        /// silences and the alerts a serve --notify on this $OPSLAB_HOME holds.
+        private func printMutes(_ alert: [String: String], rules: [InhibitRule]) throws {
+            guard let outbox = try existingOutbox() else {
+                print("  silences and held alerts: none (no serve --notify state in $OPSLAB_HOME)")
+                return
+            }
+            let now = nowMs()
+            let silences = try SilenceStore(outbox: outbox).list(at: now).filter { $0.state == .active }
+                .filter { $0.silence.matches(alert) }
+            if silences.isEmpty {
+                print("  not silenced now")
+            }
+            for (silence, _) in silences {
+                print("  silenced now by \(silence.id) until \(RFC3339.withMilliseconds(silence.endsAt)): \(silence.comment)")
+            }
+            let held = try outbox.state(Notifier.StateName.heldAlerts).map { try JSONDecoder().decode([IncomingAlert].self, from: $0) } ?? []
+            let firing = held.filter { ($0.endsAt ?? .max) > now }.map(\.labels)
+            var inhibited = false
+            for rule in rules {
+                for source in firing where rule.inhibits(source: source, target: alert) {
+                    print("  inhibited now by \(RouteMatch.labelSetText(source))" + (rule.line.map { " (inhibit rule at line \($0))" } ?? ""))
+                    inhibited = true
+                }
+            }
+            if !inhibited { print("  not inhibited by the \(firing.count) firing alert(s) serve holds") }
         }
     }
 

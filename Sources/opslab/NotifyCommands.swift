@@ -12,7 +12,15 @@ private func openOutbox() throws -> NotificationOutbox {
     return try NotificationOutbox(path: paths.home + "/opslab.db")
 }
 
-private func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
+/// The outbox of `$OPSLAB_HOME/opslab.db` when that database exists; nil
+/// when nothing has been stored there yet.
+func existingOutbox() throws -> NotificationOutbox? {
+    let paths = WorkbenchPaths.standard(environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0])
+    guard FileManager.default.fileExists(atPath: paths.home + "/opslab.db") else { return nil }
+    return try NotificationOutbox(path: paths.home + "/opslab.db")
+}
+
+func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
 
 extension AlertsCommand {
     /// `opslab alerts outbox`

@@ -49,6 +49,8 @@ receivers:
   - {sink: file, options: {path: $SCRATCH/alerts.jsonl}}
   - {sink: jsonl_file, options: {path: $SCRATCH/lua.jsonl}}
   - {sink: flaky, options: {path: $SCRATCH/flaky.log}}
+inhibit_rules:
+- {source_matchers: [alertname=ValueHigh], target_matchers: [alertname=Shadowed]}
 YAML
 # A Lua sink plugin whose first call in each process fails: it is retried
 # through the outbox like any sink, and is not quarantined for it.
@@ -105,6 +107,11 @@ n = json.loads(open("received.jsonl").readline())
 a = n["alerts"][0]
 print(n["version"], n["receiver"], n["groupLabels"]["alertname"], a["labels"]["severity"], a["annotations"]["summary"], sep="|")')
 check "as Alertmanager's webhook payload ($alert_detail)" [ "$alert_detail" = "4|hook|ValueHigh|page|value is 5" ]
+route=$("$OPSLAB" alerts route --config notify.yml alertname=Shadowed 2>&1)
+check "alerts route says what serve's firing alert inhibits now ($route)" contains "$route" 'inhibited now by {alertname="ValueHigh"' \
+  && contains "$route" "not silenced now"
+route=$("$OPSLAB" alerts route --config notify.yml alertname=Other 2>&1)
+check "and what it does not ($route)" contains "$route" "not inhibited by the 1 firing alert(s) serve holds"
 check "with the configured basic auth" grep -q "^200 Basic b3BzOnMzY3JldA==" received.jsonl.attempts
 check "the outbox empties" wait_until 10 outbox_shows "the outbox is empty"
 file_firing=$(grep -c '"status":"firing"' alerts.jsonl)
@@ -126,12 +133,20 @@ sid=$("$OPSLAB" alerts silence add alertname=Quiet --comment "maintenance" --dur
 check "a silence is added ($sid)" [ ${#sid} -ge 32 ]
 listed=$("$OPSLAB" alerts silence list 2>&1)
 check "and listed as active" contains "$listed" "$sid	active	{alertname=\"Quiet\"}"
+route=$("$OPSLAB" alerts route --config notify.yml alertname=Quiet 2>&1)
+check "alerts route names the silence ($route)" contains "$route" "silenced now by $sid"
 "$OPSLAB" --no-init -e 'metrics.write("opslab_quiet_value", {}, 1)' >/dev/null
 sleep 5
 quiet_count() { python3 -c '
 import json
 print(sum(1 for line in open("received.jsonl") if json.loads(line)["groupLabels"].get("alertname") == "Quiet"))'; }
 check "the silenced alert is not delivered" [ "$(quiet_count)" -eq 0 ]
+# :alerts in the shell reads the same database serve writes.
+start_repl
+type_line ":alerts"
+expect_screen ":alerts lists the silenced alert as firing" "Quiet  firing"
+expect_screen ":alerts lists the silence" "alertname=\"Quiet\""
+expect_screen ":alerts shows what was sent where" "hook/webhook[0]"
 check "the silence is expired" "$OPSLAB" alerts silence expire "$sid"
 quiet_arrives() { [ "$(quiet_count)" -ge 1 ]; }
 check "once expired, the alert is delivered" wait_until 20 quiet_arrives

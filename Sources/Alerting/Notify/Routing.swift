@@ -152,7 +152,7 @@ public struct RouteMatch: Sendable, Equatable {
     /// model.LabelSet.String(): `name="value"` pairs, values quoted as Go's
     /// %q, joined by ", " in braces. Go sorts the printed pairs rather than
     /// the names, so `a1="x"` comes before `a="y"`; so do we.
-    static func labelSetText(_ labels: [String: String]) -> String {
+    public static func labelSetText(_ labels: [String: String]) -> String {
         let pairs = labels.map { $0.key + "=" + GoQuote.quote($0.value) }
             .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         return "{" + pairs.joined(separator: ", ") + "}"

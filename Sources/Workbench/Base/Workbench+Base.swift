@@ -108,6 +108,7 @@ extension Workbench {
           :reset              a fresh Lua state (plugins reloaded, history kept)
           :plugins            the plugin registry
           :collect [names]    run the collectors once and summarise
+          :alerts             alerts firing and pending, silences, what was sent where, the outbox
           !command            run a shell command
 
         """
