@@ -64,6 +64,7 @@ public final class Workbench {
         lua.useGenerationalCollector()
         self.registry = PluginRegistry()
         installBase()
+        try installJSON()
         installPlugins()
         installMetrics()
         try installTensor()

@@ -65,7 +65,7 @@ t.test("jsonl_file appends one JSON object per notification", function()
 end)
 
 t.test("jsonl_file refuses what JSON cannot hold", function()
-  t.raises(function() plugins.call("jsonl_file", "send", { options = { path = "/tmp/x" } }, { f = print }) end, "cannot encode a function")
+  t.raises(function() plugins.call("jsonl_file", "send", { options = { path = "/tmp/x" } }, { f = print }) end, "is a function, which JSON cannot hold")
 end)
 
 t.finish()

@@ -13,4 +13,5 @@ return {
   tensor = view(tensor, {load_csv = true}),
   nn = view(nn, {save = true, load = true, load_tensors = true, metadata = true, verify = true, define = true}),
   optim = view(optim, {}),
+  json = view(json, {}),
 }
