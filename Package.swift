@@ -64,7 +64,7 @@ let package = Package(
                 resources: [
                     .embedInCode("Tensor/tensor.lua"), .embedInCode("NN/fit.lua"),
                     .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
-                    .embedInCode("Plugins/sandbox_modules.lua"), .embedInCode("Base/json.lua"),
+                    .embedInCode("Plugins/sandbox_modules.lua"), .embedInCode("Base/json.lua"), .embedInCode("Plugins/testing.lua"),
                 ]),
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "Alerting", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [

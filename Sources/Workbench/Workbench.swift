@@ -65,6 +65,7 @@ public final class Workbench {
         self.registry = PluginRegistry()
         installBase()
         try installJSON()
+        try installTesting()
         installPlugins()
         installMetrics()
         try installTensor()

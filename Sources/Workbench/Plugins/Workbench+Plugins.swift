@@ -171,6 +171,23 @@ extension Workbench {
                 for result in results { call.stack.push(result) }
                 return Int32(results.count)
             },
+            LuaFunction("plugins.load", doc: """
+                plugins.load(path: string) -> name
+                Loads one plugin file as the search path would (its own sandbox, the permissions it
+                declares), replacing a loaded plugin of the same name: for trying a plugin under
+                development, and for its tests. A file that is refused raises the problem.
+                """) { [unowned self] call in
+                let file = try call.string(1)
+                let manifest: PluginManifest
+                switch checkPlugin(file: file) {
+                case .success(let checked): manifest = checked
+                case .failure(let problem): throw call.error("\(problem)")
+                }
+                registry.removeFilePlugins(named: manifest.name)
+                if case .failed(let problem) = loadPlugin(file: file) { throw call.error("\(problem)") }
+                nnBinding?.refreshConstructors()
+                return call.returns(.string(manifest.name))
+            },
             LuaFunction("plugins.register", doc: """
                 plugins.register(manifest: table) -> name
                 Registers a plugin defined by code in this session (the table a plugin file would return),
