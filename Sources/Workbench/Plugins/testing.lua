@@ -28,7 +28,7 @@ function testing.it(name, fn)
   local full = #prefix > 0 and table.concat(prefix, " ") .. " " .. name or name
   record(full, pcall(fn))
 end
-testing.test = testing.it
+function testing.test(name, fn) testing.it(name, fn) end
 
 local function same(a, b, seen)
   if a == b then return true end
