@@ -5,7 +5,8 @@ public enum ManifestValue: Sendable, Equatable {
     case number(Double)
     case boolean(Bool)
     case list([ManifestValue])
-    case table
+    /// A table with string keys, its values one level deep.
+    case table([String: ManifestValue])
     case function
     case other(String)
 
@@ -34,6 +35,14 @@ public struct ManifestProblem: Error, Sendable, Equatable, CustomStringConvertib
     public var description: String { "field '\(field)': \(message)" }
 }
 
+extension PluginManifest {
+    /// Why this program (at `host`) cannot load the plugin, if it cannot.
+    public func requirementProblem(host: SemanticVersion) -> ManifestProblem? {
+        guard let required = requiredHostVersion, !required.isSatisfied(by: host) else { return nil }
+        return ManifestProblem(field: "requires", message: "the plugin needs opslab \(required), this is \(host)")
+    }
+}
+
 /// The common, checked part of a plugin's manifest.
 public struct PluginManifest: Sendable {
     public let kind: String
@@ -43,6 +52,8 @@ public struct PluginManifest: Sendable {
     public let permissions: [Permission]
     /// Every field as declared, for kind-specific checks.
     public let fields: [String: ManifestValue]
+    /// `requires = { opslab = ">=0.2" }`: the opslab versions the plugin works with.
+    public let requiredHostVersion: VersionRequirement?
 
     /// Checks the common fields, then the kind's own requirements.
     /// - Parameter kinds: the kinds the registry knows.
@@ -104,6 +115,20 @@ public struct PluginManifest: Sendable {
             if let value = fields[field], value != .function {
                 throw ManifestProblem(field: field, message: "expected a function, got \(value.summary)")
             }
+        }
+        switch fields["requires"] {
+        case nil:
+            requiredHostVersion = nil
+        case .table(let requirements)?:
+            if let unknown = requirements.keys.sorted().first(where: { $0 != "opslab" }) {
+                throw ManifestProblem(field: "requires", message: "unknown requirement \"\(unknown)\" (known: opslab)")
+            }
+            guard case .string(let text)? = requirements["opslab"], let requirement = VersionRequirement(text) else {
+                throw ManifestProblem(field: "requires", message: "opslab must be a version requirement such as \">=0.2\" or \">=0.2, <1\"")
+            }
+            requiredHostVersion = requirement
+        case let other?:
+            throw ManifestProblem(field: "requires", message: "expected a table such as { opslab = \">=0.2\" }, got \(other.summary)")
         }
         self.kind = kindName
         self.name = name

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A semantic version (semver.org 2.0.0): MAJOR.MINOR.PATCH with optional
 /// pre-release and build parts.
 public struct SemanticVersion: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -80,6 +82,48 @@ public enum Permission: String, CaseIterable, Sendable {
         case .fsWrite: return "write, rename and remove files"
         case .exec: return "run shell commands"
         case .env: return "read environment variables"
+        }
+    }
+}
+
+/// What a plugin asks of the program that loads it, e.g. `">=0.2"` or
+/// `">=0.2, <1"`: comparisons (>=, >, <=, <, =) joined by commas, each
+/// against a version whose missing minor and patch parts are 0.
+public struct VersionRequirement: Sendable, CustomStringConvertible {
+    private enum Comparison: String, CaseIterable { case atLeast = ">=", atMost = "<=", above = ">", below = "<", exactly = "=" }
+    private let terms: [(Comparison, SemanticVersion)]
+    public let description: String
+
+    public init?(_ text: String) {
+        var terms: [(Comparison, SemanticVersion)] = []
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            var term = part.trimmingCharacters(in: .whitespaces)
+            guard let comparison = Comparison.allCases.first(where: { term.hasPrefix($0.rawValue) }) else { return nil }
+            term = String(term.dropFirst(comparison.rawValue.count)).trimmingCharacters(in: .whitespaces)
+            if term.hasPrefix("=") { term.removeFirst() }  // "==" reads as "="
+            // 0.2 means 0.2.0; the missing parts go before any pre-release or build suffix.
+            let coreEnd = term.firstIndex { $0 == "-" || $0 == "+" } ?? term.endIndex
+            let dots = term[..<coreEnd].filter { $0 == "." }.count
+            guard dots <= 2 else { return nil }
+            term.insert(contentsOf: String(repeating: ".0", count: 2 - dots), at: coreEnd)
+            guard let version = SemanticVersion(term) else { return nil }
+            terms.append((comparison, version))
+        }
+        guard !terms.isEmpty else { return nil }
+        self.terms = terms
+        description = text
+    }
+
+    /// Whether `version` meets every comparison.
+    public func isSatisfied(by version: SemanticVersion) -> Bool {
+        terms.allSatisfy { comparison, bound in
+            switch comparison {
+            case .atLeast: return version >= bound
+            case .atMost: return version <= bound
+            case .above: return version > bound
+            case .below: return version < bound
+            case .exactly: return version == bound
+            }
         }
     }
 }

@@ -13,6 +13,8 @@ import Glibc
 public final class Workbench {
     /// The opslab release.
     public static let version = "0.1.0"
+    /// The version plugins' `requires = { opslab = ... }` is checked against.
+    static let semanticVersion = SemanticVersion(version)!
 
     /// Settings chosen at start.
     public struct Options: Sendable {

@@ -44,6 +44,36 @@ struct ManifestTests {
         #expect(problem { $0["init"] = .number(1) }?.field == "init")
     }
 
+    @Test func requiresNamesTheOpslabVersionsAPluginWorksWith() throws {
+        func manifest(_ requirement: String) throws -> PluginManifest {
+            var fields = valid
+            fields["requires"] = .table(["opslab": .string(requirement)])
+            return try PluginManifest(fields: fields, kinds: PluginKind.standard)
+        }
+        let host = try #require(SemanticVersion("0.2.1"))
+        #expect(try manifest(">=0.2").requirementProblem(host: host) == nil)
+        #expect(try manifest(">=0.2, <1").requirementProblem(host: host) == nil)
+        #expect(try manifest("=0.2.1").requirementProblem(host: host) == nil)
+        #expect(try manifest("==0.2.1").requirementProblem(host: host) == nil)
+        #expect(try manifest(">=0.3").requirementProblem(host: host)?.description ==
+                "field 'requires': the plugin needs opslab >=0.3, this is 0.2.1")
+        #expect(try manifest("<0.2.1").requirementProblem(host: host) != nil)
+        #expect(try manifest(">0.2.1").requirementProblem(host: host) != nil)
+        #expect(try manifest(">=0.2.1-rc.1").requirementProblem(host: host) == nil, "a release meets its pre-release")
+        #expect(try PluginManifest(fields: valid, kinds: PluginKind.standard).requirementProblem(host: host) == nil)
+    }
+
+    @Test(arguments: ["", "0.2", "~0.2", ">= ", ">=x", ">=0.2,", ">=1.2.3.4", ">=NaN", ">=1e300", ">=9223372036854775808"])
+    func aRequirementThatDoesNotParseIsRefused(_ text: String) {
+        #expect(problem { $0["requires"] = .table(["opslab": .string(text)]) }?.field == "requires")
+    }
+
+    @Test func requiresIsATableOfKnownRequirements() {
+        #expect(problem { $0["requires"] = .string(">=0.2") }?.message.contains("expected a table") == true)
+        #expect(problem { $0["requires"] = .table(["python": .string(">=3")]) }?.message.contains("unknown requirement \"python\"") == true)
+        #expect(problem { $0["requires"] = .table(["opslab": .number(2)]) }?.field == "requires")
+    }
+
     @Test func kindsRequireTheirFunctions() {
         #expect(problem { $0["kind"] = .string("sink") }?.field == "send")
         #expect(problem { $0["kind"] = .string("optimizer") }?.field == "step")

@@ -56,4 +56,12 @@ printf 'return { kind = "sink", name = "half" }\n' > half.lua
 out=$("$OPSLAB" --no-init -e 'plugins.load("half.lua")' 2>&1); rc=$?
 check "plugins.load raises the manifest problem ($out)" [ $rc -ne 0 ] && contains "$out" "half.lua" && contains "$out" "version"
 
+# requires = { opslab = ... } is checked against the running version.
+printf 'return { kind = "sink", name = "future", version = "1.0.0", description = "d", requires = { opslab = ">=99" }, send = function() end }\n' > future.lua
+out=$("$OPSLAB" plugin check future.lua 2>&1); rc=$?
+check "a plugin for a later opslab is refused ($out)" [ $rc -ne 0 ] && contains "$out" "field 'requires': the plugin needs opslab >=99, this is"
+sed -i 's/>=99/>=0.1, <99/' future.lua
+out=$("$OPSLAB" plugin check future.lua 2>&1)
+check "and one for this opslab loads ($out)" contains "$out" "ok (sink future 1.0.0)"
+
 finish

@@ -51,6 +51,9 @@ extension Workbench {
                 return failure(error.message, field: error.field)
             }
             if let name, manifest.name != name { return .skipped }
+            if let problem = manifest.requirementProblem(host: Self.semanticVersion) {
+                return failure(problem.message, field: problem.field)
+            }
             try grant(manifest.permissions, into: environment)
             let plugin = LuaPlugin(file: file, manifest: manifest, table: reference, environment: environment, workbench: self)
             do {
@@ -83,6 +86,9 @@ extension Workbench {
         } catch {
             throw call.argumentError(position, "field '\(error.field)': \(error.message)")
         }
+        if let problem = manifest.requirementProblem(host: Self.semanticVersion) {
+            throw call.argumentError(position, "\(problem)")
+        }
         let plugin = LuaPlugin(file: "(session)", manifest: manifest, table: reference,
                                environment: nil, workbench: self)
         do {
@@ -103,7 +109,8 @@ extension Workbench {
             case .function: return .function
             case .table(let t) where t.fields.isEmpty && t.otherKeyCount == 0:
                 return .list(t.array.map { $0.stringValue.map(ManifestValue.string) ?? .other($0.typeName) })
-            case .table: return .table
+            case .table(let t):
+                return .table(t.fields.mapValues { $0.stringValue.map(ManifestValue.string) ?? .other($0.typeName) })
             case .nil: return .other("nil")
             case .other(let r): return .other(r.typeName)
             }
