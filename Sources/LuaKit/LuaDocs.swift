@@ -4,7 +4,7 @@ import CLuaShim
 /// Docstrings for Lua values (functions and module tables), kept in a
 /// weak-keyed registry table so that documenting a value never keeps it alive.
 extension LuaState {
-    private static let docsKey = "luakit.docs"
+    static let docsKey = "luakit.docs"
 
     private func pushDocsTable(on stack: LuaStack) {
         let L = stack.L
@@ -51,5 +51,21 @@ extension LuaState {
         lua_rawget(L, -2)
         defer { stack.pop(2) }
         return stack.string(at: -1)
+    }
+}
+
+extension LuaStack {
+    /// The docstring of the value at `index`, if it has one; unlike
+    /// LuaState.doc, it never creates the docs table, so a printer can ask.
+    func docString(at index: Int32) -> String? {
+        let index = lua_absindex(L, index)
+        guard getField(LuaState.docsKey, inTableAt: luakit_registryindex()) == LUA_TTABLE else {
+            pop()
+            return nil
+        }
+        lua_pushvalue(L, index)
+        lua_rawget(L, -2)
+        defer { pop(2) }
+        return string(at: -1)
     }
 }

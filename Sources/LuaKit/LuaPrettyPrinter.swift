@@ -3,7 +3,8 @@ import CLuaShim
 
 /// Renders Lua values for people: tables nested with sorted keys and
 /// indentation, cycles and depth limits marked, strings quoted, userdata
-/// through `__tostring`; ANSI colour only when asked.
+/// through `__tostring`, documented functions by their signature; ANSI
+/// colour only when asked.
 public struct LuaPrettyPrinter {
     public var maxDepth = 4
     public var width = 80
@@ -45,6 +46,12 @@ public struct LuaPrettyPrinter {
             return .leaf(paint(stack.describe(at: index), .cyan))
         case LUA_TTABLE:
             break
+        case LUA_TFUNCTION:
+            // A documented function shows its signature, as IPython shows one.
+            if let signature = stack.docString(at: index)?.split(separator: "\n").first {
+                return .leaf(paint("<function \(signature)>", .yellow))
+            }
+            return .leaf(paint(stack.describe(at: index), .yellow))
         default:
             return .leaf(paint(stack.describe(at: index), .yellow))
         }

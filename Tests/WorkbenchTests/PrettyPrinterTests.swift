@@ -57,6 +57,19 @@ struct PrettyPrinterTests {
         #expect(try render("io.stdout").hasPrefix("file (0x"))
     }
 
+    @Test func documentedFunctionsShowTheirSignature() throws {
+        let lua = try LuaState()
+        try lua.load("return {documented = function() end, plain = function() end}", name: "=t")
+        try lua.call(arguments: 0, results: 1)
+        lua.stack.getField("documented", inTableAt: -1)
+        lua.setDoc("scale(x: number [, by: number]) -> number\nMultiplies.", forValueAt: -1)
+        lua.stack.pop()
+        var printer = LuaPrettyPrinter(color: false)
+        printer.width = 200
+        let text = printer.render(lua.stack, at: -1)
+        #expect(text.hasPrefix("{ documented = <function scale(x: number [, by: number]) -> number>, plain = function: 0x"), "\(text)")
+    }
+
     @Test func colourOnlyWhenAsked() throws {
         #expect(try render("{'a'}", color: true) == "{ \u{1B}[32m\"a\"\u{1B}[0m }")
         #expect(try !render("{'a'}").contains("\u{1B}"))
