@@ -233,7 +233,10 @@ public final class REPL {
         }
         var text = formatTable(rows)
         if !problems.isEmpty { text += "\nProblems:\n" + problems.joined(separator: "\n") + "\n" }
-        return text + "\n\(pass.samples.count) samples; metrics.collect() returns them as tables."
+        let collected = pass.reports.reduce(0) { $0 + $1.samples.count }
+        let stored = workbench.record(pass).map { "not stored (\($0))" } ?? "stored, so metrics.query sees them"
+        return text + "\n\(collected) samples from the collectors, \(stored); metrics.collect() returns them "
+            + "with the collectors' \(pass.samples.count - collected) health series."
     }
 
     // MARK: Evaluation

@@ -33,6 +33,8 @@ public final class Workbench {
     public let options: Options
     /// Help topics beyond function docstrings, by name (`:help plugins`).
     public private(set) var topics: [String: String] = [:]
+    deinit { backgroundRecording?.stop() }
+
     /// Every Lua global the workbench defines, for `:reset` and completion.
     public private(set) var builtinGlobals: [String] = []
     /// Held while Lua code runs on behalf of a background thread (a
@@ -43,6 +45,10 @@ public final class Workbench {
     var cachedRunner: CollectorRunner?
     /// The metrics store, once something needed it.
     var openedStore: MetricsStore?
+    /// Writes what the shell collects to the store, with staleness markers, as serve does.
+    var shellRecorder: ReportRecorder?
+    /// `metrics.record{every = ...}`'s background collection, while it runs.
+    var backgroundRecording: BackgroundRecording?
     /// The metatable that gives query results their :tensor() method.
     var vectorMetatable: LuaValue?
     /// The nn/optim/data binding (its classes call back into this state).

@@ -90,4 +90,25 @@ t.test("OpenMetrics files are imported, with errors by line", function()
   t.eq(stats.head_samples, 0)
 end)
 
+t.test("what the shell collects is stored; metrics.record keeps collecting", function()
+  local samples = metrics.collect("memory")
+  t.truthy(#samples > 0, "memory samples")
+  local total = metrics.query("node_memory_mem_total_bytes")
+  t.eq(#total, 1, "a query in a fresh shell sees what it collected")
+  t.eq(metrics.record{ every = "1s" }, true)
+  os.execute("sleep 2.5")
+  t.eq(metrics.record(false), false)
+  local count = metrics.query("count_over_time(node_load1[1m])")[1].value
+  t.truthy(count >= 2, "background passes stored: " .. tostring(count))
+  os.execute("sleep 1.5")
+  t.eq(metrics.query("count_over_time(node_load1[1m])")[1].value, count, "nothing after metrics.record(false)")
+  for _, bad in ipairs({ "0s", "999ms", "2d", "NaN", "inf", "1e300s", "9223372036854775807ms", "" }) do
+    t.raises(function() metrics.record{ every = bad } end, "option 'every'")
+  end
+  for _, bad in ipairs({ 0 / 0, 1 / 0, 1e300, 2 ^ 63, 15 }) do
+    t.raises(function() metrics.record{ every = bad } end, "every")
+  end
+  t.raises(function() metrics.record{ often = "1s" } end, "often")
+end)
+
 t.finish()

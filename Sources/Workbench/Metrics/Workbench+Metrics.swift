@@ -59,7 +59,7 @@ extension Workbench {
     /// The `metrics` module: collection here, the store and PromQL in
     /// Workbench+Query, remote Prometheus in Workbench+RemoteQuery.
     func installMetrics() {
-        lua.registerModule("metrics", functions: collectionFunctions() + queryFunctions() + remoteQueryFunctions())
+        lua.registerModule("metrics", functions: collectionFunctions() + recordingFunctions() + queryFunctions() + remoteQueryFunctions())
         document("metrics", "metrics: collectors, samples, the metrics store and PromQL queries (here and on a Prometheus server).")
     }
 
@@ -69,9 +69,11 @@ extension Workbench {
                 metrics.collect([names: string|table]) -> samples
                 Runs one pass of every enabled collector (or of those named: a string or a list) and
                 returns the samples as tables {name=, labels={...}, value=, time=} including the
-                collectors' own health (opslab_collector_up, ..._duration_seconds, ...).
+                collectors' own health (opslab_collector_up, ..._duration_seconds, ...). The collectors'
+                samples (not the health series) also go into the store, as serve stores them.
                 """) { [unowned self] call in
                 let pass = try collect(only: try collectorNames(call, 1))
+                if let problem = record(pass) { writeStandardError("metrics.collect: \(problem)\n") }
                 call.stack.push(pass.samples.map { LuaValue.table(luaSample($0)) })
                 return 1
             },
