@@ -54,6 +54,9 @@ public struct PluginManifest: Sendable {
     public let fields: [String: ManifestValue]
     /// `requires = { opslab = ">=0.2" }`: the opslab versions the plugin works with.
     public let requiredHostVersion: VersionRequirement?
+    /// `hosts = {"hooks.slack.com", "*.internal"}`: where a plugin with `net` may connect
+    /// ("*" anywhere, "*.domain" its subdomains).
+    public let hosts: [String]
 
     /// Checks the common fields, then the kind's own requirements.
     /// - Parameter kinds: the kinds the registry knows.
@@ -130,6 +133,27 @@ public struct PluginManifest: Sendable {
         case let other?:
             throw ManifestProblem(field: "requires", message: "expected a table such as { opslab = \">=0.2\" }, got \(other.summary)")
         }
+        var hosts: [String] = []
+        switch fields["hosts"] {
+        case nil: break
+        case .list(let items)?:
+            for item in items {
+                guard case .string(let host) = item, !host.isEmpty, host.count <= 253,
+                      host.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-.*:[]".contains($0)) }) else {
+                    throw ManifestProblem(field: "hosts", message: "expected host names such as \"hooks.slack.com\" or \"*.internal\", got \(item.summary)")
+                }
+                hosts.append(host.lowercased())
+            }
+        case let other?:
+            throw ManifestProblem(field: "hosts", message: "expected a list of host names, got \(other.summary)")
+        }
+        if permissions.contains(.net) && hosts.isEmpty {
+            throw ManifestProblem(field: "hosts", message: "is required with the net permission: list where the plugin may connect (\"*\" for anywhere)")
+        }
+        if !permissions.contains(.net) && !hosts.isEmpty {
+            throw ManifestProblem(field: "hosts", message: "has no effect without the net permission")
+        }
+        self.hosts = hosts
         self.kind = kindName
         self.name = name
         self.version = version

@@ -74,6 +74,7 @@ public final class Workbench {
         installBase()
         try installJSON()
         try installTesting()
+        installHTTP()
         installPlugins()
         installMetrics()
         try installTensor()

@@ -54,7 +54,7 @@ extension Workbench {
             if let problem = manifest.requirementProblem(host: Self.semanticVersion) {
                 return failure(problem.message, field: problem.field)
             }
-            try grant(manifest.permissions, into: environment)
+            try grant(manifest.permissions, hosts: manifest.hosts, into: environment)
             let plugin = LuaPlugin(file: file, manifest: manifest, table: reference, environment: environment, workbench: self)
             do {
                 try registry.register(manifest, source: .file(file), implementation: plugin)
@@ -118,13 +118,14 @@ extension Workbench {
     }
 
     /// Adds the capabilities of `permissions` to a plugin's environment.
-    private func grant(_ permissions: [Permission], into environment: LuaReference) throws {
+    private func grant(_ permissions: [Permission], hosts: [String], into environment: LuaReference) throws {
         guard !permissions.isEmpty else { return }
         let stack = lua.stack
         try lua.load(bytes: PackageResources.capabilities_lua, name: "=capabilities")
         environment.push(on: stack)
         stack.push(permissions.map { LuaValue.string($0.rawValue) })
-        try lua.call(arguments: 2, results: 0)
+        stack.push(hosts.map { LuaValue.string($0) })
+        try lua.call(arguments: 3, results: 0)
     }
 
 

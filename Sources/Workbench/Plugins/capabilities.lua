@@ -1,6 +1,6 @@
 -- Runs with the host's globals; adds each capability a plugin was granted to
--- its sandbox `env`.
-local env, granted = ...
+-- its sandbox `env`. `hosts` is the manifest's list of where `net` may connect.
+local env, granted, hosts = ...
 local set = {}
 for _, p in ipairs(granted) do set[p] = true end
 local realopen = io.open
@@ -27,3 +27,24 @@ if set["exec"] then
   env.io.popen = io.popen
 end
 if set["env"] then env.os.getenv = os.getenv end
+if set["net"] then
+  -- Every request goes through the host check in http.request; the plugin
+  -- holds neither the unchecked function nor the list it is checked against.
+  local request, allowed = http.request, { table.unpack(hosts) }
+  local function with(url, options, extra)
+    if options ~= nil and type(options) ~= "table" then error("http: options must be a table", 3) end
+    local o = {}
+    for k, v in pairs(options or {}) do o[k] = v end
+    for k, v in pairs(extra) do o[k] = v end
+    o.url = url
+    return request(o, allowed)
+  end
+  env.http = setmetatable({}, { __index = {
+    request = function(options)
+      if type(options) ~= "table" then error("http.request: argument #1 expected table, got " .. type(options), 2) end
+      return with(options.url, options, {})
+    end,
+    get = function(url, options) return with(url, options, { method = "GET" }) end,
+    post = function(url, body, options) return with(url, options, { method = "POST", body = body }) end,
+  }, __newindex = function() error("http is read-only", 2) end, __metatable = false })
+end
