@@ -1,0 +1,130 @@
+// Running a notebook: every cell, top to bottom, through an evaluator that
+// owns the language (Workbench's Lua evaluator; tests use their own), then
+// the notebook with fresh outputs and the plots to save beside it.
+
+import Plotting
+
+/// What one cell produced.
+public struct CellResult: Sendable {
+    /// Everything the cell printed, then its last expression's value.
+    public var text: String
+    /// Charts the cell returned, saved as SVG files.
+    public var charts: [Chart]
+    /// The error the cell stopped with (message with the notebook line), or nil.
+    public var error: String?
+    /// True when it was stopped from outside (time limit, Ctrl-C): the
+    /// whole run is abandoned and the file left as it was.
+    public var interrupted: Bool
+
+    public init(text: String = "", charts: [Chart] = [], error: String? = nil, interrupted: Bool = false) {
+        self.text = text
+        self.charts = charts
+        self.error = error
+        self.interrupted = interrupted
+    }
+}
+
+/// Runs cells in one shared state. One evaluator serves one run.
+public protocol CellEvaluator: AnyObject {
+    /// Runs `code`, whose first line is line `firstLine` of `notebook`
+    /// (for error messages), stopping it after `timeout` seconds if given.
+    func evaluate(code: String, notebook: String, firstLine: Int, timeout: Double?) -> CellResult
+}
+
+/// How a run behaves.
+public struct RunOptions: Sendable {
+    /// Seconds each cell may run; nil for no limit.
+    public var timeout: Double?
+    /// Stop at the first cell that errors (later cells keep their stored output).
+    public var stopOnError = false
+    /// SVG size for saved plots.
+    public var plotWidth = 720
+    public var plotHeight = 420
+
+    public init(timeout: Double? = nil, stopOnError: Bool = false) {
+        self.timeout = timeout
+        self.stopOnError = stopOnError
+    }
+}
+
+/// The result of running a notebook.
+public struct RunResult: Sendable {
+    /// The notebook with the new outputs.
+    public var notebook: Notebook
+    /// SVG files to write, by path relative to the notebook's folder.
+    public var plots: [(path: String, svg: String)]
+    /// How many cells raised an error.
+    public var failedCells: Int
+    /// Set when a cell was stopped from outside: which cell and why. The
+    /// run is then incomplete and nothing should be written.
+    public var interruption: String?
+}
+
+/// Runs notebooks through an evaluator.
+public struct NotebookRunner {
+    public var options: RunOptions
+
+    public init(options: RunOptions = RunOptions()) {
+        self.options = options
+    }
+
+    /// Runs every cell of `notebook`, read from `path`, in order.
+    public func run(_ notebook: Notebook, path: String, evaluator: CellEvaluator) -> RunResult {
+        let files = NotebookPaths(notebook: path)
+        var result = RunResult(notebook: notebook, plots: [], failedCells: 0, interruption: nil)
+        var cellNumber = 0
+        for (index, block) in notebook.blocks.enumerated() {
+            guard case .cell(var cell) = block else { continue }
+            cellNumber += 1
+            let outcome = evaluator.evaluate(code: cell.code, notebook: files.displayName, firstLine: cell.firstLine,
+                                             timeout: options.timeout)
+            if outcome.interrupted {
+                result.interruption = "cell \(cellNumber) (line \(cell.firstLine)): \(outcome.error ?? "stopped")"
+                return result
+            }
+            var text = outcome.text
+            if let error = outcome.error {
+                result.failedCells += 1
+                text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "error: " + error + "\n"
+            }
+            var output = Notebook.CellOutput(text: text)
+            let renderer = SVGRenderer(width: options.plotWidth, height: options.plotHeight)
+            for (k, chart) in outcome.charts.enumerated() {
+                let name = outcome.charts.count == 1 ? "cell-\(cellNumber).svg" : "cell-\(cellNumber)-\(k + 1).svg"
+                let relative = files.plotFolderName + "/" + name
+                result.plots.append((relative, renderer.render(chart)))
+                output.images.append((chart.title.isEmpty ? "cell \(cellNumber) plot" : chart.title, relative))
+            }
+            cell.output = output.isEmpty ? nil : output
+            result.notebook.blocks[index] = .cell(cell)
+            if outcome.error != nil && options.stopOnError { break }
+        }
+        return result
+    }
+}
+
+/// Where a notebook's files go: `dir/NAME.md` keeps plots in `dir/NAME.files/`.
+public struct NotebookPaths: Sendable {
+    /// The notebook's path as given.
+    public let notebook: String
+    /// The folder holding it ("." for a bare file name).
+    public let directory: String
+    /// The file name, for messages and chunk names.
+    public let displayName: String
+    /// `NAME.files`, relative to `directory`.
+    public let plotFolderName: String
+
+    public init(notebook: String) {
+        self.notebook = notebook
+        let slash = notebook.lastIndex(of: "/")
+        directory = slash.map { String(notebook[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
+        displayName = slash.map { String(notebook[notebook.index(after: $0)...]) } ?? notebook
+        let stem = displayName.hasSuffix(".md") ? String(displayName.dropLast(3)) : displayName
+        plotFolderName = stem + ".files"
+    }
+
+    /// A path relative to the notebook's folder, as a path from here.
+    public func resolve(_ relative: String) -> String {
+        directory == "." ? relative : directory + "/" + relative
+    }
+}
