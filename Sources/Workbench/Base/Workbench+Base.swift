@@ -108,6 +108,7 @@ extension Workbench {
           :reset              a fresh Lua state (plugins reloaded, history kept)
           :plugins            the plugin registry
           :collect [names]    run the collectors once and summarise
+          :notebook FILE      run a Markdown notebook's cells in this session
           !command            run a shell command
 
         """
