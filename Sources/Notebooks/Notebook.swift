@@ -98,21 +98,23 @@ public struct Notebook: Sendable, Equatable {
 
     /// The document as Markdown: the text as it was read, each cell followed by its output.
     public func markdown() -> String {
-        var out = ""
-        for block in blocks {
-            switch block {
-            case .text(let text): out += text
-            case .cell(let cell):
-                out += cell.opening + cell.code + cell.closing
-                guard let output = cell.output, !output.isEmpty else { continue }
-                if !cell.closing.hasSuffix("\n") { out += "\n" }
-                if !output.text.isEmpty {
-                    let fence = String(repeating: "`", count: max(3, NotebookParser.longestBacktickRun(output.text) + 1))
-                    out += "\n" + fence + "output\n" + output.text + (output.text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
-                }
-                for image in output.images { out += "\n![\(image.alt)](\(image.path))\n" }
+        blocks.map(Notebook.markdown).joined()
+    }
+
+    /// One block as Markdown.
+    static func markdown(_ block: Block) -> String {
+        switch block {
+        case .text(let text): return text
+        case .cell(let cell):
+            var out = cell.opening + cell.code + cell.closing
+            guard let output = cell.output, !output.isEmpty else { return out }
+            if !cell.closing.hasSuffix("\n") { out += "\n" }
+            if !output.text.isEmpty {
+                let fence = String(repeating: "`", count: max(3, NotebookParser.longestBacktickRun(output.text) + 1))
+                out += "\n" + fence + "output\n" + output.text + (output.text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
             }
+            for image in output.images { out += "\n![\(image.alt)](\(image.path))\n" }
+            return out
         }
-        return out
     }
 }

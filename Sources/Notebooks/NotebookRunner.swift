@@ -73,13 +73,22 @@ public struct NotebookRunner {
         let files = NotebookPaths(notebook: path)
         var result = RunResult(notebook: notebook, plots: [], failedCells: 0, interruption: nil)
         var cellNumber = 0
+        // Lines are counted in the notebook as this run writes it (new
+        // outputs above included), so an error's line is right in the
+        // written file and the same on every run.
+        var line = 1
         for (index, block) in notebook.blocks.enumerated() {
-            guard case .cell(var cell) = block else { continue }
+            guard case .cell(var cell) = block else {
+                line += Notebook.markdown(block).utf8.count { $0 == UInt8(ascii: "\n") }
+                continue
+            }
             cellNumber += 1
+            let lineInFile = cell.firstLine
+            cell.firstLine = line + 1
             let outcome = evaluator.evaluate(code: cell.code, notebook: files.displayName, firstLine: cell.firstLine,
                                              timeout: options.timeout)
             if outcome.interrupted {
-                result.interruption = "cell \(cellNumber) (line \(cell.firstLine)): \(outcome.error ?? "stopped")"
+                result.interruption = "cell \(cellNumber) (line \(lineInFile)): \(outcome.error ?? "stopped")"
                 return result
             }
             var text = outcome.text
@@ -97,6 +106,7 @@ public struct NotebookRunner {
             }
             cell.output = output.isEmpty ? nil : output
             result.notebook.blocks[index] = .cell(cell)
+            line += Notebook.markdown(.cell(cell)).utf8.count { $0 == UInt8(ascii: "\n") }
             if outcome.error != nil && options.stopOnError { break }
         }
         return result

@@ -36,7 +36,9 @@ func scratchDirectory() -> String {
         #expect(evaluator.seen == ["a\n", "fail\n", "plot\n", "b\n"])
         #expect(result.failedCells == 1)
         let markdown = result.notebook.markdown()
-        #expect(markdown.contains("```output\npartial\nerror: n.md:8: boom\n```\n"))
+        // The line is the cell's in the notebook as written, outputs above included.
+        #expect(markdown.contains("```output\npartial\nerror: n.md:12: boom\n```\n"))
+        #expect(markdown.split(separator: "\n", omittingEmptySubsequences: false)[11] == "fail")
         #expect(markdown.contains("\n![two points](n.files/cell-3.svg)\n"))
         #expect(result.plots.map(\.path) == ["n.files/cell-3.svg"])
         #expect(result.plots.first?.svg.hasPrefix("<svg") == true)
