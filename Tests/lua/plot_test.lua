@@ -80,7 +80,7 @@ t.test("options are checked", function()
   t.raises(function() plot.hist({1}):add({1}) end, "only line and scatter plots")
   t.raises(function() plot.line({1}):add({1}, {style = "dots"}) end, "option 'style'")
   t.raises(function() plot.line({1}, {time = true, xlog = true}) end, "cannot be combined")
-  t.raises(function() plot.line("x") end, "expected Tensor or list of numbers")
+  t.raises(function() plot.line("x") end, "plot.line: argument #1 expected Tensor or table, got string")
   t.raises(function() plot.line({1}):text({width = 0}) end, "option 'width'")
 end)
 

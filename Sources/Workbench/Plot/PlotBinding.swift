@@ -16,7 +16,7 @@ enum PlotBinding {
 
     nonisolated(unsafe) static let methods: [LuaMethod<PlotValue>] = [
         LuaMethod("add", """
-            p:add(x [, y] [, {label, style}]) -> Plot
+            p:add(x: Tensor|table [, y: Tensor|table] [, {label = "", style = "line"}]) -> Plot
             Adds a series to a line or scatter plot (same shapes as plot.line); style is "line" or
             "points" (default: the plot's first series' style). Returns the plot, so calls chain.
             """) { call, plot in

@@ -21,7 +21,7 @@ extension Workbench {
     private func plotFunctions() -> [LuaFunction] {
         [
             LuaFunction("plot.line", doc: """
-                plot.line(x [, y] [, {title, xlabel, ylabel, label, xlog, ylog, time, width, height}]) -> Plot
+                plot.line(x: Tensor|table [, y: Tensor|table] [, {title = "", xlabel = "", ylabel = "", label = "", xlog = false, ylog = false, time = false, width = 720, height = 420}]) -> Plot
                 A line chart of y against x (Tensors or lists of numbers of one length); with one list, of
                 it against 1, 2, 3, .... A metrics.range result draws one line per series on a time axis;
                 an nn.fit history draws its loss by epoch. label names the series in the legend; xlog and
@@ -30,13 +30,13 @@ extension Workbench {
                 try makeXYPlot(call, style: .line)
             },
             LuaFunction("plot.scatter", doc: """
-                plot.scatter(x, y [, {title, xlabel, ylabel, label, xlog, ylog, time, width, height}]) -> Plot
+                plot.scatter(x: Tensor|table [, y: Tensor|table] [, {title = "", xlabel = "", ylabel = "", label = "", xlog = false, ylog = false, time = false, width = 720, height = 420}]) -> Plot
                 A scatter plot: one marker per (x, y) pair. Options as plot.line.
                 """) { [unowned self] call in
                 try makeXYPlot(call, style: .points)
             },
             LuaFunction("plot.hist", doc: """
-                plot.hist(values [, {bins = 20, title, xlabel, ylabel, ylog, width, height}]) -> Plot
+                plot.hist(values: Tensor|table [, {bins = 20, title = "", xlabel = "", ylabel = "count", ylog = false, width = 720, height = 420}]) -> Plot
                 A histogram of values (Tensor or list) in `bins` equal-width bins (1-10000) over their
                 range; NaN and infinities are not counted.
                 """) { [unowned self] call in
@@ -49,7 +49,7 @@ extension Workbench {
                 return push(plot, call)
             },
             LuaFunction("plot.bar", doc: """
-                plot.bar(labels, values [, {title, xlabel, ylabel, ylog, width, height}]) -> Plot
+                plot.bar(labels: table, values: Tensor|table [, {title = "", xlabel = "", ylabel = "", ylog = false, width = 720, height = 420}]) -> Plot
                 A bar chart: one bar per label (a list of strings or numbers) with its value.
                 """) { [unowned self] call in
                 let labels = try call.table(1).array.enumerated().map { i, value -> String in
@@ -70,7 +70,7 @@ extension Workbench {
                 return push(plot, call)
             },
             LuaFunction("plot.heatmap", doc: """
-                plot.heatmap(matrix [, {title, xlabel, ylabel, width, height}]) -> Plot
+                plot.heatmap(matrix: Tensor|table [, {title = "", xlabel = "", ylabel = "", width = 720, height = 420}]) -> Plot
                 A heatmap of a 2-d Tensor or a list of rows (lists of numbers), row 1 at the top, coloured
                 from the lowest value (dark) to the highest (yellow). At most 1000 x 1000.
                 """) { [unowned self] call in
