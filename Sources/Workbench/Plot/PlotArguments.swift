@@ -72,7 +72,11 @@ enum PlotArguments {
     static func knownShape(_ call: LuaCall) throws -> (series: [ChartSeries], time: Bool, xLabel: String, yLabel: String)? {
         guard case .table(let table) = call.value(1) else { return nil }
         if let times = tensorField(table.fields["time"], call), let values = tensorField(table.fields["values"], call) {
-            let x = times.toArray().map(Double.init)
+            // Float32 times are 128 s apart near today's Unix time; start and step are exact.
+            var x = times.toArray().map(Double.init)
+            if let start = table.fields["start"]?.doubleValue, let step = table.fields["step"]?.doubleValue {
+                x = x.indices.map { start + Double($0) * step }
+            }
             let rows = values.ndim == 2 ? values.shape[0] : 1
             let all = values.toArray().map(Double.init)
             guard x.count > 0 ? all.count == rows * x.count : all.isEmpty else {
