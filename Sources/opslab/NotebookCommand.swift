@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LuaKit
 import Notebooks
 import Telemetry
@@ -13,7 +14,7 @@ struct NotebookCommand: ParsableCommand {
         commandName: "notebook",
         abstract: "Run Markdown notebooks, check their outputs, export them to Jupyter and HTML.",
         discussion: """
-            A notebook is a Markdown file whose ```lua blocks are cells. A run executes them top to bottom in one fresh Lua state (tensor.manual_seed(0) first; init.lua is not run, so results do not depend on the machine's config) and writes each cell's output after it in an ```output block: what it printed, then the value of its last expression. A cell whose value is a plot saves it as NAME.files/cell-N.svg with an image line. Old outputs are replaced, never duplicated.
+            A notebook is a Markdown file whose ```lua blocks are cells. A run executes them top to bottom in one fresh Lua state, in the notebook's folder (tensor.manual_seed(0) first; init.lua is not run, so results do not depend on the machine's config) and writes each cell's output after it in an ```output block: what it printed, then the value of its last expression. A cell whose value is a plot saves it as NAME.files/cell-N.svg with an image line. Old outputs are replaced, never duplicated.
             """,
         subcommands: [Run.self, Export.self, Import.self])
 
@@ -63,8 +64,16 @@ struct NotebookCommand: ParsableCommand {
             let workbench = try Workbench(paths: session.paths, options: options)
             workbench.lua.installInterruptHandler()
             let start = MonotonicInstant.now()
+            // Cells run in the notebook's folder, as Jupyter runs a kernel, so
+            // a notebook's relative paths work from wherever it is run.
+            let caller = FileManager.default.currentDirectoryPath
+            guard chdir(NotebookPaths(notebook: file).directory) == 0 else {
+                writeStandardError("opslab notebook: cannot enter the folder of \(file): \(String(cString: strerror(errno)))\n")
+                return true
+            }
             let result = NotebookRunner(options: RunOptions(timeout: timeout, stopOnError: stopOnError))
                 .run(loaded.notebook, path: file, evaluator: LuaCellEvaluator(workbench: workbench))
+            guard chdir(caller) == 0 else { throw ExitCode(1) }
             let seconds = MonotonicInstant.now().seconds(since: start)
             if let interruption = result.interruption {
                 writeStandardError("opslab notebook: \(file): stopped at \(interruption); the file is unchanged\n")
