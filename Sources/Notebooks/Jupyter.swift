@@ -91,9 +91,8 @@ public enum Jupyter {
                 if !separator.isEmpty { blocks.append(.text(separator)); line += 1 }
                 let streams = (cell["outputs"] as? [[String: Any]] ?? [])
                     .filter { $0["output_type"] as? String == "stream" }.map { joined($0["text"]) }.joined()
-                var imported = Notebook.Cell(code: source, firstLine: line + 1,
+                let imported = Notebook.Cell(code: source, firstLine: line + 1,
                                              output: streams.isEmpty ? nil : Notebook.CellOutput(text: streams))
-                imported.closing = "```\n"
                 blocks.append(.cell(imported))
                 line += 2 + imported.code.filter { $0 == "\n" }.count
             case let other:

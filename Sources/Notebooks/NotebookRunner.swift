@@ -4,21 +4,35 @@
 
 import Plotting
 
+/// A chart a cell returned and the size to save it at.
+public struct CellPlot: Sendable {
+    public var chart: Chart
+    /// SVG viewBox size.
+    public var width: Int
+    public var height: Int
+
+    public init(_ chart: Chart, width: Int = 720, height: Int = 420) {
+        self.chart = chart
+        self.width = width
+        self.height = height
+    }
+}
+
 /// What one cell produced.
 public struct CellResult: Sendable {
     /// Everything the cell printed, then its last expression's value.
     public var text: String
     /// Charts the cell returned, saved as SVG files.
-    public var charts: [Chart]
+    public var plots: [CellPlot]
     /// The error the cell stopped with (message with the notebook line), or nil.
     public var error: String?
     /// True when it was stopped from outside (time limit, Ctrl-C): the
     /// whole run is abandoned and the file left as it was.
     public var interrupted: Bool
 
-    public init(text: String = "", charts: [Chart] = [], error: String? = nil, interrupted: Bool = false) {
+    public init(text: String = "", plots: [CellPlot] = [], error: String? = nil, interrupted: Bool = false) {
         self.text = text
-        self.charts = charts
+        self.plots = plots
         self.error = error
         self.interrupted = interrupted
     }
@@ -37,9 +51,6 @@ public struct RunOptions: Sendable {
     public var timeout: Double?
     /// Stop at the first cell that errors (later cells keep their stored output).
     public var stopOnError = false
-    /// SVG size for saved plots.
-    public var plotWidth = 720
-    public var plotHeight = 420
 
     public init(timeout: Double? = nil, stopOnError: Bool = false) {
         self.timeout = timeout
@@ -97,11 +108,11 @@ public struct NotebookRunner {
                 text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "error: " + error + "\n"
             }
             var output = Notebook.CellOutput(text: text)
-            let renderer = SVGRenderer(width: options.plotWidth, height: options.plotHeight)
-            for (k, chart) in outcome.charts.enumerated() {
-                let name = outcome.charts.count == 1 ? "cell-\(cellNumber).svg" : "cell-\(cellNumber)-\(k + 1).svg"
+            for (k, plot) in outcome.plots.enumerated() {
+                let chart = plot.chart
+                let name = outcome.plots.count == 1 ? "cell-\(cellNumber).svg" : "cell-\(cellNumber)-\(k + 1).svg"
                 let relative = files.plotFolderName + "/" + name
-                result.plots.append((relative, renderer.render(chart)))
+                result.plots.append((relative, SVGRenderer(width: plot.width, height: plot.height).render(chart)))
                 output.images.append((chart.title.isEmpty ? "cell \(cellNumber) plot" : chart.title, relative))
             }
             cell.output = output.isEmpty ? nil : output

@@ -15,7 +15,7 @@ final class ScriptedEvaluator: CellEvaluator {
         switch code {
         case "fail\n": return CellResult(text: "partial\n", error: "\(notebook):\(firstLine): boom")
         case "stop\n": return CellResult(error: "timeout: time budget exceeded", interrupted: true)
-        case "plot\n": return CellResult(charts: [Chart(.xy([ChartSeries(y: [1, 2])]), title: "two points")])
+        case "plot\n": return CellResult(plots: [CellPlot(Chart(.xy([ChartSeries(y: [1, 2])]), title: "two points"), width: 300)])
         default: return CellResult(text: "ran " + code)
         }
     }
@@ -41,7 +41,7 @@ func scratchDirectory() -> String {
         #expect(markdown.split(separator: "\n", omittingEmptySubsequences: false)[11] == "fail")
         #expect(markdown.contains("\n![two points](n.files/cell-3.svg)\n"))
         #expect(result.plots.map(\.path) == ["n.files/cell-3.svg"])
-        #expect(result.plots.first?.svg.hasPrefix("<svg") == true)
+        #expect(result.plots.first?.svg.contains("viewBox=\"0 0 300 420\"") == true)
     }
 
     @Test func stopOnErrorLeavesLaterCellsAlone() throws {

@@ -49,7 +49,7 @@ public final class LuaCellEvaluator: CellEvaluator {
             var shown: [String] = []
             for index in (base + 1)..<(stack.top + 1) {
                 if let plot = stack.object(at: index, PlotBinding.luaClass) {
-                    result.charts.append(plot.chart)
+                    result.plots.append(CellPlot(plot.chart, width: plot.svgWidth, height: plot.svgHeight))
                     if !capturesOutput { shown.append(TerminalRenderer(useColor: workbench.options.color).render(plot.chart)) }
                 } else {
                     shown.append(LuaPrettyPrinter(color: !capturesOutput && workbench.options.color).render(stack, at: index))
