@@ -67,12 +67,13 @@ public final class LuaCellEvaluator: CellEvaluator {
         return result
     }
 
-    /// Loads the cell as a function on the stack: the whole cell as an
-    /// expression, or its statements with the last one returned when it
-    /// is an expression, or its statements as they are.
+    /// Loads the cell as a function on the stack: its statements with the
+    /// last one returned when it is an expression, or the whole cell as one
+    /// expression, or its statements as they are. Statements come first:
+    /// `print(x)` then `{a = 1}` on the next line also reads as one call,
+    /// `print(x){a = 1}`, which is not what two lines mean.
     private func compile(_ code: String, padding: String, chunkName: String) throws {
         let lua = workbench.lua
-        if (try? lua.load(padding + "return " + code, name: chunkName)) != nil { return }
         let lines = code.split(separator: "\n", omittingEmptySubsequences: false)
         // The last statement starts on some line k: everything before it must
         // compile alone, and "return" + the rest must too.
@@ -85,6 +86,7 @@ public final class LuaCellEvaluator: CellEvaluator {
             lua.stack.pop()
             if (try? lua.load(padding + head + "\nreturn " + tail, name: chunkName)) != nil { return }
         }
+        if (try? lua.load(padding + "return " + code, name: chunkName)) != nil { return }
         try lua.load(padding + code, name: chunkName)
     }
 
