@@ -114,6 +114,17 @@ timeout -s INT -k 10 2 "$OPSLAB" notebook run "$work/loop.md" >/dev/null 2>&1; s
 check "Ctrl-C stops a looping cell (status $status)" test $status -eq 124
 check "the file is left intact after Ctrl-C" cmp -s "$work/loop.md" "$work/loop.orig"
 
+printf '```lua\nos.execute("sleep 2")\n```\n' > "$work/edited.md"
+"$OPSLAB" notebook run "$work/edited.md" > "$work/edited.out" 2>&1 &
+pid=$!
+sleep 1
+printf '\nAdded while it ran.\n' >> "$work/edited.md"
+wait $pid; status=$?
+check "a notebook edited while it ran is not overwritten" test $status -eq 1
+check "the edit is kept" grep -q 'Added while it ran.' "$work/edited.md"
+check "the refusal says why" grep -q 'changed while it ran' "$work/edited.out"
+check "no temporary file is left" bash -c "! ls '$work' | grep -q tmp-"
+
 printf '# caf\xe9\n\n```lua\n1\n```\n' > "$work/latin1.md"
 out=$("$OPSLAB" notebook run "$work/latin1.md" 2>&1); status=$?
 check "non-UTF-8 fails" test $status -eq 1
