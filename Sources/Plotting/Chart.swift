@@ -61,9 +61,13 @@ public struct Chart: Sendable, Equatable {
             return Chart(.histogram(edges: [], counts: []), title: title, xLabel: xLabel, yLabel: yLabel)
         }
         let (lo, hi) = AxisScale.widenIfDegenerate(low, high, pad: 0.5)
-        // Halves, so that a span near Double.greatestFiniteMagnitude does not overflow.
-        let width = (hi / 2 - lo / 2) * 2 / Double(binCount)
-        let edges = (0...binCount).map { $0 == binCount ? hi : lo + Double($0) * width }
+        // Half the span, added twice: the span itself may pass
+        // Double.greatestFiniteMagnitude (-1e308...1e308).
+        let halfSpan = hi / 2 - lo / 2
+        let edges = (0...binCount).map { i -> Double in
+            let offset = Double(i) / Double(binCount) * halfSpan
+            return i == binCount ? hi : lo + offset + offset
+        }
         var counts = [Double](repeating: 0, count: binCount)
         for v in finite {
             let position = (v / 2 - lo / 2) / (hi / 2 - lo / 2) * Double(binCount)

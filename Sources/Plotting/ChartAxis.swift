@@ -75,13 +75,16 @@ public struct ChartAxis: Sendable, Equatable {
         let position = kind == .log ? log10(value) : value
         let span = upper / 2 - lower / 2
         guard span > 0 else { return 0.5 }
-        return (position / 2 - lower / 2) / span
+        let fraction = (position / 2 - lower / 2) / span
+        // An axis whose ends are not finite (a span past Double's range) places nothing.
+        return fraction.isFinite ? fraction : nil
     }
 
     /// The fraction of a tick position (already in axis space).
     public func fraction(ofPosition position: Double) -> Double {
         let span = upper / 2 - lower / 2
-        return span > 0 ? (position / 2 - lower / 2) / span : 0.5
+        let fraction = span > 0 ? (position / 2 - lower / 2) / span : 0.5
+        return fraction.isFinite ? fraction : 0.5
     }
 
     /// 10^exponent as a plain number where that is short, else `1e-07`.

@@ -161,7 +161,9 @@ public struct SVGRenderer: Sendable {
             let color = SVGRenderer.palette[index % SVGRenderer.palette.count]
             let placed: [(x: Double, y: Double)?] = s.points.map { point in
                 guard let point, let fx = xAxis.fraction(of: point.x), let fy = yAxis.fraction(of: point.y) else { return nil }
-                return (frame.x(fx), frame.y(fy))
+                // Fractions stay near 0...1 for data the axes were fitted to; the clamp keeps
+                // the integer conversions below safe whatever arrives.
+                return (frame.x(max(-10, min(10, fx))), frame.y(max(-10, min(10, fy))))
             }
             switch s.style {
             case .line:
@@ -200,7 +202,7 @@ public struct SVGRenderer: Sendable {
     }
 
     private func drawHistogram(_ edges: [Double], _ counts: [Double], yAxis: ChartAxis?, frame: PlotFrame, into svg: inout SVGWriter) {
-        guard let yAxis, let first = edges.first, let last = edges.last, edges.count == counts.count + 1 else { return }
+        guard let yAxis, let first = edges.first, let last = edges.last, first <= last, edges.count == counts.count + 1 else { return }
         let xAxis = fittedXAxis(.linear, range: first...last, frame: frame)
         drawXTicks(xAxis, frame: frame, grid: false, into: &svg)
         for (i, count) in counts.enumerated() {

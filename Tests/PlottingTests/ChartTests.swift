@@ -33,6 +33,9 @@ import Testing
         #expect(edges == [0, 1, 2, 3, 4])
         #expect(counts == [1, 1, 1, 3])
         #expect(Chart.histogram([], bins: 10).isEmpty)
+        guard case .histogram(let wide, let all) = Chart.histogram([1.7e308, -1.7e308], bins: 1).content else { return }
+        #expect(wide == [-1.7e308, 1.7e308])
+        #expect(all == [2])
     }
 }
 

@@ -57,8 +57,30 @@ t.test("NaN, infinities, empty data and one point never crash", function()
     plot.scatter(data, data):svg()
     plot.hist(data):svg()
   end
+  for _, bins in ipairs({1, 2, 7}) do
+    t.truthy(plot.hist({1.7e308, -1.7e308, 0}, {bins = bins}):svg():find("</svg>", 1, true), "hist over the whole double range")
+  end
   t.truthy(plot.line({}):svg():find("no data", 1, true), "empty says no data")
   t.truthy(plot.line({0, -1}, {ylog = true}):svg():find("no data", 1, true), "nothing positive on a log axis")
+end)
+
+t.test("every kind of chart over extreme values renders both ways", function()
+  local values = {1.7e308, -1.7e308, 0, 1e-320, -1e-320, 0/0, 1/0, -1/0, 1, 2^63, -2^63, 1e15, 123456789.123}
+  for _, a in ipairs(values) do
+    for _, b in ipairs(values) do
+      local data, other = {a, b, a}, {b, a, b}
+      local plots = {plot.hist(data, {bins = 3}), plot.bar({"x", "y", "z"}, data), plot.bar({"x", "y", "z"}, data, {ylog = true}),
+                     plot.heatmap({data, other})}
+      for _, options in ipairs({{}, {ylog = true}, {xlog = true}, {time = true}}) do
+        plots[#plots + 1] = plot.line(data, other, options)
+        plots[#plots + 1] = plot.scatter(data, other, options)
+      end
+      for _, p in ipairs(plots) do
+        t.truthy(p:svg():find("</svg>", 1, true), "svg")
+        t.truthy(#p:text() > 0, "text")
+      end
+    end
+  end
 end)
 
 t.test("options are checked", function()
