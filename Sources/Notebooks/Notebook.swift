@@ -107,9 +107,11 @@ public struct Notebook: Sendable, Equatable {
         case .text(let text): return text
         case .cell(let cell):
             var out = cell.opening + cell.code + cell.closing
-            guard let output = cell.output, !output.isEmpty else { return out }
+            guard let output = cell.output else { return out }
             if !cell.closing.hasSuffix("\n") { out += "\n" }
-            if !output.text.isEmpty {
+            // An empty block read from the file is written back as one, so that
+            // what follows it is not taken for this cell's output next time.
+            if !output.text.isEmpty || output.images.isEmpty {
                 let fence = String(repeating: "`", count: max(3, NotebookParser.longestBacktickRun(output.text) + 1))
                 out += "\n" + fence + "output\n" + output.text + (output.text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
             }

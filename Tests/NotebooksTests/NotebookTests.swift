@@ -96,3 +96,30 @@ import Testing
         #expect(NotebookCheck.difference(stored: "took 3 ms\n", fresh: "took 5 ms\n", name: "n") == nil)
     }
 }
+
+@Suite struct NotebookFormatPropertyTests {
+    /// Documents made of the lines that matter to the parser, in random
+    /// orders: parsing never traps, and a parsed document written out and
+    /// parsed again is the same document (so runs never drift or duplicate).
+    @Test func parseAndWriteAreStable() {
+        let pieces = ["```lua", "```", "```output", "~~~", "````", "  ```lua", "text", "", "x = 1",
+                      "![a](n.files/cell-1.svg)", "![b](other.png)", "```lua title", "```` output"]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next(_ bound: Int) -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int((state >> 33) % UInt64(bound))
+        }
+        var parsed = 0
+        for _ in 0..<20000 {
+            let lines = (0..<(1 + next(14))).map { _ in pieces[next(pieces.count)] }
+            let text = lines.joined(separator: "\n") + (next(2) == 0 ? "\n" : "")
+            guard let notebook = try? Notebook(bytes: Array(text.utf8), name: "n.md") else { continue }
+            parsed += 1
+            let written = notebook.markdown()
+            let again = try? Notebook(bytes: Array(written.utf8), name: "n.md")
+            #expect(again?.markdown() == written, "not stable: \(text.debugDescription)")
+            #expect(again?.cells.map(\.code) == notebook.cells.map(\.code))
+        }
+        #expect(parsed > 2000)
+    }
+}
