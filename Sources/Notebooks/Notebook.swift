@@ -19,8 +19,11 @@
 
 /// A parse or read failure, with the line it concerns.
 public struct NotebookError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The text shown to the user, starting with the file (and line) it concerns.
     public let message: String
+    /// An error with `message`.
     public init(_ message: String) { self.message = message }
+    /// The message.
     public var description: String { message }
 }
 
@@ -46,6 +49,7 @@ public struct Notebook: Sendable, Equatable {
         /// The output stored after the cell; nil when there is none.
         public var output: CellOutput?
 
+        /// A cell in a ```lua fence holding `code` (a final newline is added when missing).
         public init(code: String, firstLine: Int = 1, output: CellOutput? = nil) {
             self.opening = "```lua\n"
             self.code = code.isEmpty || code.hasSuffix("\n") ? code : code + "\n"
@@ -62,20 +66,25 @@ public struct Notebook: Sendable, Equatable {
         /// Image references, as `(alt, path)`, written one per line.
         public var images: [(alt: String, path: String)]
 
+        /// Output of `text` followed by `images`.
         public init(text: String, images: [(alt: String, path: String)] = []) {
             self.text = text
             self.images = images
         }
 
+        /// True when there is neither text nor an image.
         public var isEmpty: Bool { text.isEmpty && images.isEmpty }
 
+        /// Same text and the same images in order (tuples are not Equatable).
         public static func == (a: CellOutput, b: CellOutput) -> Bool {
             a.text == b.text && a.images.map(\.alt) == b.images.map(\.alt) && a.images.map(\.path) == b.images.map(\.path)
         }
     }
 
+    /// The document in order.
     public var blocks: [Block]
 
+    /// A notebook of `blocks`.
     public init(blocks: [Block]) {
         self.blocks = blocks
     }

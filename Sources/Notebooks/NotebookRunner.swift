@@ -6,11 +6,14 @@ import Plotting
 
 /// A chart a cell returned and the size to save it at.
 public struct CellPlot: Sendable {
+    /// What to draw.
     public var chart: Chart
     /// SVG viewBox size.
     public var width: Int
+    /// See `width`.
     public var height: Int
 
+    /// `chart` at `width` x `height`.
     public init(_ chart: Chart, width: Int = 720, height: Int = 420) {
         self.chart = chart
         self.width = width
@@ -30,6 +33,7 @@ public struct CellResult: Sendable {
     /// whole run is abandoned and the file left as it was.
     public var interrupted: Bool
 
+    /// A result; all parts default to none.
     public init(text: String = "", plots: [CellPlot] = [], error: String? = nil, interrupted: Bool = false) {
         self.text = text
         self.plots = plots
@@ -52,6 +56,7 @@ public struct RunOptions: Sendable {
     /// Stop at the first cell that errors (later cells keep their stored output).
     public var stopOnError = false
 
+    /// Options with a per-cell `timeout` in seconds (nil: none).
     public init(timeout: Double? = nil, stopOnError: Bool = false) {
         self.timeout = timeout
         self.stopOnError = stopOnError
@@ -73,8 +78,10 @@ public struct RunResult: Sendable {
 
 /// Runs notebooks through an evaluator.
 public struct NotebookRunner {
+    /// How runs behave.
     public var options: RunOptions
 
+    /// A runner with `options`.
     public init(options: RunOptions = RunOptions()) {
         self.options = options
     }
@@ -135,6 +142,7 @@ public struct NotebookPaths: Sendable {
     /// `NAME.files`, relative to `directory`.
     public let plotFolderName: String
 
+    /// The paths of the notebook at `notebook`.
     public init(notebook: String) {
         self.notebook = notebook
         let slash = notebook.lastIndex(of: "/")

@@ -28,6 +28,7 @@ public enum ChartContent: Sendable, Equatable {
 
 /// A chart: content plus title, axis labels and scales.
 public struct Chart: Sendable, Equatable {
+    /// What is drawn.
     public var content: ChartContent
     /// Title above the plot; empty for none.
     public var title: String
@@ -40,6 +41,7 @@ public struct Chart: Sendable, Equatable {
     /// Scale of the y axis (xy, bar and histogram charts).
     public var yAxis: AxisKind
 
+    /// A chart of `content`; empty labels are left out.
     public init(_ content: ChartContent, title: String = "", xLabel: String = "", yLabel: String = "",
                 xAxis: AxisKind = .linear, yAxis: AxisKind = .linear) {
         self.content = content

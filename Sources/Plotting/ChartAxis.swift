@@ -6,16 +6,20 @@ import Foundation
 
 /// One tick: where it sits (in axis space) and its label.
 public struct AxisTick: Sendable, Equatable {
+    /// Where the tick sits, in axis space.
     public var position: Double
+    /// The text under or beside it.
     public var label: String
 }
 
 /// An axis fitted to a data range.
 public struct ChartAxis: Sendable, Equatable {
+    /// Linear, log or time.
     public let kind: AxisKind
     /// Lowest and highest positions shown, in axis space.
     public let lower: Double
     public let upper: Double
+    /// Ticks within lower...upper, ascending.
     public let ticks: [AxisTick]
 
     /// Seconds between time ticks that read well: 1 s up to a week.

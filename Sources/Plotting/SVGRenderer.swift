@@ -24,6 +24,7 @@ import Foundation
 public struct SVGRenderer: Sendable {
     /// viewBox width and height, in SVG user units (pixels at 100%).
     public var width: Int
+    /// See `width`.
     public var height: Int
 
     /// Series colours (Tableau 10): distinct for most colour-blind readers and in greyscale print.
@@ -34,6 +35,7 @@ public struct SVGRenderer: Sendable {
     static let labelFont = 13.0
     static let titleFont = 15.0
 
+    /// A renderer for charts of `width` x `height` units (each clamped to 100...10000 and 80...10000).
     public init(width: Int = 720, height: Int = 420) {
         self.width = max(100, min(10_000, width))
         self.height = max(80, min(10_000, height))

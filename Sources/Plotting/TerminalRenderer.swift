@@ -16,6 +16,7 @@ public struct TerminalRenderer: Sendable {
     /// Whether to emit ANSI colour escapes.
     public var useColor: Bool
 
+    /// A renderer for plots of `width` x `height` cells (clamped to 10...500 and 3...200).
     public init(width: Int = 60, height: Int = 15, useColor: Bool = false) {
         self.width = max(10, min(500, width))
         self.height = max(3, min(200, height))

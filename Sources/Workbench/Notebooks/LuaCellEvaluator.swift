@@ -28,6 +28,7 @@ public final class LuaCellEvaluator: CellEvaluator {
         Tensor.manualSeed(seed)
     }
 
+    /// Runs one cell; see `CellEvaluator`.
     public func evaluate(code: String, notebook: String, firstLine: Int, timeout: Double?) -> CellResult {
         let lua = workbench.lua
         let stack = lua.stack
