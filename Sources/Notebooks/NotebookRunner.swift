@@ -133,8 +133,6 @@ public struct NotebookRunner {
 
 /// Where a notebook's files go: `dir/NAME.md` keeps plots in `dir/NAME.files/`.
 public struct NotebookPaths: Sendable {
-    /// The notebook's path as given.
-    public let notebook: String
     /// The folder holding it ("." for a bare file name).
     public let directory: String
     /// The file name, for messages and chunk names.
@@ -144,7 +142,6 @@ public struct NotebookPaths: Sendable {
 
     /// The paths of the notebook at `notebook`.
     public init(notebook: String) {
-        self.notebook = notebook
         let slash = notebook.lastIndex(of: "/")
         directory = slash.map { String(notebook[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? "."
         displayName = slash.map { String(notebook[notebook.index(after: $0)...]) } ?? notebook
