@@ -17,7 +17,7 @@ enum PlotBinding {
     nonisolated(unsafe) static let methods: [LuaMethod<PlotValue>] = [
         LuaMethod("add", """
             p:add(x: Tensor|table [, y: Tensor|table] [, {label = "", style = "line"}]) -> Plot
-            Adds a series to a line or scatter plot (same shapes as plot.line); style is "line" or
+            Adds series to a line or scatter plot (same shapes as plot.line); style is "line" or
             "points" (default: the plot's first series' style). Returns the plot, so calls chain.
             """) { call, plot in
             guard case .xy(var all) = plot.chart.content else {
@@ -29,11 +29,11 @@ enum PlotBinding {
             var named = try named(added, options)
             switch try options.optionalString("style") {
             case nil: break
-            case "line": named.style = .line
-            case "points": named.style = .points
+            case "line": for i in named.indices { named[i].style = .line }
+            case "points": for i in named.indices { named[i].style = .points }
             case let other?: throw options.error("style", "must be \"line\" or \"points\", got \"\(other)\"")
             }
-            all.append(named)
+            all += named
             plot.chart.content = .xy(all)
             call.stack.push(plot, as: luaClass)
             return 1
@@ -68,28 +68,43 @@ enum PlotBinding {
         },
     ]
 
-    /// One series from arguments starting at `first`: (x, y) or y alone
-    /// (x = 1, 2, ...), and where the options table would be.
-    static func series(_ call: LuaCall, from first: Int32, style: SeriesStyle) throws -> (ChartSeries, optionsAt: Int32) {
-        let a = try PlotArguments.numbers(call, first)
+    /// Series from arguments starting at `first`: (x, y) or y alone
+    /// (x = 1, 2, ...), and where the options table would be. A 2-d Tensor y
+    /// (series x points, the shape of a metrics.range result's values) is one
+    /// series per row.
+    static func series(_ call: LuaCall, from first: Int32, style: SeriesStyle) throws -> ([ChartSeries], optionsAt: Int32) {
         // A second list of numbers (or a tensor) is y; a table of options is not.
         let second = first + 1
         let secondIsData = call.optionalObject(second, TensorBinding.luaClass) != nil
             || (call.value(second).tableValue.map { !$0.array.isEmpty } ?? false)
-        guard secondIsData else {
-            return (ChartSeries(x: a.indices.map { Double($0 + 1) }, y: a, style: style), second)
+        let rows = try yRows(call, secondIsData ? second : first)
+        let count = rows.first?.count ?? 0
+        let x = secondIsData ? try PlotArguments.numbers(call, first) : (0..<count).map { Double($0 + 1) }
+        guard x.count == count else {
+            throw call.error("x has \(x.count) values and y \(count); they must have the same length")
         }
-        let b = try PlotArguments.numbers(call, second)
-        guard a.count == b.count else {
-            throw call.error("x has \(a.count) values and y \(b.count); they must have the same length")
-        }
-        return (ChartSeries(x: a, y: b, style: style), second + 1)
+        return (rows.map { ChartSeries(x: x, y: $0, style: style) }, secondIsData ? second + 1 : second)
     }
 
-    /// The series with the `label` option as its name.
-    static func named(_ series: ChartSeries, _ options: LuaOptions) throws -> ChartSeries {
-        var named = series
-        named.name = try options.optionalString("label") ?? ""
-        return named
+    /// The rows of a 2-d Tensor, or the one list of numbers at `position`.
+    private static func yRows(_ call: LuaCall, _ position: Int32) throws -> [[Double]] {
+        guard let t = call.optionalObject(position, TensorBinding.luaClass), t.ndim == 2 else {
+            return [try PlotArguments.numbers(call, position)]
+        }
+        guard t.count <= PlotArguments.maxValues else {
+            throw call.argumentError(position, "has \(t.count) values; at most \(PlotArguments.maxValues)")
+        }
+        let values = t.toArray().map(Double.init), width = t.shape[1]
+        return (0..<t.shape[0]).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    /// The series named by the `label` option (numbered when there are several).
+    static func named(_ series: [ChartSeries], _ options: LuaOptions) throws -> [ChartSeries] {
+        let label = try options.optionalString("label")
+        return series.enumerated().map { index, s in
+            var named = s
+            named.name = label.map { series.count == 1 ? $0 : "\($0) \(index + 1)" } ?? ""
+            return named
+        }
     }
 }

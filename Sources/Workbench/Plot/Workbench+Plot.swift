@@ -23,7 +23,8 @@ extension Workbench {
             LuaFunction("plot.line", doc: """
                 plot.line(x: Tensor|table [, y: Tensor|table] [, {title = "", xlabel = "", ylabel = "", label = "", xlog = false, ylog = false, time = false, width = 720, height = 420}]) -> Plot
                 A line chart of y against x (Tensors or lists of numbers of one length); with one list, of
-                it against 1, 2, 3, .... A metrics.range result draws one line per series on a time axis;
+                it against 1, 2, 3, ...; a 2-d Tensor y draws a line per row. A metrics.range result draws
+                one line per series on a time axis;
                 an nn.fit history draws its loss by epoch. label names the series in the legend; xlog and
                 ylog make an axis logarithmic; time = true reads x as Unix seconds. More lines: p:add.
                 """) { [unowned self] call in
@@ -106,7 +107,7 @@ extension Workbench {
         }
         let (series, optionsAt) = try PlotBinding.series(call, from: 1, style: style)
         let options = try PlotArguments.options(call, optionsAt, keys: keys)
-        plot.chart.content = .xy([try PlotBinding.named(series, options)])
+        plot.chart.content = .xy(try PlotBinding.named(series, options))
         try PlotArguments.applyCommon(options, to: plot)
         try PlotArguments.applyAxes(options, to: plot)
         return push(plot, call)
