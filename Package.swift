@@ -47,6 +47,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Tensor", .product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "Telemetry"),
         .target(name: "Plotting"),
+        .target(name: "Notebooks", dependencies: ["Plotting"]),
         .target(name: "MetricsStore", dependencies: ["Telemetry", .product(name: "GRDB", package: "GRDB.swift")]),
         .target(name: "PromQL", dependencies: ["Telemetry"]),
         .target(name: "Alerting", dependencies: ["PromQL", "Telemetry", .product(name: "Yams", package: "Yams")]),
@@ -60,7 +61,8 @@ let package = Package(
         // beside the Swift that runs it, compiled into the binary.
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"], resources: [.embedInCode("sandbox.lua")]),
         .target(name: "Workbench",
-                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL", "Alerting", "Notifications"],
+                dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL", "Alerting",
+                               "Notifications", "Notebooks"],
                 resources: [
                     .embedInCode("Tensor/tensor.lua"), .embedInCode("NN/fit.lua"),
                     .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
@@ -69,7 +71,7 @@ let package = Package(
         .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "Alerting", "CEditline"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit", "Alerting", "Notifications", "PromQL",
-            "Telemetry", "NN", "Plugins", "MetricsStore",
+            "Telemetry", "NN", "Plugins", "MetricsStore", "Notebooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -84,6 +86,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN"]),
         .testTarget(name: "TelemetryTests", dependencies: ["Telemetry"]),
         .testTarget(name: "PlottingTests", dependencies: ["Plotting"]),
+        .testTarget(name: "NotebooksTests", dependencies: ["Notebooks", "Plotting"]),
         // GRDB for tests that write rows as older versions of the store did.
         .testTarget(name: "MetricsStoreTests", dependencies: ["MetricsStore", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport"]),

@@ -14,18 +14,21 @@ public struct ChartSeries: Sendable, Equatable {
     public var y: [Double]
     /// Colour when colour output is on; nil picks from the default palette.
     public var color: ANSIColor?
+    /// Joined points or separate markers.
+    public var style: SeriesStyle
 
     /// A series from paired arrays; extra values in the longer array are ignored.
-    public init(_ name: String = "", x: [Double], y: [Double], color: ANSIColor? = nil) {
+    public init(_ name: String = "", x: [Double], y: [Double], color: ANSIColor? = nil, style: SeriesStyle = .line) {
         self.name = name
         self.x = x
         self.y = y
         self.color = color
+        self.style = style
     }
 
     /// A series over x = 0, 1, 2, ... (a loss curve by step, say).
-    public init(_ name: String = "", y: [Double], color: ANSIColor? = nil) {
-        self.init(name, x: y.indices.map(Double.init), y: y, color: color)
+    public init(_ name: String = "", y: [Double], color: ANSIColor? = nil, style: SeriesStyle = .line) {
+        self.init(name, x: y.indices.map(Double.init), y: y, color: color, style: style)
     }
 
     /// The drawable points in order: both coordinates finite. A point with a
@@ -38,6 +41,14 @@ public struct ChartSeries: Sendable, Equatable {
 
     /// True when the series has at least one drawable point.
     public var hasData: Bool { points.contains { $0 != nil } }
+}
+
+/// How a series is drawn.
+public enum SeriesStyle: Sendable, Equatable {
+    /// Consecutive points joined; a gap breaks the line.
+    case line
+    /// One marker per point (a scatter plot).
+    case points
 }
 
 /// The eight standard ANSI foreground colours (and their bright variants),

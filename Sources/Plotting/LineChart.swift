@@ -16,6 +16,8 @@
 // no locale, an explicit time zone), so output can be compared byte for byte
 // in tests.
 
+import Foundation
+
 /// A line chart of one or more series, rendered to a String.
 public struct LineChart: Sendable {
     /// The series, drawn in order (later series paint over earlier ones).
@@ -35,6 +37,10 @@ public struct LineChart: Sendable {
     /// Whether to print a legend line (only drawn when some series has a name
     /// or there is more than one series).
     public var showLegend: Bool
+    /// Logarithmic axes: values are placed by their log10, ticks labelled
+    /// with the values themselves, and values <= 0 are gaps.
+    public var logX = false
+    public var logY = false
 
     /// Creates a chart.
     public init(_ series: [ChartSeries], width: Int = 60, height: Int = 15, title: String? = nil,
@@ -63,7 +69,7 @@ public struct LineChart: Sendable {
     public func render() -> String {
         let w = max(2, min(500, width))
         let h = max(2, min(200, height))
-        let all = series.flatMap { $0.points.compactMap { $0 } }
+        let all = series.flatMap { placedPoints($0).compactMap { $0 } }
         var lines: [String] = []
         guard let first = all.first else {
             if let title, !title.isEmpty { lines.append(title) }
@@ -115,11 +121,11 @@ public struct LineChart: Sendable {
         for (index, s) in series.enumerated() {
             let color = s.color ?? ANSIColor.paletteColor(index)
             var previous: (Int, Int)? = nil
-            for point in s.points {
+            for point in placedPoints(s) {
                 guard let point else { previous = nil; continue }
                 let px = toInt(xScale.fraction(of: point.x) * maxX)
                 let py = toInt((1 - yScale.fraction(of: point.y)) * maxY)
-                if let (x0, y0) = previous {
+                if let (x0, y0) = previous, s.style == .line {
                     canvas.line(x0: x0, y0: y0, x1: px, y1: py, color: color)
                 } else {
                     canvas.set(x: px, y: py, color: color)
@@ -128,6 +134,20 @@ public struct LineChart: Sendable {
             }
         }
         return canvas
+    }
+
+    /// The series' points in axis space: log10 of values on log axes.
+    private func placedPoints(_ s: ChartSeries) -> [(x: Double, y: Double)?] {
+        guard logX || logY else { return s.points }
+        return s.points.map { point in
+            guard let point, !(logX && point.x <= 0), !(logY && point.y <= 0) else { return nil }
+            return (logX ? log10(point.x) : point.x, logY ? log10(point.y) : point.y)
+        }
+    }
+
+    /// A tick label for a position in axis space.
+    private func axisLabel(_ position: Double, step: Double, log: Bool) -> String {
+        log ? TickFormat.number(pow(10, position), step: pow(10, min(0, position.rounded(.down)))) : TickFormat.number(position, step: step)
     }
 
     /// Tick labels by cell row: each tick goes on the row holding its dot;
@@ -139,7 +159,7 @@ public struct LineChart: Sendable {
             let dot = ((1 - yScale.fraction(of: tick)) * maxY).rounded()
             guard dot.isFinite else { continue }
             let row = max(0, min(h - 1, Int(max(0, min(maxY, dot))) / 4))
-            if labels[row] == nil { labels[row] = TickFormat.number(tick, step: yScale.step) }
+            if labels[row] == nil { labels[row] = axisLabel(tick, step: yScale.step, log: logY) }
         }
         return labels
     }
@@ -173,7 +193,7 @@ public struct LineChart: Sendable {
 
     private func label(_ value: Double, step: Double) -> String {
         switch xFormat {
-        case .number: return TickFormat.number(value, step: step)
+        case .number: return axisLabel(value, step: step, log: logX)
         case .time(let zone): return TickFormat.time(value, timeZone: zone)
         }
     }

@@ -21,7 +21,7 @@ public final class REPL {
     private var editor: LineEditor!
     private var reportedHistoryProblem = false
 
-    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect", ":alerts"]
+    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect", ":alerts", ":notebook"]
 
     /// - Parameters:
     ///   - runInit: run `~/.config/opslab/init.lua` at start and on `:reset`.
@@ -130,6 +130,14 @@ public final class REPL {
                 output("Fresh Lua state; plugins reloaded.")
             } catch {
                 printError("reset failed, keeping the current state: \(error)")
+            }
+        case ":notebook":
+            guard !argument.isEmpty else { printError(":notebook needs a notebook file, e.g. :notebook notebooks/mathematics.md"); break }
+            do {
+                let run = try workbench.runNotebookHere(path: argument)
+                output("\(run.cells) cells, \(run.failed) failed; their variables are in this session.")
+            } catch {
+                printError("\(error)")
             }
         case ":plugins":
             output(pluginTable())

@@ -20,11 +20,12 @@ math.randomseed(seed)
 local skip = {
   ["nn.save"] = true, ["nn.fit"] = true, ["nn.keygen"] = true, ["metrics.watch"] = true,
   ["plugins.reload"] = true, ["metrics.collect"] = true, ["tensor.manual_seed"] = false,
+  ["Plot:save"] = true,
 }
 
 local function functions()
   local list = {}
-  local modules = {"tensor", "nn", "optim", "data", "metrics", "plugins", "opslab", "json"}
+  local modules = {"tensor", "nn", "optim", "data", "metrics", "plugins", "opslab", "json", "plot"}
   for _, module in ipairs(modules) do
     for name, f in pairs(_G[module]) do
       if type(f) == "function" and not skip[module .. "." .. name] then
@@ -37,12 +38,15 @@ local function functions()
   -- Methods of each kind of object, called on a live one.
   local params = {tensor.zeros(2):requires_grad()}
   local objects = {nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 2), nn.ReLU()), optim.Adam(params),
-                   data.loader{x = tensor.zeros(4, 1)}, optim.StepLR(optim.SGD(params, {lr = 0.1}), {step_size = 1})}
+                   data.loader{x = tensor.zeros(4, 1)}, optim.StepLR(optim.SGD(params, {lr = 0.1}), {step_size = 1}),
+                   plot.line({1, 2, 3})}
   for _, object in ipairs(objects) do
     local meta = getmetatable(object)
     for name, method in pairs(meta.__methods) do
-      list[#list + 1] = {name = meta.__name .. ":" .. name, f = function(...) return method(object, ...) end,
-                         doc = opslab.doc(method)}
+      if not skip[meta.__name .. ":" .. name] then
+        list[#list + 1] = {name = meta.__name .. ":" .. name, f = function(...) return method(object, ...) end,
+                           doc = opslab.doc(method)}
+      end
     end
   end
   table.sort(list, function(a, b) return a.name < b.name end)

@@ -19,7 +19,7 @@ ensure_packages() {
 }
 
 BUILD_PACKAGES=(pkg-config liblua5.4-dev libedit-dev libopenblas-dev libsqlite3-dev)
-TEST_PACKAGES=(tmux lua5.4 bc curl prometheus prometheus-node-exporter prometheus-alertmanager)
+TEST_PACKAGES=(tmux lua5.4 bc curl prometheus prometheus-node-exporter prometheus-alertmanager chromium)
 
 ensure_swift() {
   command -v swift >/dev/null && return 0
@@ -32,16 +32,17 @@ ensure_swift() {
 
 # ensure_torch_venv ROOT: a virtual environment at ROOT/.venv holding the
 # PyTorch (CPU), numpy and safetensors that the differential tests, the
-# checkpoint interop tests and the benchmarks compare against. Quiet, and a
+# checkpoint interop tests and the benchmarks compare against, and nbformat,
+# which validates exported notebooks. Quiet, and a
 # no-op once they import with torch at the pinned version.
 TORCH_VERSION="2.13.0+cpu"
 ensure_torch_venv() {
   local venv="$1/.venv"
   if [ -x "$venv/bin/python" ] &&
-     "$venv/bin/python" -c "import numpy, safetensors, torch, sys; sys.exit(torch.__version__ != '$TORCH_VERSION')" 2>/dev/null; then
+     "$venv/bin/python" -c "import nbformat, numpy, safetensors, torch, sys; sys.exit(torch.__version__ != '$TORCH_VERSION')" 2>/dev/null; then
     return 0
   fi
-  echo "opslab: installing torch==$TORCH_VERSION, numpy and safetensors into $venv" >&2
+  echo "opslab: installing torch==$TORCH_VERSION, numpy, safetensors and nbformat into $venv" >&2
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2 || return 1
-  "$venv/bin/python" -m pip install -q "torch==$TORCH_VERSION" numpy safetensors threadpoolctl >&2
+  "$venv/bin/python" -m pip install -q "torch==$TORCH_VERSION" numpy safetensors threadpoolctl nbformat >&2
 }

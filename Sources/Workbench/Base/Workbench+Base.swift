@@ -109,6 +109,7 @@ extension Workbench {
           :plugins            the plugin registry
           :collect [names]    run the collectors once and summarise
           :alerts             alerts firing and pending, silences, what was sent where, the outbox
+          :notebook FILE      run a Markdown notebook's cells in this session
           !command            run a shell command
 
         """

@@ -77,6 +77,7 @@ extension Workbench {
                 metrics.range(expr: string, range: duration [, step: duration]) -> {time = tensor, values = tensor, labels = {...}}
                 Evaluates a PromQL expression over the last `range` (a duration such as "6h") every
                 `step` (default range/250, at least 1s). values is series x steps, NaN where a series has no value.
+                start and step (Unix seconds) give the times exactly; float32 `time` rounds them.
                 """) { [unowned self] call in
                 let expr = try call.string(1)
                 let range = try call.duration(2)
@@ -235,6 +236,7 @@ extension Workbench {
             "time": reference(try Tensor(shape: [steps], data: times)),
             "values": reference(try Tensor(shape: [matrix.count, steps], data: values)),
             "labels": .table(LuaTableValue(array: matrix.map { labelTable($0.labels) })),
+            "start": .number(Double(start) / 1000), "step": .number(Double(step) / 1000),
         ])))
         return 1
     }
