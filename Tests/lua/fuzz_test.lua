@@ -24,7 +24,7 @@ local skip = {
 
 local function functions()
   local list = {}
-  local modules = {"tensor", "nn", "optim", "data", "metrics", "plugins", "opslab"}
+  local modules = {"tensor", "nn", "optim", "data", "metrics", "plugins", "opslab", "runbook", "audit"}
   for _, module in ipairs(modules) do
     for name, f in pairs(_G[module]) do
       if type(f) == "function" and not skip[module .. "." .. name] then
