@@ -64,17 +64,26 @@ public final class StepContext {
 
     private func start(_ request: ProcessRequest, _ shown: String, _ check: Bool, _ echo: Bool) throws(StepFailure) -> ProcessOutcome {
         var lines = [OutputStream.stdout: LineBuffer(), .stderr: LineBuffer()]
+        // A command that prints megabytes gets its first lines echoed live
+        // and its last ones at the end; the middle is only counted.
+        var echoed = 0
+        let echoLimit = 256 << 10
         let outcome: ProcessOutcome
         do {
             outcome = try ProcessRunner.run(request) { stream, chunk in
-                guard echo else { return }
+                guard echo, echoed < echoLimit else { return }
+                echoed += chunk.count
                 for line in lines[stream, default: LineBuffer()].add(chunk) { log(line) }
             }
         } catch {
             try record(shown, code: 127, seconds: 0, note: error.description)
             throw StepFailure("\(shown): \(error)")
         }
-        if echo {
+        if echo && echoed >= echoLimit {
+            let total = outcome.stdout.total + outcome.stderr.total
+            log("[... \(total - echoed) more bytes of output; its last lines:]")
+            log(outcome.stdout.text.suffix(2048).split(separator: "\n").suffix(10).joined(separator: "\n"))
+        } else if echo {
             for stream in [OutputStream.stdout, .stderr] {
                 if let rest = lines[stream]?.rest { log(rest) }
             }
