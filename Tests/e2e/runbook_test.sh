@@ -166,6 +166,21 @@ check "megabytes of output: the tail is shown" contains "$out" "[loud] LAST-LINE
 check "megabytes of output: not all of it is echoed" [ "${#out}" -lt 1000000 ]
 out=$(run "$books/many.lua" >/dev/null 2>&1 & run "$books/many.lua" >/dev/null 2>&1; wait)
 
+# -- gpu-health against a fake nvidia-smi on PATH
+mkdir -p "$SCRATCH/fakebin"
+cat > "$SCRATCH/fakebin/nvidia-smi" <<'SH'
+#!/bin/sh
+echo "0, NVIDIA H100 80GB HBM3, 43, 0, 0x0000000000000000"
+echo "1, NVIDIA H100 80GB HBM3, 88, 0, 0x0000000000000008"
+SH
+chmod +x "$SCRATCH/fakebin/nvidia-smi"
+echo "NVRM: Xid (PCI:0000:3b:00): 48, pid=7, DBE" > "$SCRATCH/kern.log"
+out=$(PATH=$SCRATCH/fakebin:$PATH run gpu-health --param kernel_log="$SCRATCH/kern.log" 2>&1); status=$?
+check "gpu-health: an unhealthy node exits 1" [ "$status" -eq 1 ]
+check "gpu-health: the temperature is reported" contains "$out" "[query] WARN GPU 1 at 88 C"
+check "gpu-health: throttling is a drain reason" contains "$out" "GPU 1: hardware slowdown"
+check "gpu-health: a critical Xid is a drain reason" contains "$out" "Xid 48 on 0000:3b:00: double-bit ECC error"
+
 # -- the audit log: the chain verifies, heads are kept and signed
 out=$("$OPSLAB" audit verify 2>&1); status=$?
 check "audit verify passes on an untouched log" [ "$status" -eq 0 ]

@@ -215,6 +215,77 @@ t.test("node-triage reports findings from a faked /proc", function()
   t.eq(entries[#entries].detail.status, "succeeded")
 end)
 
+-- A fake nvidia-smi: prints the CSV that the real one would for two GPUs.
+local function fake_smi(rows)
+  local path = dir .. "/nvidia-smi"
+  write(path, "#!/bin/sh\ncat <<'CSV'\n" .. rows .. "CSV\n")
+  os.execute("chmod +x " .. path)
+  return path
+end
+
+t.test("gpu-health passes healthy GPUs and recommends a drain for bad ones", function()
+  local log = dir .. "/kern.log"
+  write(log, "[  1.0] eth0: link up\n")
+  local smi = fake_smi("0, NVIDIA H100 80GB HBM3, 41, 0, 0x0000000000000000\n1, NVIDIA H100 80GB HBM3, 44, 0, 0x0000000000000001\n")
+  local r = runbook.run("gpu-health", {nvidia_smi = smi, kernel_log = log})
+  t.eq(r.status, "succeeded", r.error)
+  smi = fake_smi("0, NVIDIA H100 80GB HBM3, 91, 2, 0x0000000000000040\n1, NVIDIA H100 80GB HBM3, 44, 0, 0x0\n")
+  write(log, "[ 99.1] NVRM: Xid (PCI:0000:3b:00): 79, pid=1234, GPU has fallen off the bus.\n"
+          .. "[ 99.2] NVRM: Xid (PCI:0000:3b:00): 13, pid=1, Graphics Engine Exception\n")
+  r = runbook.run("gpu-health", {nvidia_smi = smi, kernel_log = log})
+  t.eq(r.status, "failed")
+  t.eq(r.failed_step, "recommend")
+  t.truthy(r.error:find("GPU 0: 2 uncorrected ECC errors", 1, true), r.error)
+  t.truthy(r.error:find("GPU 0: hardware thermal slowdown", 1, true), r.error)
+  t.truthy(r.error:find("Xid 79 on 0000:3b:00: GPU has fallen off the bus", 1, true), r.error)
+  t.eq(r.error:find("Xid 13", 1, true), nil)
+  r = runbook.run("gpu-health", {nvidia_smi = dir .. "/missing-smi"})
+  t.eq(r.failed_step, "query")
+  t.truthy(r.error:find("command not found", 1, true), r.error)
+end)
+
+-- A fake systemctl whose unit state lives in a file; every call is journaled.
+local function fake_systemctl(start_state)
+  local state, calls = dir .. "/unit.state", dir .. "/systemctl.calls"
+  write(state, start_state)
+  os.remove(calls)
+  local path = dir .. "/systemctl"
+  write(path, table.concat({
+    "#!/bin/sh",
+    "echo \"$*\" >> " .. calls,
+    "case \"$1\" in",
+    "  show) echo LoadState=loaded; echo ActiveState=$(cat " .. state .. "); echo SubState=running; echo MainPID=42 ;;",
+    "  is-active) cat " .. state .. " ;;",
+    "  restart|start) echo ${RESTART_RESULT:-active} > " .. state .. " ;;",
+    "  stop) echo inactive > " .. state .. " ;;",
+    "esac", ""}, "\n"))
+  os.execute("chmod +x " .. path)
+  return path, calls
+end
+
+t.test("service-restart restarts, probes, and puts the unit back when it stays unhealthy", function()
+  local systemctl, calls = fake_systemctl("active")
+  local flag = dir .. "/healthy"
+  write(flag, "")
+  local r = runbook.run("service-restart", {unit = "web.service", systemctl = systemctl, health = "test -e " .. flag,
+                                            interval = "0.1s", attempts = 3}, {yes = true})
+  t.eq(r.status, "succeeded", r.error)
+  t.truthy(read(calls):find("restart web.service", 1, true))
+  os.remove(flag)
+  systemctl, calls = fake_systemctl("active")
+  r = runbook.run("service-restart", {unit = "web.service", systemctl = systemctl, health = "test -e " .. flag,
+                                      interval = "0.1s", attempts = 2}, {yes = true})
+  t.eq(r.status, "failed")
+  t.eq(r.failed_step, "probe")
+  t.eq(r.undos[1].name, "restart")
+  t.eq(r.undos[1].status, "undone")
+  local journal_text = read(calls)
+  t.truthy(journal_text:find("restart web.service\n.*is%-active web.service\n.*start web.service\n$"), journal_text)
+  r = runbook.run("service-restart", {unit = "web.service", systemctl = systemctl}, {dry_run = true})
+  t.eq(r.status, "succeeded", r.error)
+  t.eq(select(2, read(calls):gsub("restart", "")), 1)
+end)
+
 t.test("audit: every run is in a chain that verifies", function()
   local v = audit.verify()
   t.eq(v.ok, true, v.problem)
