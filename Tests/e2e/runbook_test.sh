@@ -198,6 +198,9 @@ check "a signed head verifies" quietly "$OPSLAB" audit verify --head "$SCRATCH/h
 other=$("$OPSLAB" model keygen | sed -n 's/^public: *//p')
 check "a head signed by another key fails" bash -c "! '$OPSLAB' audit verify --head '$SCRATCH/head.txt' --key $other >/dev/null 2>&1"
 
+out=$("$OPSLAB" -e "nn.save(nn.Linear(2, 2), '$SCRATCH/m.safetensors')" 2>&1 && "$OPSLAB" model verify "$SCRATCH/m.safetensors" 2>&1)
+check "model verify is audited" contains "$("$OPSLAB" audit show --action model.verify)" "$SCRATCH/m.safetensors"
+
 # tamper KIND SED-OR-COMMAND: a copy of the state, tampered, must fail naming a seq.
 tamper() {
   local name=$1 script=$2 want=$3

@@ -286,6 +286,19 @@ t.test("service-restart restarts, probes, and puts the unit back when it stays u
   t.eq(select(2, read(calls):gsub("restart", "")), 1)
 end)
 
+t.test("model signing and verification are audited", function()
+  local private, public = nn.keygen()
+  local path = dir .. "/model.safetensors"
+  nn.save(nn.Linear(2, 2), path, {sign_key = private})
+  t.eq(nn.verify(path, public), true)
+  local signed = audit.show{action = "model.sign"}
+  t.eq(signed[#signed].subject, path)
+  t.eq(#signed[#signed].detail.sha256, 64)
+  local verified = audit.show{action = "model.verify"}
+  t.eq(verified[#verified].detail.signature_ok, "true")
+  t.eq(verified[#verified].detail.ok, "true")
+end)
+
 t.test("audit: every run is in a chain that verifies", function()
   local v = audit.verify()
   t.eq(v.ok, true, v.problem)

@@ -1,9 +1,32 @@
 import Foundation
 import LuaKit
+import NN
 import Runbooks
 
 /// `audit`: reading and checking the audit log from the shell.
 extension Workbench {
+    /// Appends an entry for something done outside a runbook (a model signed
+    /// or verified); a log that cannot be written is an error, not a silence.
+    public func recordAudit(action: String, subject: String, detail: [String: String]) throws {
+        do {
+            try openAuditLog().append(action: action, subject: subject, detail: detail)
+        } catch {
+            throw LuaRuntimeError("\(action) \(subject) was done but could not be audited: \(error)", named: false)
+        }
+    }
+
+    /// What a checkpoint verification records.
+    public static func auditDetail(_ result: Checkpoint.Verification, ok: Bool) -> [String: String] {
+        ["ok": String(ok), "digest_ok": String(result.digestValid), "signed": String(result.signed),
+         "signature_ok": result.signatureValid.map(String.init) ?? "not checked"]
+    }
+
+    /// A file's path as the audit log names it: absolute, so entries from
+    /// different working directories compare.
+    public static func auditedPath(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+
     func auditFunctions() -> [LuaFunction] {
         [
             LuaFunction("audit.show", doc: """
