@@ -189,6 +189,7 @@ public enum ProcessRunner {
         var exited = false
         var exitedAt = 0.0
         var buffer = [UInt8](repeating: 0, count: 65536)
+        var idleWait: UInt32 = 50
 
         while true {
             let now = monotonicSeconds()
@@ -223,6 +224,13 @@ public enum ProcessRunner {
 
             var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
             if inputFD >= 0 { fds.append(pollfd(fd: inputFD, events: Int16(POLLOUT), revents: 0)) }
+            if fds.isEmpty {
+                // Output ended, the child has not been reaped yet: usually a
+                // matter of microseconds, so wait briefly, then longer.
+                usleep(idleWait)
+                idleWait = min(idleWait * 2, 20_000)
+                continue
+            }
             _ = poll(&fds, nfds_t(fds.count), 20)
             for (index, entry) in open.enumerated().reversed() where fds[index].revents != 0 {
                 let n = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
