@@ -3,7 +3,13 @@ import Foundation
 /// Where a run's lines go (the terminal, a test's buffer).
 public struct RunOutput: Sendable {
     public let line: @Sendable (String) -> Void
-    public init(line: @escaping @Sendable (String) -> Void) { self.line = line }
+    /// The step now running, nil between steps: for a spinner at a terminal.
+    public let activity: @Sendable (String?) -> Void
+
+    public init(line: @escaping @Sendable (String) -> Void, activity: @escaping @Sendable (String?) -> Void = { _ in }) {
+        self.line = line
+        self.activity = activity
+    }
 }
 
 /// How a run was asked for.
@@ -192,6 +198,8 @@ public final class RunbookRunner {
         let step = runbook.steps[index]
         let started = monotonicSeconds()
         var outcome = RunResult.StepOutcome(name: step.name, status: "ok", seconds: 0, attempts: 0)
+        output.activity(step.name)
+        defer { output.activity(nil) }
         for attempt in 0...step.retries {
             outcome.attempts = attempt + 1
             if Interruption.requested {
@@ -239,6 +247,8 @@ public final class RunbookRunner {
             let step = runbook.steps[index]
             let started = monotonicSeconds()
             var outcome = RunResult.StepOutcome(name: step.name, status: "undone", seconds: 0, attempts: 1)
+            output.activity("undo " + step.name)
+            defer { output.activity(nil) }
             do {
                 try actions.undo(step: index, context: context(index, parameters: parameters, options: options, runID: runID))
             } catch {

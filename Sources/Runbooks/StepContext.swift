@@ -120,7 +120,11 @@ public final class StepContext {
         let answer: Bool
         switch confirmPolicy {
         case .assumeYes: answer = true
-        case .ask(let ask): answer = ask("[\(step.name)] \(question)")
+        case .ask(let ask):
+            // The spinner must not draw over the question.
+            output.activity(nil)
+            answer = ask("[\(step.name)] \(question)")
+            output.activity(step.name)
         case .refuse: answer = false
         }
         do {

@@ -65,8 +65,13 @@ extension Workbench {
                            on callerStack: LuaStack? = nil) throws -> RunResult {
         let stack = callerStack ?? lua.stack
         let loaded = try loadRunbook(nameOrFile, stack: stack)
+        // At a terminal, lines and the spinner share one unbuffered writer;
+        // what print buffered before must go out first.
+        fflush(nil)
+        let spinner = isatty(1) != 0 ? TerminalSpinner() : nil
+        defer { spinner?.stop() }
         let runner = RunbookRunner(runbook: loaded.runbook, actions: loaded, audit: openAuditLog(),
-                                   output: RunOutput { line in
+                                   output: spinner?.output ?? RunOutput { line in
                                        print(line)
                                        fflush(nil)
                                    })
