@@ -49,7 +49,7 @@ book patient '
 book dup 'steps = { { name = "a", run = function() end }, { name = "a", run = function() end } },'
 book empty 'steps = {},'
 book loud 'steps = { { name = "loud", run = function(ctx)
-    ctx.sh{"sh", "-c", "head -c 30000000 /dev/zero | tr \"\\\\0\" x; echo; echo LAST-LINE"} end } },'
+    ctx.sh{"sh", "-c", "head -c 100000000 /dev/zero | tr \"\\\\0\" x; echo; echo LAST-LINE"} end } },'
 book missing 'steps = { { name = "run", run = function(ctx) ctx.sh{"no-such-command-opslab", "x"} end } },'
 book many 'steps = (function() local s = {} for i = 1, 20 do s[i] = { name = "s" .. i, run = function(ctx) ctx.sh{"true"} end } end return s end)(),'
 
@@ -160,7 +160,14 @@ check "a runbook without steps is explained" contains "$out" "at least one step"
 out=$(run "$books/missing.lua" 2>&1); status=$?
 check "a command not found fails the step" [ "$status" -eq 1 ]
 check "a command not found is named" contains "$out" "command not found: no-such-command-opslab"
-out=$( (ulimit -v 4000000; run "$books/loud.lua") 2>&1); status=$?
+# 100 MB of output in bounded memory: the run's peak RSS stays near a quiet run's.
+rss() { /usr/bin/time -f %M -o "$SCRATCH/rss" "$OPSLAB" runbook run "$1" </dev/null >/dev/null 2>&1; tail -1 "$SCRATCH/rss"; }
+if [ -x /usr/bin/time ]; then
+  quiet_kb=$(rss "$books/missing.lua")
+  loud_kb=$(rss "$books/loud.lua")
+  check "megabytes of output: memory stays bounded ($loud_kb KB beside $quiet_kb KB)" [ "$loud_kb" -lt $((quiet_kb + 50000)) ]
+fi
+out=$(run "$books/loud.lua" 2>&1); status=$?
 check "megabytes of output: the step succeeds" [ "$status" -eq 0 ]
 check "megabytes of output: the tail is shown" contains "$out" "[loud] LAST-LINE"
 check "megabytes of output: not all of it is echoed" [ "${#out}" -lt 1000000 ]

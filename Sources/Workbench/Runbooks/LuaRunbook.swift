@@ -16,7 +16,7 @@ final class LuaRunbook: RunbookActions {
     private var parametersTable: LuaReference?
     private var stateTable: LuaReference?
     /// The stack the run was started from (a coroutine's, possibly).
-    private var stack: LuaStack
+    private let stack: LuaStack
 
     init(plugin: LuaPlugin, workbench: Workbench, stack: LuaStack) throws(RunbookError) {
         self.plugin = plugin
