@@ -143,7 +143,7 @@ public final class REPL {
         return false
     }
 
-    /// `:run NAME [name=value ...] [--dry-run] [--yes]`: runbook.run's sugar.
+    /// `:run NAME [name=value ...] [--dry-run] [--yes] [--from=STEP] [--only=STEP]`: runbook.run's sugar.
     private func runRunbook(_ argument: String) {
         var words = argument.split(separator: " ").map(String.init)
         guard !words.isEmpty else { printError(":run needs a runbook name, e.g. :run disk-pressure path=/data --dry-run"); return }
@@ -155,9 +155,11 @@ public final class REPL {
             switch word {
             case "--dry-run": options.dryRun = true
             case "--yes": yes = true
+            case _ where word.hasPrefix("--from="): options.from = String(word.dropFirst("--from=".count))
+            case _ where word.hasPrefix("--only="): options.only = String(word.dropFirst("--only=".count))
             default:
                 guard let eq = word.firstIndex(of: "="), eq != word.startIndex else {
-                    printError(":run: expected name=value, --dry-run or --yes, got \(word)")
+                    printError(":run: expected name=value, --dry-run, --yes, --from=STEP or --only=STEP, got \(word)")
                     return
                 }
                 parameters[String(word[..<eq])] = .text(String(word[word.index(after: eq)...]))

@@ -256,6 +256,11 @@ expect_screen "Ctrl-C stops a run in the shell" "patient: interrupted at step wa
 expect_screen "Ctrl-C in the shell still runs the undos" "== undo prepare: ok"
 type_line "print(1 + 1)"
 expect_screen "the shell works after an interrupted run" "2"
+rm -f "$J"
+clear_screen
+type_line ":run $books/ordered.lua --yes --only=two"
+expect_screen ":run --only= runs one step" "ordered: succeeded in"
+check ":run --only= ran only that step" [ "$(cat "$J" 2>/dev/null)" = "two" ]
 type_line ":help runbooks"
 expect_screen ":help runbooks shows the file shape" "Param types: string, integer"
 

@@ -108,7 +108,7 @@ extension Workbench {
           :reset              a fresh Lua state (plugins reloaded, history kept)
           :plugins            the plugin registry
           :collect [names]    run the collectors once and summarise
-          :run NAME [k=v]     run a runbook (--dry-run, --yes); :help runbooks
+          :run NAME [k=v]     run a runbook (--dry-run, --yes, --from=STEP, --only=STEP)
           !command            run a shell command
 
         """
