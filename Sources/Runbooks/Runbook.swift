@@ -66,8 +66,10 @@ public struct Runbook: Sendable, Equatable {
         self.steps = steps
     }
 
-    /// The indices of the steps a run executes: all of them, those from
-    /// `from` on, or only `only`.
+    /// The indices of the steps a run executes: all of them, only `only`,
+    /// or those from `from` on. Resuming at `from` runs the readonly steps
+    /// before it again: they only look, and what they found is what the
+    /// later steps read from ctx.state.
     public func plan(from: String? = nil, only: String? = nil) throws(RunbookError) -> [Int] {
         func index(_ name: String) throws(RunbookError) -> Int {
             guard let i = steps.firstIndex(where: { $0.name == name }) else {
@@ -77,7 +79,10 @@ public struct Runbook: Sendable, Equatable {
         }
         if from != nil && only != nil { throw .definition("--from and --only cannot be given together") }
         if let only { return [try index(only)] }
-        if let from { return Array(try index(from)..<steps.count) }
+        if let from {
+            let start = try index(from)
+            return steps.indices.filter { $0 >= start || steps[$0].readonly }
+        }
         return Array(steps.indices)
     }
 }

@@ -71,7 +71,7 @@ struct RunbookCommand: ParsableCommand {
         @Flag(help: "Run a runbook that changes the machine (mutates = true) without asking.")
         var yes = false
 
-        @Option(help: ArgumentHelp("Start at this step (to resume a failed run).", valueName: "step"))
+        @Option(help: ArgumentHelp("Start at this step, to resume a failed run; the readonly steps before it run again, so that the state they gather is there.", valueName: "step"))
         var from: String?
 
         @Option(help: ArgumentHelp("Run only this step.", valueName: "step"))

@@ -117,6 +117,11 @@ extension ProcessTests {
                               output: CollectedOutput().output).run(parameters: [:], options: options)
             #expect(actions.journal == expected)
         }
+        let looking = [RunbookStep(name: "look", readonly: true), RunbookStep(name: "change"), RunbookStep(name: "verify")]
+        let resumed = ScriptedActions(runs: [:])
+        _ = RunbookRunner(runbook: try runbook(looking), actions: resumed, audit: dir.auditLog(),
+                          output: CollectedOutput().output).run(parameters: [:], options: RunOptions(from: "verify"))
+        #expect(resumed.journal == ["run look", "run verify"])
         let unknown = RunbookRunner(runbook: try runbook(steps), actions: ScriptedActions(runs: [:]), audit: dir.auditLog(),
                                     output: CollectedOutput().output).run(parameters: [:], options: RunOptions(from: "zz"))
         #expect(unknown.status == .refused)

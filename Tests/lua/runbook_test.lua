@@ -198,6 +198,13 @@ t.test("disk-pressure removes only stale matching files, after a dry run that li
   t.eq(exists(data .. "/sub/old2.log"), false)
   t.eq(exists(data .. "/new.log"), true)
   t.eq(exists(data .. "/old.keep"), true)
+  -- Resuming at clean reruns the readonly steps before it, which find the files again.
+  write(data .. "/later.log", "l")
+  os.execute("touch -d '10 days ago' " .. data .. "/later.log")
+  r = runbook.run("disk-pressure", {path = data, pattern = "*.log"}, {yes = true, from = "clean"})
+  t.eq(r.status, "succeeded", r.error)
+  t.eq(r.steps[1].name, "measure")
+  t.eq(exists(data .. "/later.log"), false)
 end)
 
 t.test("node-triage reports findings from a faked /proc", function()

@@ -245,8 +245,10 @@ extension Workbench {
 
     A failing step stops the run and the completed steps' undo run in reverse; a timeout or Ctrl-C
     stops the step's whole process group (SIGTERM, then SIGKILL). A dry run prints commands instead of
-    running them, except readonly ones. Every run, step, command and confirmation is appended to the
-    audit log: audit.show{since = "1h"}, audit.verify(), audit.head(); opslab audit verify from a shell.
+    running them, except readonly ones. from = "step" resumes a failed run there, running the readonly
+    steps before it again so that ctx.state holds what they found. Every run, step, command and
+    confirmation is appended to the audit log: audit.show{since = "1h"}, audit.verify(), audit.head();
+    opslab audit verify from a shell.
     """
 }
 
