@@ -55,6 +55,10 @@ let package = Package(
             "Alerting", "Telemetry",
             .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
         ]),
+        .target(name: "Runbooks", dependencies: [
+            "Plugins", "Telemetry",
+            .product(name: "Crypto", package: "swift-crypto"), .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
 
         // The bridge, the environment, the shell.
         // Lua written for the bridge and the bindings lives in .lua files
@@ -62,16 +66,16 @@ let package = Package(
         .target(name: "LuaKit", dependencies: ["CLua", "CLuaShim"], resources: [.embedInCode("sandbox.lua")]),
         .target(name: "Workbench",
                 dependencies: ["LuaKit", "Plugins", "Telemetry", "Plotting", "Tensor", "NN", "MetricsStore", "PromQL", "Alerting",
-                               "Notifications", "Notebooks"],
+                               "Notifications", "Notebooks", "Runbooks"],
                 resources: [
                     .embedInCode("Tensor/tensor.lua"), .embedInCode("NN/fit.lua"),
                     .embedInCode("Metrics/vector.lua"), .embedInCode("Plugins/capabilities.lua"),
                     .embedInCode("Plugins/sandbox_modules.lua"), .embedInCode("Base/json.lua"), .embedInCode("Plugins/testing.lua"),
                 ]),
-        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "Alerting", "CEditline"]),
+        .target(name: "REPL", dependencies: ["Workbench", "LuaKit", "Plugins", "Telemetry", "Alerting", "CEditline", "Runbooks"]),
         .executableTarget(name: "opslab", dependencies: [
             "Workbench", "REPL", "LuaKit", "Alerting", "Notifications", "PromQL",
-            "Telemetry", "NN", "Plugins", "MetricsStore", "Notebooks",
+            "Telemetry", "NN", "Plugins", "MetricsStore", "Notebooks", "Runbooks",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -93,6 +97,7 @@ let package = Package(
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "PromQL", "Telemetry"], exclude: ["template_oracle.py"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Alerting", "Telemetry",
                                                                .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "RunbooksTests", dependencies: ["Runbooks"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "Alerting", "Notifications", "TestSupport"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Alerting
 import LuaKit
 import Plugins
+import Runbooks
 import Telemetry
 import Workbench
 #if canImport(Glibc)
@@ -21,7 +22,7 @@ public final class REPL {
     private var editor: LineEditor!
     private var reportedHistoryProblem = false
 
-    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect", ":alerts", ":notebook"]
+    static let commands = [":help", ":quit", ":time", ":load", ":reset", ":plugins", ":collect", ":alerts", ":notebook", ":run"]
 
     /// - Parameters:
     ///   - runInit: run `~/.config/opslab/init.lua` at start and on `:reset`.
@@ -145,10 +146,43 @@ public final class REPL {
             output(collectTable(names: argument))
         case ":alerts":
             output(alertsTable())
+        case ":run":
+            runRunbook(argument)
         default:
             printError("unknown command \(parts[0]); :help lists the commands")
         }
         return false
+    }
+
+    /// `:run NAME [name=value ...] [--dry-run] [--yes] [--from=STEP] [--only=STEP]`: runbook.run's sugar.
+    private func runRunbook(_ argument: String) {
+        var words = argument.split(separator: " ").map(String.init)
+        guard !words.isEmpty else { printError(":run needs a runbook name, e.g. :run disk-pressure path=/data --dry-run"); return }
+        let name = words.removeFirst()
+        var parameters: [String: ParameterInput] = [:]
+        var options = RunOptions()
+        var yes = false
+        for word in words {
+            switch word {
+            case "--dry-run": options.dryRun = true
+            case "--yes": yes = true
+            case _ where word.hasPrefix("--from="): options.from = String(word.dropFirst("--from=".count))
+            case _ where word.hasPrefix("--only="): options.only = String(word.dropFirst("--only=".count))
+            default:
+                guard let eq = word.firstIndex(of: "="), eq != word.startIndex else {
+                    printError(":run: expected name=value, --dry-run, --yes, --from=STEP or --only=STEP, got \(word)")
+                    return
+                }
+                parameters[String(word[..<eq])] = .text(String(word[word.index(after: eq)...]))
+            }
+        }
+        options.confirmation = Workbench.confirmation(yes: yes)
+        do {
+            let result = try workbench.runRunbook(name, parameters: parameters, options: options)
+            if result.status != .succeeded, let error = result.error { printError("\(result.status.rawValue): \(error)") }
+        } catch {
+            printError("\(error)")
+        }
     }
 
     private func runShell(_ command: String) {

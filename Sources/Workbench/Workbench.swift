@@ -81,13 +81,15 @@ public final class Workbench {
         try installNN()
         installAlerts()
         installPlot()
+        installRunbooks()
         registerBuiltinCollectors()
         registerBuiltinSinks()
         let standard = ["assert", "collectgarbage", "coroutine", "debug", "dofile", "error", "getmetatable",
                         "io", "ipairs", "load", "loadfile", "math", "next", "os", "package", "pairs", "pcall",
                         "print", "rawequal", "rawget", "rawlen", "rawset", "require", "select", "setmetatable",
                         "string", "table", "tonumber", "tostring", "type", "utf8", "warn", "xpcall", "_G", "_VERSION"]
-        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor", "nn", "optim", "data", "alerts", "plot"]
+        builtinGlobals = standard + ["plugins", "help", "inspect", "opslab", "metrics", "tensor", "nn", "optim", "data", "alerts",
+                                      "plot", "runbook", "audit", "json", "testing", "http"]
         loadPlugins()
     }
 

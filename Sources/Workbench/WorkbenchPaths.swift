@@ -22,6 +22,10 @@ public struct WorkbenchPaths: Sendable {
     }
 
     public var history: String { home + "/history" }
+    /// The database of series, alert state, the outbox and the audit head.
+    public var database: String { home + "/opslab.db" }
+    /// The hash-chained audit log.
+    public var auditLog: String { home + "/audit.jsonl" }
     public var initScript: String { config + "/init.lua" }
 
     /// Paths for the given environment and executable location.
@@ -30,7 +34,9 @@ public struct WorkbenchPaths: Sendable {
         let home = environment["OPSLAB_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? userHome + "/.local/share/opslab"
         let configBase = environment["XDG_CONFIG_HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? userHome + "/.config"
         let bundled = findBundledPlugins(executable: executable)
-        let search = PluginSearchPath.standard(environment: environment, bundled: bundled).directories
+        var search = PluginSearchPath.standard(environment: environment, bundled: bundled).directories
+        // The runbooks shipped with opslab sit beside its plugins, in scripts/runbooks.
+        if let runbooks = bundled.flatMap(findBundledRunbooks) { search.append(runbooks) }
         return WorkbenchPaths(home: home, config: configBase + "/opslab", bundledPlugins: bundled,
                               pluginSearchPath: search)
     }
@@ -50,6 +56,14 @@ public struct WorkbenchPaths: Sendable {
         }
         return nil
     }
+}
+
+/// The runbooks shipped with opslab, found from the bundled plugins:
+/// `<repo>/scripts/runbooks` beside `<repo>/plugins` in a checkout,
+/// `<prefix>/share/opslab/runbooks` beside `<prefix>/share/opslab/plugins`.
+func findBundledRunbooks(besidePlugins plugins: String) -> String? {
+    let parent = String(plugins.dropLast("/plugins".count))
+    return [parent + "/scripts/runbooks", parent + "/runbooks"].first { access($0, F_OK) == 0 }
 }
 
 /// Creates a directory and its parents (mkdir -p); returns whether it exists afterwards.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LuaKit
 import NN
 import Workbench
 
@@ -33,6 +34,12 @@ struct ModelCommand: ParsableCommand {
                 }
                 print(lines.joined(separator: "\n"))
                 let failed = !result.digestValid || result.signatureValid == false || (publicKey != nil && !result.signed)
+                do {
+                    try Session().workbench().recordAudit(action: "model.verify", subject: Workbench.auditedPath(file), detail: Workbench.auditDetail(result, ok: !failed))
+                } catch let error as LuaRuntimeError {
+                    writeStandardError("opslab model verify: \(error)\n")
+                    throw ExitCode(1)
+                }
                 if publicKey != nil && !result.signed { writeStandardError("opslab model verify: \(file) is not signed\n") }
                 if failed { throw ExitCode(1) }
             } catch let error as NNError {

@@ -25,7 +25,8 @@ struct Opslab: AsyncParsableCommand {
             Environment: NO_COLOR disables colour; OPSLAB_LUA_MEMORY_MB caps the Lua heap while Lua code runs (default 1024; past it, "not enough memory" errors); OPSLAB_TENSOR_THREADS sets how many threads big tensor ops use (default: one per CPU).
             """,
         version: Workbench.version,
-        subcommands: [Run.self, Serve.self, AlertsCommand.self, PluginCommand.self, ModelCommand.self, NotebookCommand.self])
+        subcommands: [Run.self, Serve.self, AlertsCommand.self, PluginCommand.self, ModelCommand.self, NotebookCommand.self,
+                      RunbookCommand.self, AuditCommand.self])
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Run this Lua code and exit (may be repeated).", valueName: "code"))
     var execute: [String] = []

@@ -25,7 +25,7 @@ local skip = {
 
 local function functions()
   local list = {}
-  local modules = {"tensor", "nn", "optim", "data", "metrics", "plugins", "opslab", "json", "plot"}
+  local modules = {"tensor", "nn", "optim", "data", "metrics", "plugins", "opslab", "json", "plot", "runbook", "audit"}
   for _, module in ipairs(modules) do
     for name, f in pairs(_G[module]) do
       if type(f) == "function" and not skip[module .. "." .. name] then

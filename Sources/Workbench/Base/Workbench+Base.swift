@@ -110,6 +110,7 @@ extension Workbench {
           :collect [names]    run the collectors once and summarise
           :alerts             alerts firing and pending, silences, what was sent where, the outbox
           :notebook FILE      run a Markdown notebook's cells in this session
+          :run NAME [k=v]     run a runbook (--dry-run, --yes, --from=STEP, --only=STEP)
           !command            run a shell command
 
         """

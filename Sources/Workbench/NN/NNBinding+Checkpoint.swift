@@ -44,6 +44,9 @@ extension NNBinding {
                         throw LuaRuntimeError("\(path): \(error)")
                     }
                     let verification = try SafeTensors.read(from: path).metadata[Checkpoint.digestKey] ?? ""
+                    if key != nil {
+                        try workbench.recordAudit(action: "model.sign", subject: Workbench.auditedPath(path), detail: ["sha256": verification])
+                    }
                     return call.returns(.string(verification))
                 }
             },
@@ -120,6 +123,7 @@ extension NNBinding {
                     let ok = result.digestValid && (key == nil || result.signatureValid == true)
                     var info: [String: LuaValue] = ["digest_ok": .boolean(result.digestValid), "signed": .boolean(result.signed)]
                     if let valid = result.signatureValid { info["signature_ok"] = .boolean(valid) }
+                    try workbench.recordAudit(action: "model.verify", subject: Workbench.auditedPath(path), detail: Workbench.auditDetail(result, ok: ok))
                     call.stack.push(ok)
                     call.stack.push(info)
                     return 2

@@ -45,17 +45,17 @@ extension Workbench {
         luaLock.lock()
         defer { luaLock.unlock() }
         guard let plugin = registry.entry(kind: "sink", name: name)?.implementation as? LuaPlugin else { return nil }
-        return LuaSink(plugin: plugin, options: LuaTableValue(fields: options.mapValues(Self.luaValue)),
+        return LuaSink(plugin: plugin, options: LuaTableValue(fields: options.mapValues { Self.configurationValue($0) }),
                        externalURL: externalURL, workbench: self)
     }
 
     /// A configuration value as Lua sees it: scalars stay strings, as YAML wrote them.
-    static func luaValue(_ node: ConfigNode) -> LuaValue {
+    static func configurationValue(_ node: ConfigNode) -> LuaValue {
         switch node {
         case .null: return .nil
         case .scalar(let text): return .string(text)
-        case .list(let items): return .table(LuaTableValue(array: items.map(luaValue)))
-        case .mapping(let fields): return .table(LuaTableValue(fields: fields.mapValues(luaValue)))
+        case .list(let items): return .table(LuaTableValue(array: items.map { configurationValue($0) }))
+        case .mapping(let fields): return .table(LuaTableValue(fields: fields.mapValues { configurationValue($0) }))
         }
     }
 }
