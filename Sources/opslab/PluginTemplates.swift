@@ -6,7 +6,7 @@ enum PluginTemplates {
     /// The plugin and its test for `kind`; nil for a kind without a
     /// template of its own (the generic one is used).
     static func files(kind: String, name: String, requiredFunctions: [String]) -> (plugin: String, test: String) {
-        let (plugin, test) = templates[kind] ?? generic(kind: kind, functions: requiredFunctions)
+        let (plugin, test) = templates[kind] ?? runbookTemplates[kind] ?? generic(kind: kind, functions: requiredFunctions)
         return (plugin.replacingOccurrences(of: "NAME", with: name), test.replacingOccurrences(of: "NAME", with: name))
     }
 
@@ -181,6 +181,58 @@ enum PluginTemplates {
 
               it("refuses a bad size", function()
                 expect(function() nn.NAME(0) end):to_fail("dim must be a positive integer")
+              end)
+            end)
+
+            """),
+    ]
+
+    private static let runbookTemplates: [String: (String, String)] = [
+        "runbook": ("""
+            -- NAME: a runbook. Steps run in order; a failing step stops the run and the
+            -- completed steps' undo run in reverse. ctx.sh{argv...} runs a command without a
+            -- shell (raising on a non-zero exit unless check = false); in a dry run it only
+            -- prints, except commands marked readonly, which run so later steps can plan.
+            -- Run it: opslab runbook run NAME.lua --param path=/var/tmp [--dry-run]
+            return {
+              kind = "runbook", name = "NAME", version = "0.1.0",
+              description = "Report a directory's size and the free space of its filesystem",
+              permissions = { "exec" },
+              mutates = false,
+              params = {
+                path = { type = "string", required = true, doc = "the directory to look at" },
+              },
+              steps = {
+                { name = "size", readonly = true, run = function(ctx)
+                    local out = ctx.sh{ "du", "-sk", ctx.params.path, readonly = true, quiet = true }.stdout
+                    ctx.state.kib = tonumber(out:match("^(%d+)"))
+                    ctx.log(string.format("%s holds %d KiB", ctx.params.path, ctx.state.kib))
+                  end },
+                { name = "free", readonly = true, run = function(ctx)
+                    local out = ctx.sh{ "df", "-P", "-k", ctx.params.path, readonly = true, quiet = true }.stdout
+                    local avail = tonumber(out:match("\\n%S+%s+%d+%s+%d+%s+(%d+)"))
+                    ctx.log(string.format("%d KiB free beside it", avail))
+                  end },
+              },
+            }
+
+            """, """
+            -- Tests for NAME.lua; run them with `opslab plugin test` in this folder.
+            describe("NAME", function()
+              it("measures a directory", function()
+                local dir = testing.tmpdir()
+                local file = assert(io.open(dir .. "/data", "w"))
+                file:write(string.rep("x", 8192))
+                file:close()
+                local result = runbook.run("NAME.lua", { path = dir })
+                testing.rmtree(dir)
+                expect(result.ok):to_be(true)
+                expect(#result.steps):to_be(2)
+              end)
+
+              it("refuses a missing path before any step runs", function()
+                local result = runbook.run("NAME.lua", {})
+                expect(result.ok):to_be(false)
               end)
             end)
 

@@ -6,14 +6,14 @@
 . "$(dirname "$0")/lib.sh"
 cd "$SCRATCH"
 
-for kind in collector sink optimizer layer; do
+for kind in collector sink optimizer layer runbook; do
   out=$("$OPSLAB" plugin new "$kind" "my_$kind" --dir work 2>&1)
   check "plugin new $kind writes the plugin and its test ($out)" [ -f "work/my_$kind.lua" ] && [ -f "work/my_${kind}_test.lua" ]
   out=$("$OPSLAB" plugin check "work/my_$kind.lua" 2>&1)
   check "the $kind passes plugin check ($out)" contains "$out" "ok ($kind my_$kind 0.1.0)"
 done
 out=$("$OPSLAB" plugin test work 2>&1); rc=$?
-check "every template's test passes as written ($out)" [ $rc -eq 0 ] && contains "$out" "plugin tests: 8 passed, 0 failed (4 files)"
+check "every template's test passes as written ($out)" [ $rc -eq 0 ] && contains "$out" "plugin tests: 10 passed, 0 failed (5 files)"
 
 # A broken edit: the collector now returns NaN.
 sed -i 's/value = 0.25 \* scale/value = 0 \/ 0/' work/my_collector.lua
