@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "PromQLTests", dependencies: ["PromQL", "TestSupport"]),
         .testTarget(name: "AlertingTests", dependencies: ["Alerting", "PromQL", "Telemetry"], exclude: ["template_oracle.py"]),
         .testTarget(name: "NotificationsTests", dependencies: ["Notifications", "Alerting", "Telemetry",
-                                                               .product(name: "Logging", package: "swift-log")]),
+                                                               .product(name: "Logging", package: "swift-log"),
+                                                               .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "RunbooksTests", dependencies: ["Runbooks"]),
         .testTarget(name: "WorkbenchTests", dependencies: ["Workbench", "LuaKit", "Plugins", "MetricsStore", "Telemetry", "Alerting", "Notifications", "TestSupport"]),
     ]

@@ -46,6 +46,7 @@ public final class Notifier: @unchecked Sendable {
     private let savedLog = Locked<NotificationLog?>(nil)
     private let savedHeld = Locked<[ReceivedAlert]>([])
     private let wakeDispatch = DispatchSemaphore(value: 0)
+    private let stopping = Locked(false)
     private let wakeDelivery: [IntegrationRef: DispatchSemaphore]
     private let counters = Locked<[String: (delivered: Int, failed: Int, dead: Int)]>([:])
 
@@ -71,19 +72,26 @@ public final class Notifier: @unchecked Sendable {
     /// Starts the dispatch thread and one delivery thread per integration.
     public func start() {
         spawn("opslab-notify-dispatch") { [self] in
-            while true {
+            while !stopping.current {
                 let wait = dispatchPass()
                 _ = wakeDispatch.wait(timeout: .now() + .milliseconds(Int(wait)))
             }
         }
         for (integration, sink) in sinks {
             spawn("opslab-notify-\(integration)") { [self] in
-                while true {
+                while !stopping.current {
                     let wait = deliveryPass(integration, sink)
                     _ = wakeDelivery[integration]?.wait(timeout: .now() + .milliseconds(Int(wait)))
                 }
             }
         }
+    }
+
+    /// Ends the threads after their current pass; what is stored stays for the next start.
+    public func stop() {
+        stopping.withLock { $0 = true }
+        wakeDispatch.signal()
+        for wake in wakeDelivery.values { wake.signal() }
     }
 
     /// Receives alerts as Alertmanager's API v2 does; returns the refused ones.
