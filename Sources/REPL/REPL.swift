@@ -46,6 +46,7 @@ public final class REPL {
         print(banner)
         var pending = ""
         while true {
+            if pending.isEmpty { reportReloadedPlugins() }
             switch editor.read(prompt: pending.isEmpty ? "opslab> " : "   ...> ") {
             case .endOfInput:
                 print("")
@@ -183,6 +184,11 @@ public final class REPL {
         } catch {
             printError("\(error)")
         }
+    }
+
+    /// Hot reload: plugin files edited since the last prompt are read again.
+    private func reportReloadedPlugins() {
+        for message in workbench.reloadChangedPlugins() { printError("plugins: " + message) }
     }
 
     private func runShell(_ command: String) {

@@ -49,6 +49,8 @@ public final class Workbench {
     var shellRecorder: ReportRecorder?
     /// `metrics.record{every = ...}`'s background collection, while it runs.
     var backgroundRecording: BackgroundRecording?
+    /// Each plugin file's modification time when it was last read, for hot reload.
+    var pluginFileTimes: [String: Date] = [:]
     /// The metatable that gives query results their :tensor() method.
     var vectorMetatable: LuaValue?
     /// The nn/optim/data binding (its classes call back into this state).

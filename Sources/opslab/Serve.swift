@@ -171,6 +171,9 @@ struct Serve: AsyncParsableCommand {
         }
         let ruleTask = ruleRunner.start()
         defer { ruleTask.cancel() }
+        let pluginWatcher = PluginWatcher(workbench: workbench, logger: logger)
+        pluginWatcher.start()
+        defer { pluginWatcher.stop() }
         let server = MetricsServer(agent: agent, rules: ruleRunner, notifier: notifier, address: address, logger: logger)
         do {
             try await server.run {
@@ -236,4 +239,31 @@ struct ListenAddress: CustomStringConvertible {
     }
 
     var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// Hot reload in serve: every two seconds, plugin files edited on the search
+/// path are read again (under the Lua lock the collectors and rules take); a
+/// broken edit is logged and the previous version keeps running.
+final class PluginWatcher: @unchecked Sendable {
+    private let workbench: Workbench
+    private let logger: Logger
+    private let stopped = DispatchSemaphore(value: 0)
+
+    init(workbench: Workbench, logger: Logger) {
+        self.workbench = workbench
+        self.logger = logger
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            while stopped.wait(timeout: .now() + .seconds(2)) == .timedOut {
+                let messages = workbench.luaLock.withLock { workbench.reloadChangedPlugins() }
+                for message in messages { logger.info("plugins", metadata: ["change": "\(message)"]) }
+            }
+        }
+        thread.name = "opslab-plugin-watch"
+        thread.start()
+    }
+
+    func stop() { stopped.signal() }
 }

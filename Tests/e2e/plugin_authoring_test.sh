@@ -64,4 +64,40 @@ sed -i 's/>=99/>=0.1, <99/' future.lua
 out=$("$OPSLAB" plugin check future.lua 2>&1)
 check "and one for this opslab loads ($out)" contains "$out" "ok (sink future 1.0.0)"
 
+# Hot reload: the shell and serve read an edited plugin file again; a broken
+# edit keeps the previous version and says why.
+mkdir -p "$XDG_CONFIG_HOME/opslab/plugins"
+hot() { printf 'return { kind = "collector", name = "hot", version = "1.0.0", description = "d", interval = "1s",\n  collect = function() return {{name = "hot_value", value = %s}} end }\n' "$1" > "$XDG_CONFIG_HOME/opslab/plugins/hot.lua"; }
+hot 1
+start_repl
+type_line '"hot=" .. plugins.call("hot", "collect", {options = {}})[1].value'
+expect_screen "the shell loads the plugin" '"hot=1"'
+sleep 1.1; hot 2
+keys Enter
+expect_screen "the shell notices the edit" "plugins: reloaded collector hot 1.0.0"
+type_line '"hot=" .. plugins.call("hot", "collect", {options = {}})[1].value'
+expect_screen "and runs the new code" '"hot=2"'
+sleep 1.1; printf 'return { kind = "collector", name = "hot", version = "1.0.0", description = "d", collect = function() return { end }\n' > "$XDG_CONFIG_HOME/opslab/plugins/hot.lua"
+keys Enter
+expect_screen "a broken edit is reported" "(not reloaded; the previous version, if any, stays)"
+type_line '"still=" .. plugins.call("hot", "collect", {options = {}})[1].value'
+expect_screen "and the previous version keeps running" '"still=2"'
+
+hot 1
+port=$(free_port)
+"$OPSLAB" serve --listen "127.0.0.1:$port" >serve.log 2>&1 &
+serve_pid=$!
+trap 'kill $serve_pid 2>/dev/null; cleanup' EXIT
+hot_is() { curl -s "http://127.0.0.1:$port/metrics" | grep -q "^hot_value $1\$"; }
+check "serve runs the plugin" wait_until 30 hot_is 1
+sleep 1.1; hot 7
+check "serve runs the edited plugin without a restart" wait_until 30 hot_is 7
+check "and logs the reload" grep -q "reloaded collector hot" serve.log
+sleep 1.1; echo 'return {' > "$XDG_CONFIG_HOME/opslab/plugins/hot.lua"
+not_reloaded() { grep -q "not reloaded" serve.log; }
+check "serve logs a broken edit" wait_until 20 not_reloaded
+sleep 2
+check "and keeps the previous version" hot_is 7
+kill $serve_pid
+
 finish

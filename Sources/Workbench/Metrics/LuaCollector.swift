@@ -12,15 +12,15 @@ public final class CollectorRegistration: @unchecked Sendable {
 /// A collector plugin written in Lua, seen by Telemetry as any other
 /// `Collector`. It runs on the thread that asks for the pass, holding the
 /// workbench's Lua lock, and its budget is the plugin's Lua time budget.
+/// Each run calls the plugin registered under its name now, so a plugin
+/// reloaded (plugins.reload, or a file edited) runs its new code at once.
 final class LuaCollector: Collector, @unchecked Sendable {
-    let plugin: LuaPlugin
     let name: String
     let summary: String
     let interval: Double
     private unowned let workbench: Workbench
 
     init(plugin: LuaPlugin, workbench: Workbench) {
-        self.plugin = plugin
         self.workbench = workbench
         name = plugin.manifest.name
         summary = plugin.manifest.description
@@ -36,6 +36,9 @@ final class LuaCollector: Collector, @unchecked Sendable {
     func collect(_ context: CollectContext) throws -> [Sample] {
         workbench.luaLock.lock()
         defer { workbench.luaLock.unlock() }
+        guard let plugin = workbench.registry.entry(kind: "collector", name: name)?.implementation as? LuaPlugin else {
+            throw CollectorError.failed("the plugin is no longer registered")
+        }
         let ctx: [String: LuaValue] = [
             "now": .number(Double(context.timestampMs) / 1000),
             "options": .table(LuaTableValue(fields: workbench.collectorOptions[name] ?? [:])),

@@ -1,3 +1,4 @@
+import Foundation
 import LuaKit
 import Plugins
 
@@ -10,6 +11,7 @@ extension Workbench {
         registry.removeFilePlugins(named: name)
         var loaded = 0
         for file in PluginSearchPath(directories: paths.pluginSearchPath).pluginFiles() {
+            pluginFileTimes[file] = Self.modificationTime(file)
             switch loadPlugin(file: file, onlyNamed: name) {
             case .loaded: loaded += 1
             case .skipped: break
@@ -18,6 +20,36 @@ extension Workbench {
         }
         nnBinding?.refreshConstructors()
         return loaded
+    }
+
+    /// Hot reload: reads again the plugin files on the search path that
+    /// changed (or appeared) since they were last read. A file that now has a
+    /// problem leaves its previous version registered. Returns one line per
+    /// file acted on, for the shell and serve to report.
+    public func reloadChangedPlugins() -> [String] {
+        var messages: [String] = []
+        for file in PluginSearchPath(directories: paths.pluginSearchPath).pluginFiles() {
+            let time = Self.modificationTime(file)
+            guard time != pluginFileTimes[file] else { continue }
+            pluginFileTimes[file] = time
+            switch checkPlugin(file: file) {
+            case .success(let manifest):
+                registry.removeFilePlugins(named: manifest.name)
+                if case .failed(let problem) = loadPlugin(file: file) {
+                    messages.append("\(problem) (not reloaded)")
+                } else {
+                    messages.append("reloaded \(manifest.kind) \(manifest.name) \(manifest.version) from \(file)")
+                }
+            case .failure(let problem):
+                messages.append("\(problem) (not reloaded; the previous version, if any, stays)")
+            }
+        }
+        if !messages.isEmpty { nnBinding?.refreshConstructors() }
+        return messages
+    }
+
+    private static func modificationTime(_ file: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: file))?[.modificationDate] as? Date
     }
 
     enum LoadOutcome { case loaded, skipped, failed(PluginRegistry.LoadProblem) }

@@ -65,15 +65,17 @@ extension Workbench {
 /// normally delivers; raising an error is a failure retried with backoff;
 /// returning `false, reason` refuses the notification for good (a dead letter).
 /// It runs under the workbench's Lua lock with the plugin time budget; its
-/// failures do not quarantine it (the outbox's backoff bounds them).
+/// failures do not quarantine it (the outbox's backoff bounds them). Each
+/// delivery calls the plugin registered under its name now, so an edited
+/// sink file takes effect in a running serve.
 final class LuaSink: NotificationSink, @unchecked Sendable {
-    let plugin: LuaPlugin
+    let name: String
     let options: LuaTableValue
     let externalURL: String
     private unowned let workbench: Workbench
 
     init(plugin: LuaPlugin, options: LuaTableValue, externalURL: String, workbench: Workbench) {
-        self.plugin = plugin
+        name = plugin.manifest.name
         self.options = options
         self.externalURL = externalURL
         self.workbench = workbench
@@ -89,11 +91,14 @@ final class LuaSink: NotificationSink, @unchecked Sendable {
         ])
         workbench.luaLock.lock()
         defer { workbench.luaLock.unlock() }
+        guard let plugin = workbench.registry.entry(kind: "sink", name: name)?.implementation as? LuaPlugin else {
+            return .retry("sink plugin \(name) is no longer registered", afterMs: nil)
+        }
         do {
             let results = try plugin.invoke("send", arguments: [.table(ctx), .table(Self.table(payload))], quarantining: false)
             if case .boolean(false)? = results.first {
                 let reason = results.dropFirst().first.flatMap(\.stringValue) ?? "the sink refused the notification"
-                return .rejected("\(plugin.manifest.name): \(reason)")
+                return .rejected("\(name): \(reason)")
             }
             return .delivered
         } catch {
