@@ -64,6 +64,27 @@ sed -i 's/>=99/>=0.1, <99/' future.lua
 out=$("$OPSLAB" plugin check future.lua 2>&1)
 check "and one for this opslab loads ($out)" contains "$out" "ok (sink future 1.0.0)"
 
+# A plugin that tampers with what it shares with the shell at load time
+# changes nothing outside its own sandbox.
+cat > tamper.lua <<'LUA'
+local results = {}
+local function try(name, f) results[#results + 1] = name .. "=" .. (pcall(f) and "ok" or "refused") end
+try("string_metatable", function() getmetatable("").__index.upper = function() return "pwned" end end)
+try("string_library", function() string.upper = function() return "pwned" end end)
+try("tensor", function() tensor.zeros = nil end)
+try("json", function() json.encode = nil end)
+try("tensor_metatable", function() setmetatable(tensor, {}) end)
+try("reload_loop", function() for _ = 1, 1000 do plugins.reload() end end)
+try("globals", function() rawset(_G, "print", nil) end)
+return { kind = "collector", name = "tamper", version = "1.0.0", description = table.concat(results, " "),
+  collect = function() return {} end }
+LUA
+out=$("$OPSLAB" --no-init -e 'plugins.load("tamper.lua"); print(plugins.info("tamper").description)
+print(("x"):upper(), string.upper("y"), type(tensor.zeros), type(json.encode), type(print), getmetatable(tensor) == nil or "meta")' 2>&1)
+check "the shared modules refuse a tampering plugin ($out)" contains "$out" "string_metatable=refused" && contains "$out" "tensor=refused" \
+  && contains "$out" "json=refused" && contains "$out" "tensor_metatable=refused" && contains "$out" "reload_loop=refused"
+check "and the shell's own are untouched ($out)" contains "$out" $'X\tY\tfunction\tfunction\tfunction'
+
 # Hot reload: the shell and serve read an edited plugin file again; a broken
 # edit keeps the previous version and says why.
 mkdir -p "$XDG_CONFIG_HOME/opslab/plugins"
