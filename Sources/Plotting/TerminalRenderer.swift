@@ -1,7 +1,7 @@
 // Charts as terminal text: how a plot prints in the REPL.
 //
-// xy charts are braille line charts (LineChart, the renderer metrics.watch
-// uses); bars and histograms are horizontal bars of eighth blocks with their
+// xy charts are braille line charts (LineChart; metrics.watch draws through
+// this renderer too); bars and histograms are horizontal bars of eighth blocks with their
 // values; heatmaps are shade characters, two per cell so cells look square.
 // Colour is ANSI escapes, only when asked for (a TTY without NO_COLOR).
 
@@ -15,6 +15,8 @@ public struct TerminalRenderer: Sendable {
     public var height: Int
     /// Whether to emit ANSI colour escapes.
     public var useColor: Bool
+    /// The zone time axes are labelled in (UTC unless set; metrics.watch uses the local one).
+    public var timeZone = TimeZone(identifier: "UTC")!
 
     /// A renderer for plots of `width` x `height` cells (clamped to 10...500 and 3...200).
     public init(width: Int = 60, height: Int = 15, useColor: Bool = false) {
@@ -29,7 +31,7 @@ public struct TerminalRenderer: Sendable {
         switch chart.content {
         case .xy(let series):
             var line = LineChart(series, width: width, height: height, title: chart.title,
-                                 xFormat: chart.xAxis == .time ? .utcTime : .number, useColor: useColor)
+                                 xFormat: chart.xAxis == .time ? .time(timeZone: timeZone) : .number, useColor: useColor)
             line.logX = chart.xAxis == .log
             line.logY = chart.yAxis == .log
             lines.append(line.render())

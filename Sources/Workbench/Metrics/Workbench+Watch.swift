@@ -82,10 +82,10 @@ extension Workbench {
             if series.isEmpty {
                 screen += "\(text): no matching series yet (frame \(frame))\n"
             } else {
-                let chart = LineChart(series, width: width, height: height,
-                                      title: "\(text)  every \(formatSeconds(every))  (Ctrl-C to stop)",
-                                      xFormat: .time(timeZone: .current), useColor: useColor)
-                screen += chart.render()
+                var renderer = TerminalRenderer(width: width, height: height, useColor: useColor)
+                renderer.timeZone = .current
+                screen += renderer.render(Chart(.xy(series), title: "\(text)  every \(formatSeconds(every))  (Ctrl-C to stop)",
+                                                xAxis: .time))
                 if keys.count > shown.count { screen += "\n(\(keys.count - shown.count) more series not shown)" }
                 screen += "\n"
             }
