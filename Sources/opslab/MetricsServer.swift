@@ -67,6 +67,7 @@ struct MetricsServer {
         }
         let app = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [ExpectContinueHandler()])),
             configuration: .init(address: .hostname(address.host, port: address.port), serverName: "opslab"),
             onServerRunning: { _ in await onStarted() },
             logger: logger)

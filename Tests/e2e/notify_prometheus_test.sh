@@ -84,6 +84,9 @@ code=$(post '[{"annotations": {}}]')
 check "an alert without labels is refused ($code)" [ "$code" = 400 ]
 code=$(post '[{"labels": {}}]')
 check "an alert with empty labels is refused ($code: $(cat "$SCRATCH/answer"))" [ "$code" = 400 ] && [ -s "$SCRATCH/answer" ]
+continued=$(curl -sv -o /dev/null -X POST -H 'Content-Type: application/json' -H 'Expect: 100-continue' \
+  --data-binary '[{"labels": {"alertname": "Expecting"}}]' "http://127.0.0.1:$port/api/v2/alerts" 2>&1 | grep -c '^< HTTP/1.1 100 Continue')
+check "Expect: 100-continue is answered, so curl sends large bodies without waiting ($continued)" [ "$continued" -eq 1 ]
 code=$(post '[]')
 check "an empty list is fine ($code)" [ "$code" = 200 ]
 python3 -c 'import json; print(json.dumps([{"labels": {"alertname": "Bulk", "i": str(i)}} for i in range(10000)]))' > "$SCRATCH/bulk.json"

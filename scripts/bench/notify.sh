@@ -9,8 +9,8 @@
 # (alertmanager_notifications_total; the webhook is refused at once); for
 # opslab, until each is stored in the outbox (fsynced SQLite), which is
 # where it waits for the same refused webhook. One tool runs at a time.
-# curl is told not to send Expect: 100-continue, which would add a second
-# of waiting before the body to a server that does not answer it.
+# curl is told not to send Expect: 100-continue, so that what is timed is
+# each server's work, not an interim round trip.
 . "$(dirname "$0")/lib.sh"
 AM=$(command -v prometheus-alertmanager || command -v alertmanager || true)
 [ -n "$AM" ] || { echo "needs Alertmanager (apt-get install prometheus-alertmanager)"; exit 1; }
@@ -47,7 +47,6 @@ until_count() {
   echo "timed out waiting for $2 >= $3 at $1" >&2
   return 1
 }
-# Expect: empty, so that curl does not wait a second for a 100 Continue before sending the body.
 post() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H 'Expect:' --data-binary "@$work/alerts.json" "$1"; }
 
 amport=$(free_port)
