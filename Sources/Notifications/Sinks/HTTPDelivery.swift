@@ -21,31 +21,22 @@ struct HTTPDelivery: Sendable {
         request.setValue(userAgent, forHTTPHeaderField: "User-Agent")
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
 
-        let result = Locked<DeliveryOutcome?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let task = URLSession.shared.dataTask(with: request) { data, response, error in
-            result.withLock { $0 = Self.outcome(data: data, response: response as? HTTPURLResponse, error: error) }
-            done.signal()
+        do {
+            // A receiver's answer is short; a megabyte is far more than any says.
+            return Self.outcome(try HTTPExchange.perform(request, timeout: timeout, maxBytes: 1 << 20, followRedirects: true))
+        } catch {
+            return .retry("\(error)", afterMs: nil)
         }
-        task.resume()
-        // The request timeout is an idle timeout; this bounds the whole exchange.
-        if done.wait(timeout: .now() + timeout + 1) == .timedOut {
-            task.cancel()
-            return .retry("no response within \(Int(timeout))s", afterMs: nil)
-        }
-        return result.current ?? .retry("no response", afterMs: nil)
     }
 
-    static func outcome(data: Data?, response: HTTPURLResponse?, error: (any Error)?) -> DeliveryOutcome {
-        if let error { return .retry(error.localizedDescription, afterMs: nil) }
-        guard let response else { return .retry("no HTTP response", afterMs: nil) }
-        let status = response.statusCode
+    static func outcome(_ response: HTTPExchange.Response) -> DeliveryOutcome {
+        let status = response.status
         if (200..<300).contains(status) { return .delivered }
-        let text = String(decoding: (data ?? Data()).prefix(200), as: UTF8.self)
+        let text = String(decoding: response.body.prefix(200), as: UTF8.self)
             .trimmingCharacters(in: .whitespacesAndNewlines)
         let why = "HTTP \(status)" + (text.isEmpty ? "" : ": \(text)")
         if status == 429 || status >= 500 {
-            let after = response.value(forHTTPHeaderField: "Retry-After").flatMap(Double.init)
+            let after = response.headers["retry-after"].flatMap(Double.init)
                 .flatMap { $0.isFinite && $0 >= 0 ? Int64(min($0, 3_600) * 1_000) : nil }
             return .retry(why, afterMs: after)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import LuaKit
+import Telemetry
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -45,7 +46,7 @@ extension Workbench {
             """)
     }
 
-    private func fetch(_ call: LuaCall, _ table: LuaTableValue, hosts: LuaTableValue?, function: String = "http.request") throws -> HTTPFetch.Response {
+    private func fetch(_ call: LuaCall, _ table: LuaTableValue, hosts: LuaTableValue?, function: String = "http.request") throws -> HTTPExchange.Response {
         let options = try LuaOptions(table, function: function, allowed: ["url", "method", "headers", "body", "timeout", "max_bytes"])
         guard let text = try options.optionalString("url"), let url = URL(string: text),
               let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host?.lowercased() else {
@@ -82,13 +83,13 @@ extension Workbench {
         default: throw options.error("headers", "must be a table of name = value")
         }
         do {
-            return try HTTPFetch.perform(request, timeout: timeout, maxBytes: maxBytes)
+            return try HTTPExchange.perform(request, timeout: timeout, maxBytes: maxBytes)
         } catch {
             throw call.error("\(text): \(error)")
         }
     }
 
-    private func pushResponse(_ call: LuaCall, _ response: HTTPFetch.Response) throws -> Int32 {
+    private func pushResponse(_ call: LuaCall, _ response: HTTPExchange.Response) throws -> Int32 {
         call.stack.push(.table(LuaTableValue(fields: [
             "status": .integer(Int64(response.status)),
             "headers": .table(LuaTableValue(fields: response.headers.mapValues(LuaValue.string))),

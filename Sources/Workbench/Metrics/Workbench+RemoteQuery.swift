@@ -126,17 +126,16 @@ extension Workbench {
         guard let url = components.url else { throw RemoteQueryError(message: "bad url \(base)") }
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.setValue("application/json", forHTTPHeaderField: "Accept")
-        let box = ResponseBox()
-        let done = DispatchSemaphore(value: 0)
-        URLSession.shared.dataTask(with: request) { data, response, error in
-            box.set(data, (response as? HTTPURLResponse)?.statusCode, error)
-            done.signal()
-        }.resume()
-        done.wait()
-        let (data, status, error) = box.get()
-        if let error { throw RemoteQueryError(message: "cannot reach \(base): \(error.localizedDescription)") }
-        guard let data, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw RemoteQueryError(message: "\(base) answered HTTP \(status ?? 0) without a Prometheus API response")
+        let response: HTTPExchange.Response
+        do {
+            // Range queries over many series answer in tens of megabytes; past
+            // 256 MiB the query wants a narrower selector, not more memory.
+            response = try HTTPExchange.perform(request, timeout: timeout, maxBytes: 256 << 20, followRedirects: true)
+        } catch {
+            throw RemoteQueryError(message: "cannot reach \(base): \(error)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: response.body) as? [String: Any] else {
+            throw RemoteQueryError(message: "\(base) answered HTTP \(response.status) without a Prometheus API response")
         }
         guard object["status"] as? String == "success", let body = object["data"] as? [String: Any] else {
             let kind = object["errorType"] as? String ?? "error"
@@ -150,12 +149,4 @@ extension Workbench {
 struct RemoteQueryError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
-}
-
-/// Carries a response from URLSession's thread to the waiting one.
-private final class ResponseBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: (Data?, Int?, Error?) = (nil, nil, nil)
-    func set(_ data: Data?, _ status: Int?, _ error: Error?) { lock.withLock { value = (data, status, error) } }
-    func get() -> (Data?, Int?, Error?) { lock.withLock { value } }
 }

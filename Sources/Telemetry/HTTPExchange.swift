@@ -1,23 +1,25 @@
 import Foundation
-import Telemetry
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 
-/// One HTTP exchange for the `http` module: no redirects followed (a plugin
-/// allowed one host must not be led to another), a deadline on the whole
-/// exchange, and the body cut off at a size limit.
-final class HTTPFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    struct Response {
-        var status: Int
-        var headers: [String: String]
-        var body: Data
-        var seconds: Double
+/// One synchronous HTTP exchange, as every part of opslab that speaks HTTP
+/// makes it (the `http` module, webhook deliveries, remote PromQL): a
+/// deadline on the whole exchange, the body cut off at a size limit, and
+/// redirects followed only when asked (a plugin allowed one host must not
+/// be led to another).
+public final class HTTPExchange: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    public struct Response: Sendable {
+        public var status: Int
+        /// Header names lower-cased.
+        public var headers: [String: String]
+        public var body: Data
+        public var seconds: Double
     }
 
-    enum Failure: Error, CustomStringConvertible {
+    public enum Failure: Error, CustomStringConvertible {
         case tooLarge(Int), timedOut(Double), transport(String)
-        var description: String {
+        public var description: String {
             switch self {
             case .tooLarge(let limit): return "the response is larger than max_bytes (\(limit))"
             case .timedOut(let seconds): return "no complete response within \(seconds)s"
@@ -27,13 +29,19 @@ final class HTTPFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     }
 
     private let maxBytes: Int
+    private let followsRedirects: Bool
     private let done = DispatchSemaphore(value: 0)
     private let state = Locked<(response: HTTPURLResponse?, body: Data, failure: Failure?)>((nil, Data(), nil))
 
-    private init(maxBytes: Int) { self.maxBytes = maxBytes }
+    private init(maxBytes: Int, followsRedirects: Bool) {
+        self.maxBytes = maxBytes
+        self.followsRedirects = followsRedirects
+    }
 
-    static func perform(_ request: URLRequest, timeout: Double, maxBytes: Int) throws(Failure) -> Response {
-        let fetch = HTTPFetch(maxBytes: maxBytes)
+    /// Sends `request` and waits for the whole response, at most `timeout` seconds.
+    public static func perform(_ request: URLRequest, timeout: Double, maxBytes: Int,
+                               followRedirects: Bool = false) throws(Failure) -> Response {
+        let fetch = HTTPExchange(maxBytes: maxBytes, followsRedirects: followRedirects)
         let configuration = URLSessionConfiguration.ephemeral
         configuration.timeoutIntervalForRequest = timeout
         configuration.timeoutIntervalForResource = timeout
@@ -56,18 +64,18 @@ final class HTTPFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         return Response(status: response.statusCode, headers: headers, body: body, seconds: Date().timeIntervalSince(start))
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-                    newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
-        completionHandler(nil)
+    public func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                           newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+        completionHandler(followsRedirects ? request : nil)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+    public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         state.withLock { $0.response = response as? HTTPURLResponse }
         completionHandler(.allow)
     }
 
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+    public func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
         let over = state.withLock { current -> Bool in
             current.body.append(data)
             guard current.body.count > maxBytes else { return false }
@@ -77,7 +85,7 @@ final class HTTPFetch: NSObject, URLSessionDataDelegate, @unchecked Sendable {
         if over { dataTask.cancel() }
     }
 
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+    public func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
         if let error {
             state.withLock { if $0.failure == nil { $0.failure = .transport(error.localizedDescription) } }
         }
