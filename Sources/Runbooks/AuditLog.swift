@@ -75,11 +75,15 @@ public final class AuditLog: @unchecked Sendable {
         defer { flock(fd, LOCK_UN) }
         let last = try lastEntry(fd)
         let stored = try storedHead()
-        if let stored, stored != last.map({ AuditHead(seq: $0.seq, hash: $0.hash) }) {
-            let end = last.map { "seq \($0.seq)" } ?? "nothing"
-            throw AuditError("the audit log \(path) ends at \(end) but the database's head is \(stored); it was cut or edited, so nothing more is appended (opslab audit verify shows where)")
+        let end = last.map { AuditHead(seq: $0.seq, hash: $0.hash) }
+        if stored != end {
+            // A log with entries and no head in the database is as suspect as a
+            // mismatch: appending would re-anchor a cut log and hide the cut.
+            throw AuditError("the audit log \(path) ends at \(end.map { "seq \($0.seq)" } ?? "nothing") but the database's head is \(stored.map { "\($0)" } ?? "missing"); it was cut or edited, or the database replaced, so nothing more is appended (opslab audit verify shows where; move the log aside to start a new chain)")
         }
-        var entry = AuditEntry(seq: (last?.seq ?? 0) + 1, time: AuditEntry.timestamp(), user: user, host: host,
+        let (seq, overflow) = (last?.seq ?? 0).addingReportingOverflow(1)
+        guard !overflow else { throw AuditError("the audit log \(path) has no sequence numbers left; move it aside to start a new chain") }
+        var entry = AuditEntry(seq: seq, time: AuditEntry.timestamp(), user: user, host: host,
                                action: action, subject: subject, detail: detail,
                                prev: last?.hash ?? AuditEntry.genesis, hash: "")
         entry.hash = entry.computedHash
@@ -168,7 +172,7 @@ public final class AuditLog: @unchecked Sendable {
         }
     }
 
-    private func storeHead(_ head: AuditHead) throws(AuditError) {
+    func storeHead(_ head: AuditHead) throws(AuditError) {
         let db = try openDatabase()
         do {
             try db.write { db in

@@ -87,6 +87,27 @@ import Glibc
         #expect(throws: AuditError.self) { try log.append(action: "x", subject: "y") }
     }
 
+    @Test func aLogWhoseDatabaseHeadIsGoneIsNotReanchored() throws {
+        let (dir, _) = try filledLog(5)
+        dir.auditLines = Array(dir.auditLines.prefix(3))
+        // The database replaced: the log has entries and there is no head to check them against.
+        let elsewhere = AuditLog(path: dir.path + "/audit.jsonl", databasePath: dir.path + "/other.db", user: "tester", host: "testhost")
+        #expect(throws: AuditError.self) { try elsewhere.append(action: "x", subject: "y") }
+        #expect(dir.auditLines.count == 3, "nothing appended")
+        #expect(try elsewhere.verify().valid == false)
+    }
+
+    @Test func aLogAtTheLastSequenceNumberRefusesInsteadOfOverflowing() throws {
+        let dir = ScratchDirectory()
+        var entry = AuditEntry(seq: Int64.max, time: AuditEntry.timestamp(), user: "tester", host: "testhost",
+                               action: "x", subject: "y", detail: [:], prev: AuditEntry.genesis, hash: "")
+        entry.hash = entry.computedHash
+        dir.auditLines = [entry.line]
+        let log = dir.auditLog()
+        try log.storeHead(AuditHead(seq: entry.seq, hash: entry.hash))
+        #expect(throws: AuditError.self) { try log.append(action: "x", subject: "z") }
+    }
+
     @Test func corruptAndPartialLinesAreNamed() throws {
         let (dir, log) = try filledLog(3)
         dir.auditLines[1] = "{not json"

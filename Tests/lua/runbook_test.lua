@@ -122,6 +122,19 @@ t.test("dry run prints commands instead of running them, readonly ones run", fun
   t.eq(exists(marker), true)
 end)
 
+t.test("a ctx kept past its run refuses instead of crashing", function()
+  local keeper = book("keeper", [[steps = {{name = "keep", run = function(ctx)
+    if kept then kept{"true"} end
+    kept = ctx.sh
+  end}}]])
+  plugins.load(keeper)  -- registered once, so its globals outlive a run
+  t.eq(runbook.run("keeper", {}).ok, true)
+  collectgarbage()
+  local r = runbook.run("keeper", {})
+  t.eq(r.ok, false)
+  t.truthy(tostring(r.error):find("run that has ended", 1, true), tostring(r.error))
+end)
+
 t.test("bad runbooks are refused with the reason", function()
   t.raises(function() runbook.run(book("nosteps", "steps = {}"), {}) end, "steps")
   t.raises(function()

@@ -207,7 +207,9 @@ final class LuaRunbook: RunbookActions {
                 Runs {argv..., timeout =, check = true, env =, cwd =, input =, shell = false, readonly = false,
                 quiet = false} in its own process group: {code, stdout, stderr, seconds}. Raises on a non-zero
                 exit unless check = false. In a dry run it only prints the command, unless readonly.
-                """) { [unowned self] call in
+                """) { [weak self] call in
+                // A step may keep ctx.sh in a global; called after its run ended, it refuses.
+                guard let self else { throw call.error("this ctx belongs to a runbook run that has ended") }
                 guard mayExecute else {
                     throw call.error("runbook '\(runbook.name)' needs the exec permission to run commands (permissions = {\"exec\"})")
                 }
