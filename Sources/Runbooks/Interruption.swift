@@ -18,9 +18,6 @@ public enum Interruption {
     /// True once SIGINT or SIGTERM arrived during the current run.
     public static var requested: Bool { flag.load(ordering: .relaxed) != 0 }
 
-    /// The signal that arrived, 0 when none.
-    public static var signal: Int32 { flag.load(ordering: .relaxed) }
-
     /// Raises the flag as a signal would (for callers that stop a run themselves).
     public static func request(_ signal: Int32 = SIGINT) {
         flag.store(signal, ordering: .relaxed)

@@ -160,7 +160,7 @@ public enum ProcessRunner {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
         }
-        let started = monotonicSeconds()
+        let started = MonotonicInstant.now().seconds
         var pid: pid_t = 0
         let status = posix_spawn(&pid, program, &actions, &attributes, cArguments, cEnvironment)
         for fd in [stdinSource, stdoutPipe[1], stderrPipe[1]] { close(fd) }
@@ -192,7 +192,7 @@ public enum ProcessRunner {
         var idleWait: UInt32 = 50
 
         while true {
-            let now = monotonicSeconds()
+            let now = MonotonicInstant.now().seconds
             if termSentAt == nil, !exited {
                 if Interruption.requested {
                     outcome.interrupted = true
@@ -254,7 +254,7 @@ public enum ProcessRunner {
         }
         for entry in open { close(entry.fd) }
         if inputFD >= 0 { close(inputFD) }
-        outcome.seconds = monotonicSeconds() - started
+        outcome.seconds = MonotonicInstant.now().seconds - started
         return outcome
     }
 
@@ -284,11 +284,4 @@ public enum ProcessRunner {
         var info = stat()
         return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
     }
-}
-
-/// Seconds on the monotonic clock.
-func monotonicSeconds() -> Double {
-    var now = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &now)
-    return Double(now.tv_sec) + Double(now.tv_nsec) * 1e-9
 }

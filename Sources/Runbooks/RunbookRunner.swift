@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 
 /// Where a run's lines go (the terminal, a test's buffer).
 public struct RunOutput: Sendable {
@@ -160,7 +161,7 @@ public final class RunbookRunner {
             finish(&result, runID: runID)
             return result
         }
-        let started = monotonicSeconds()
+        let started = MonotonicInstant.now().seconds
         Interruption.catching {
             var completed: [Int] = []
             result.status = .succeeded
@@ -180,7 +181,7 @@ public final class RunbookRunner {
                 undo(completed, parameters: parameters, options: options, runID: runID, into: &result)
             }
         }
-        result.seconds = monotonicSeconds() - started
+        result.seconds = MonotonicInstant.now().seconds - started
         finish(&result, runID: runID)
         return result
     }
@@ -189,14 +190,14 @@ public final class RunbookRunner {
                          runID: String) -> StepContext {
         let step = runbook.steps[index]
         return StepContext(runbook: runbook, step: step, parameters: parameters, dryRun: options.dryRun,
-                           deadline: step.timeout.map { monotonicSeconds() + $0 }, audit: audit, output: output,
+                           deadline: step.timeout.map { MonotonicInstant.now().seconds + $0 }, audit: audit, output: output,
                            confirmPolicy: options.confirmation, runID: runID)
     }
 
     private func runStep(_ index: Int, parameters: [String: ParameterValue], options: RunOptions,
                          runID: String) -> RunResult.StepOutcome {
         let step = runbook.steps[index]
-        let started = monotonicSeconds()
+        let started = MonotonicInstant.now().seconds
         var outcome = RunResult.StepOutcome(name: step.name, status: "ok", seconds: 0, attempts: 0)
         output.activity(step.name)
         defer { output.activity(nil) }
@@ -224,7 +225,7 @@ public final class RunbookRunner {
                 }
             }
         }
-        outcome.seconds = monotonicSeconds() - started
+        outcome.seconds = MonotonicInstant.now().seconds - started
         let mark = outcome.status == "ok" ? "ok" : outcome.status.uppercased()
         let tries = outcome.attempts > 1 ? ", \(outcome.attempts) attempts" : ""
         output.line("== \(step.name): \(mark) (\(formatSeconds(outcome.seconds))\(tries))" + (outcome.error.map { ": \($0)" } ?? ""))
@@ -245,7 +246,7 @@ public final class RunbookRunner {
         Interruption.clear()
         for index in completed.reversed() where runbook.steps[index].hasUndo {
             let step = runbook.steps[index]
-            let started = monotonicSeconds()
+            let started = MonotonicInstant.now().seconds
             var outcome = RunResult.StepOutcome(name: step.name, status: "undone", seconds: 0, attempts: 1)
             output.activity("undo " + step.name)
             defer { output.activity(nil) }
@@ -255,7 +256,7 @@ public final class RunbookRunner {
                 outcome.status = "undo failed"
                 outcome.error = "\(error)"
             }
-            outcome.seconds = monotonicSeconds() - started
+            outcome.seconds = MonotonicInstant.now().seconds - started
             output.line("== undo \(step.name): \(outcome.status == "undone" ? "ok" : "FAILED") (\(formatSeconds(outcome.seconds)))"
                         + (outcome.error.map { ": \($0)" } ?? ""))
             var detail = ["run": runID, "step": step.name, "status": outcome.status]

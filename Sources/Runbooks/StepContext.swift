@@ -1,4 +1,5 @@
 import Foundation
+import Telemetry
 
 /// A step's failure as the runner reports it.
 public struct StepFailure: Error, Sendable, CustomStringConvertible {
@@ -36,7 +37,7 @@ public final class StepContext {
     }
 
     /// Seconds left before the deadline (nil when there is none).
-    public var remaining: Double? { deadline.map { max(0.001, $0 - monotonicSeconds()) } }
+    public var remaining: Double? { deadline.map { max(0.001, $0 - MonotonicInstant.now().seconds) } }
 
     /// A line of the step's own output, prefixed by its name.
     public func log(_ text: String) {

@@ -19,8 +19,11 @@ struct AuditCommand: ParsableCommand {
         subcommands: [Verify.self, Head.self, Show.self],
         defaultSubcommand: Show.self)
 
+    /// The audit log of $OPSLAB_HOME; no workbench is started for it.
     static func log() throws -> AuditLog {
-        try Session().workbench().openAuditLog()
+        let paths = try Session().paths
+        try FileManager.default.createDirectory(atPath: paths.home, withIntermediateDirectories: true)
+        return AuditLog(path: paths.auditLog, databasePath: paths.database)
     }
 
     struct Verify: ParsableCommand {

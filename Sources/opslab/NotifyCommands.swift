@@ -5,19 +5,21 @@ import Notifications
 import PromQL
 import Workbench
 
-/// The outbox of `$OPSLAB_HOME/opslab.db`, as serve --notify uses it.
-private func openOutbox() throws -> NotificationOutbox {
-    let paths = WorkbenchPaths.standard(environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0])
-    try FileManager.default.createDirectory(atPath: paths.home, withIntermediateDirectories: true)
-    return try NotificationOutbox(path: paths.home + "/opslab.db")
+/// `$OPSLAB_HOME/opslab.db`, where serve --notify keeps its outbox and silences.
+private var databasePath: String {
+    WorkbenchPaths.standard(environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0]).database
 }
 
-/// The outbox of `$OPSLAB_HOME/opslab.db` when that database exists; nil
-/// when nothing has been stored there yet.
+/// The outbox, created when needed.
+private func openOutbox() throws -> NotificationOutbox {
+    try FileManager.default.createDirectory(atPath: (databasePath as NSString).deletingLastPathComponent,
+                                            withIntermediateDirectories: true)
+    return try NotificationOutbox(path: databasePath)
+}
+
+/// The outbox when that database exists; nil when nothing has been stored there yet.
 func existingOutbox() throws -> NotificationOutbox? {
-    let paths = WorkbenchPaths.standard(environment: ProcessInfo.processInfo.environment, executable: CommandLine.arguments[0])
-    guard FileManager.default.fileExists(atPath: paths.home + "/opslab.db") else { return nil }
-    return try NotificationOutbox(path: paths.home + "/opslab.db")
+    FileManager.default.fileExists(atPath: databasePath) ? try NotificationOutbox(path: databasePath) : nil
 }
 
 func nowMs() -> Int64 { Int64(Date().timeIntervalSince1970 * 1_000) }
