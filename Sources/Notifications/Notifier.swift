@@ -44,7 +44,7 @@ public final class Notifier: @unchecked Sendable {
     private let dispatcher: Locked<NotificationDispatcher>
     private let unsaved = Locked<[AlertNotification]>([])
     private let savedLog = Locked<NotificationLog?>(nil)
-    private let savedHeld = Locked<[ReceivedAlert]>([])
+    private let savedHeldRevision = Locked<Int?>(nil)
     private let wakeDispatch = DispatchSemaphore(value: 0)
     private let stopping = Locked(false)
     private let wakeDelivery: [IntegrationRef: DispatchSemaphore]
@@ -61,7 +61,7 @@ public final class Notifier: @unchecked Sendable {
         restored.ingest(held, now: clock())
         dispatcher = Locked(restored)
         savedLog.withLock { $0 = log }
-        savedHeld.withLock { $0 = restored.heldAlerts }
+        savedHeldRevision.withLock { $0 = restored.heldRevision }
         self.outbox = outbox
         self.sinks = sinks
         self.logger = logger
@@ -114,10 +114,13 @@ public final class Notifier: @unchecked Sendable {
     public func dispatchPass() -> Int64 {
         let now = clock()
         let silences = loadSilences()
-        let (fresh, log, held, next) = dispatcher.withLock { dispatcher in
+        let savedRevision = savedHeldRevision.current
+        let (fresh, log, held, revision, next) = dispatcher.withLock { dispatcher in
             let notifications = dispatcher.due(now: now, silences: silences)
             dispatcher.garbageCollectLog(now: now)
-            return (notifications, dispatcher.notificationLog, dispatcher.heldAlerts, dispatcher.nextWake(now: now))
+            // The held alerts are copied out only when they changed since last saved.
+            let held = dispatcher.heldRevision == savedRevision ? nil : dispatcher.heldAlerts
+            return (notifications, dispatcher.notificationLog, held, dispatcher.heldRevision, dispatcher.nextWake(now: now))
         }
         let batch = unsaved.withLock { pending in
             pending += fresh
@@ -127,7 +130,7 @@ public final class Notifier: @unchecked Sendable {
         do {
             // The log goes with the notifications it records, in one transaction.
             if !batch.isEmpty || savedLog.current != log { state[StateName.notificationLog] = try JSONEncoder().encode(log) }
-            if savedHeld.current != held { state[StateName.heldAlerts] = try JSONEncoder().encode(held.map(IncomingAlert.init)) }
+            if let held { state[StateName.heldAlerts] = try JSONEncoder().encode(held.map(IncomingAlert.init)) }
         } catch {
             logger.error("notifier state not encodable", metadata: ["error": "\(error)"])
         }
@@ -136,7 +139,7 @@ public final class Notifier: @unchecked Sendable {
                 try outbox.enqueue(batch, state: state, now: now)
                 unsaved.withLock { $0.removeFirst(min(batch.count, $0.count)) }
                 savedLog.withLock { $0 = log }
-                savedHeld.withLock { $0 = held }
+                savedHeldRevision.withLock { $0 = revision }
                 for notification in batch { wakeDelivery[notification.integration]?.signal() }
             } catch {
                 logger.error("delivery paused: notifications cannot be stored; they are kept in memory and stored when the store accepts them",

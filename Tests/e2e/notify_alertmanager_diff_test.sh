@@ -168,4 +168,13 @@ groups_am=$(python3 -c 'import sys; print(sum(1 for _ in open("am.jsonl")))')
 groups_op=$(python3 -c 'import sys; print(sum(1 for _ in open("op.jsonl")))')
 check "in as many notifications ($groups_am vs $groups_op)" [ "$groups_am" -eq "$groups_op" ]
 
+# The alertmanager sink forwards to a real Alertmanager, which takes the alert.
+printf "route: {receiver: fwd}\nreceivers:\n- name: fwd\n  opslab_configs: [{sink: alertmanager, options: {url: 'http://127.0.0.1:%s'}}]\n" "$amport" > fwd.yml
+out=$("$OPSLAB" alerts notify-test --config fwd.yml fwd team=forwarded 2>&1)
+check "the alertmanager sink delivers ($out)" contains "$out" "fwd/opslab[0]	delivered"
+forwarded=$(curl -s "http://127.0.0.1:$amport/api/v2/alerts" | python3 -c '
+import json, sys
+print(sum(1 for a in json.load(sys.stdin) if a["labels"].get("team") == "forwarded" and a["status"]["state"] == "active"))')
+check "and Alertmanager holds the forwarded alert as active ($forwarded)" [ "$forwarded" = 1 ]
+
 finish

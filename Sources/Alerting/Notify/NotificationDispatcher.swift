@@ -38,7 +38,12 @@ public struct NotificationDispatcher: Sendable {
 
     private let sendResolvedOverride: (@Sendable (IntegrationRef) -> Bool)?
     private let receivers: [String: Receiver]
-    private var alerts: [AlertFingerprint: ReceivedAlert] = [:]
+    private var alerts: [AlertFingerprint: ReceivedAlert] = [:] {
+        didSet { heldRevision &+= 1 }
+    }
+    /// Changes whenever the alerts held change, so that a caller saving them
+    /// (the notifier, to survive a restart) saves only when there is news.
+    public private(set) var heldRevision = 0
     private var groups: [AggregationGroupID: AggregationGroup] = [:]
 
     /// A dispatcher for `config`.
@@ -197,7 +202,8 @@ public struct NotificationDispatcher: Sendable {
     private mutating func dropSettledAlerts(now: Int64) {
         var held = Set<AlertFingerprint>()
         for group in groups.values { held.formUnion(group.alerts.keys) }
-        alerts = alerts.filter { !$0.value.isResolved(at: now) || held.contains($0.key) }
+        let kept = alerts.filter { !$0.value.isResolved(at: now) || held.contains($0.key) }
+        if kept.count != alerts.count { alerts = kept }
     }
 }
 

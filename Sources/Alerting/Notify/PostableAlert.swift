@@ -11,6 +11,8 @@ public struct PostableAlert: Codable, Sendable, Equatable {
     public var endsAt: String
     public var generatorURL: String
 
+    private enum CodingKeys: String, CodingKey { case labels, annotations, startsAt, endsAt, generatorURL }
+
     /// The alert as Prometheus sends it: external labels added where the
     /// alert has no label of that name, startsAt when it started firing,
     /// endsAt when it resolved or until when it is valid.
@@ -33,6 +35,26 @@ public struct PostableAlert: Codable, Sendable, Equatable {
         startsAt = try container.decodeIfPresent(String.self, forKey: .startsAt) ?? ""
         endsAt = try container.decodeIfPresent(String.self, forKey: .endsAt) ?? ""
         generatorURL = try container.decodeIfPresent(String.self, forKey: .generatorURL) ?? ""
+    }
+
+    /// A notification's alert, forwarded to another Alertmanager: a firing
+    /// alert has no end, so Alertmanager applies its own resolve_timeout.
+    public init(_ alert: NotificationAlert) {
+        labels = alert.labels
+        annotations = alert.annotations
+        startsAt = RFC3339.withMilliseconds(alert.startsAt)
+        endsAt = alert.endsAt.map(RFC3339.withMilliseconds) ?? ""
+        generatorURL = alert.generatorURL
+    }
+
+    /// Written as the API takes it: an empty time or URL is left out, as it is read.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(labels, forKey: .labels)
+        try container.encode(annotations, forKey: .annotations)
+        if !startsAt.isEmpty { try container.encode(startsAt, forKey: .startsAt) }
+        if !endsAt.isEmpty { try container.encode(endsAt, forKey: .endsAt) }
+        if !generatorURL.isEmpty { try container.encode(generatorURL, forKey: .generatorURL) }
     }
 
     /// Go's url.QueryEscape: spaces as '+', everything but unreserved characters escaped.

@@ -14,20 +14,10 @@ struct AlertmanagerSink: NotificationSink {
         self.http = http
     }
 
-    private struct Posted: Encodable {
-        var labels: [String: String]
-        var annotations: [String: String]
-        var startsAt: String
-        var endsAt: String?
-        var generatorURL: String
-    }
-
     func deliver(_ notification: AlertNotification) -> DeliveryOutcome {
-        let alerts = notification.alerts.map { alert in
-            Posted(labels: alert.labels, annotations: alert.annotations, startsAt: RFC3339.withMilliseconds(alert.startsAt),
-                   endsAt: alert.endsAt.map(RFC3339.withMilliseconds), generatorURL: alert.generatorURL)
+        guard let body = try? JSONEncoder().encode(notification.alerts.map(PostableAlert.init)) else {
+            return .rejected("the alerts could not be encoded")
         }
-        guard let body = try? JSONEncoder().encode(alerts) else { return .rejected("the alerts could not be encoded") }
         return http.post(endpoint, body: body)
     }
 }
