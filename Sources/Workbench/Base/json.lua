@@ -48,13 +48,23 @@ function json.encode(value, options)
   local function newline(depth)
     if indent then put("\n" .. string.rep(" ", indent * depth)) end
   end
-  local function write(v, depth, path)
+  -- Where the value being written sits, as keys from the root; the path
+  -- text is built only for an error message, not for every value written.
+  local trail = {}
+  local function where()
+    local parts = { "value" }
+    for i, key in ipairs(trail) do
+      parts[i + 1] = math.type(key) == "integer" and ("[" .. key .. "]") or ("." .. key)
+    end
+    return concat(parts)
+  end
+  local function write(v, depth)
     local t = type(v)
     if v == json.null or t == "nil" then put("null")
     elseif t == "boolean" then put(tostring(v))
     elseif t == "number" then
       if v ~= v or v == huge or v == -huge then
-        if nan == "null" then put("null") else error("json.encode: " .. path .. " is " .. tostring(v) .. ", which JSON cannot hold (nan = \"null\" writes null)", 0) end
+        if nan == "null" then put("null") else error("json.encode: " .. where() .. " is " .. tostring(v) .. ", which JSON cannot hold (nan = \"null\" writes null)", 0) end
       elseif mtype(v) == "integer" then put(format("%d", v))
       else
         local text = format("%.17g", v)
@@ -68,7 +78,7 @@ function json.encode(value, options)
       end
     elseif t == "string" then put(quote(v))
     elseif t == "table" then
-      if depth >= max_depth then error("json.encode: " .. path .. " nests deeper than " .. max_depth .. " (a cycle?)", 0) end
+      if depth >= max_depth then error("json.encode: " .. where() .. " nests deeper than " .. max_depth .. " (a cycle?)", 0) end
       local count, keys = 0, {}
       for k in pairs(v) do
         count = count + 1
@@ -86,14 +96,16 @@ function json.encode(value, options)
         for i = 1, count do
           if i > 1 then put(",") end
           newline(depth + 1)
-          write(v[i], depth + 1, path .. "[" .. i .. "]")
+          trail[depth + 1] = i
+          write(v[i], depth + 1)
+          trail[depth + 1] = nil
         end
         newline(depth)
         put("]")
       else
         for i = 1, count do
           if type(keys[i]) ~= "string" then
-            error("json.encode: " .. path .. " mixes keys: object keys must be strings, got " .. type(keys[i]) .. " " .. tostring(keys[i]), 0)
+            error("json.encode: " .. where() .. " mixes keys: object keys must be strings, got " .. type(keys[i]) .. " " .. tostring(keys[i]), 0)
           end
         end
         table.sort(keys)
@@ -103,16 +115,18 @@ function json.encode(value, options)
           newline(depth + 1)
           put(quote(k))
           put(indent and ": " or ":")
-          write(v[k], depth + 1, path .. "." .. k)
+          trail[depth + 1] = k
+          write(v[k], depth + 1)
+          trail[depth + 1] = nil
         end
         newline(depth)
         put("}")
       end
     else
-      error("json.encode: " .. path .. " is a " .. t .. ", which JSON cannot hold", 0)
+      error("json.encode: " .. where() .. " is a " .. t .. ", which JSON cannot hold", 0)
     end
   end
-  write(value, 0, "value")
+  write(value, 0)
   return concat(out)
 end
 

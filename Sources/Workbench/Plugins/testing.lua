@@ -83,16 +83,19 @@ function testing.raises(fn, fragment)
   return err
 end
 
+local function quoted(path) return "'" .. path:gsub("'", "'\\''") .. "'" end
+
 --- tmpdir() -> path: a fresh directory, removed by rmtree(path).
 function testing.tmpdir()
   local path = os.tmpname()
   os.remove(path)
-  assert(os.execute("mkdir -p '" .. path .. "'"))
+  assert(os.execute("mkdir -p " .. quoted(path)))
   return path
 end
 function testing.rmtree(path)
-  assert(type(path) == "string" and path:match("^/tmp/"), "rmtree removes only what tmpdir made")
-  os.execute("rm -rf '" .. path .. "'")
+  assert(type(path) == "string" and path:match("^/tmp/[^/]") and not path:find("/..", 1, true),
+         "rmtree removes only what tmpdir made")
+  os.execute("rm -rf " .. quoted(path))
 end
 
 --- clock([start]) -> clock: now() in Unix seconds, advance(seconds); for ctx.now.
