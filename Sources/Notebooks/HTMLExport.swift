@@ -4,6 +4,8 @@
 // column that narrows to a phone's width; code and output scroll sideways
 // rather than wrap, since their columns carry meaning.
 
+import Foundation
+
 /// Renders notebooks as HTML pages.
 public enum HTMLExport {
     static let style = """
@@ -46,8 +48,14 @@ public enum HTMLExport {
                     body += "<pre class=\"output\(failed ? " error" : "")\">" + MarkdownHTML.escape(output.text) + "</pre>\n"
                 }
                 for image in output.images {
-                    let svg = String(decoding: try readFile(image.path), as: UTF8.self)
-                    body += "<figure>\n" + svg + "<figcaption>" + MarkdownHTML.escape(image.alt) + "</figcaption>\n</figure>\n"
+                    let data = try readFile(image.path)
+                    let svg = String(decoding: data, as: UTF8.self)
+                    // opslab's own plots go inline. An SVG that could run code (a notebook
+                    // from elsewhere) goes in as an image, where browsers run none of it.
+                    let figure = Self.mayRunCode(svg)
+                        ? "<img src=\"data:image/svg+xml;base64,\(Data(data).base64EncodedString())\" alt=\"\(MarkdownHTML.escape(image.alt))\">\n"
+                        : svg
+                    body += "<figure>\n" + figure + "<figcaption>" + MarkdownHTML.escape(image.alt) + "</figcaption>\n</figure>\n"
                 }
             }
         }
@@ -69,5 +77,13 @@ public enum HTMLExport {
             </html>
 
             """
+    }
+
+    /// Scripts, event handlers, foreign HTML or javascript: links: what an
+    /// inline SVG could run in the page.
+    static func mayRunCode(_ svg: String) -> Bool {
+        let text = svg.lowercased()
+        return text.contains("<script") || text.contains("javascript:") || text.contains("<foreignobject")
+            || text.range(of: #"\son[a-z]+\s*="#, options: .regularExpression) != nil
     }
 }

@@ -5,7 +5,11 @@
 
 /// Converts Markdown text to HTML.
 enum MarkdownHTML {
-    static func render(_ text: String) -> String {
+    /// Block quotes and links nest at most this deep; deeper markers are text,
+    /// so a line of thousands of '>' cannot exhaust the stack.
+    static let maxNesting = 16
+
+    static func render(_ text: String, depth: Int = 0) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
             line.hasSuffix("\r") ? line.dropLast() : line
         }
@@ -51,14 +55,14 @@ enum MarkdownHTML {
                     html += "<li>" + inline(Substring(text)) + "</li>\n"
                 }
                 html += ordered ? "</ol>\n" : "</ul>\n"
-            } else if trimmed.hasPrefix(">") {
+            } else if trimmed.hasPrefix(">"), depth < maxNesting {
                 flushParagraph()
                 var quoted = ""
                 while i < lines.count, lines[i].trimmingCharacters(in: " \t").hasPrefix(">") {
                     quoted += lines[i].trimmingCharacters(in: " \t").dropFirst().trimmingCharacters(in: " ") + "\n"
                     i += 1
                 }
-                html += "<blockquote>\n" + render(quoted) + "</blockquote>\n"
+                html += "<blockquote>\n" + render(quoted, depth: depth + 1) + "</blockquote>\n"
             } else if trimmed.hasPrefix("|"), i + 1 < lines.count, isTableRule(lines[i + 1]) {
                 flushParagraph()
                 html += "<table>\n<tr>" + cells(trimmed).map { "<th>" + inline(Substring($0)) + "</th>" }.joined() + "</tr>\n"
@@ -109,8 +113,20 @@ enum MarkdownHTML {
         return inner.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: " ") }
     }
 
+    /// A link target the page may point at: relative, or http, https or
+    /// mailto. Browsers trim spaces and control characters before reading a
+    /// scheme, so the check does too (` javascript:` is refused).
+    static func isSafeURL(_ url: String) -> Bool {
+        let trimmed = url.trimmingCharacters(in: .whitespacesAndNewlines.union(.controlCharacters)).lowercased()
+        guard let colon = trimmed.firstIndex(of: ":") else { return true }
+        let scheme = trimmed[..<colon]
+        if scheme.contains(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { return true }  // a ':' after the path began
+        return ["http", "https", "mailto"].contains(String(scheme))
+    }
+
     /// Inline code, images, links, bold and italic; everything else escaped.
-    static func inline(_ text: Substring) -> String {
+    static func inline(_ text: Substring, depth: Int = 0) -> String {
+        guard depth < maxNesting else { return escape(String(text)) }
         var out = ""
         var rest = text
         while let c = rest.first {
@@ -119,15 +135,16 @@ enum MarkdownHTML {
                 rest = rest[rest.index(after: end)...]
             } else if (c == "!" && rest.dropFirst().first == "[") || c == "[", let link = parseLink(c == "!" ? rest.dropFirst() : rest) {
                 // Links run no code: the page promises no JavaScript.
-                let url = link.url.lowercased().hasPrefix("javascript:") ? "#" : escape(link.url)
-                out += c == "!" ? "<img src=\"\(url)\" alt=\"\(escape(link.text))\">" : "<a href=\"\(url)\">" + inline(Substring(link.text)) + "</a>"
+                let url = isSafeURL(link.url) ? escape(link.url) : "#"
+                out += c == "!" ? "<img src=\"\(url)\" alt=\"\(escape(link.text))\">"
+                    : "<a href=\"\(url)\">" + inline(Substring(link.text), depth: depth + 1) + "</a>"
                 rest = link.rest
             } else if rest.hasPrefix("**"), let end = rest.dropFirst(2).firstRange(of: "**") {
-                out += "<strong>" + inline(rest[rest.index(rest.startIndex, offsetBy: 2)..<end.lowerBound]) + "</strong>"
+                out += "<strong>" + inline(rest[rest.index(rest.startIndex, offsetBy: 2)..<end.lowerBound], depth: depth + 1) + "</strong>"
                 rest = rest[end.upperBound...]
             } else if c == "*" || c == "_", rest.dropFirst().first.map({ $0 != " " }) ?? false,
                       let end = rest.dropFirst().firstIndex(of: c) {
-                out += "<em>" + inline(rest[rest.index(after: rest.startIndex)..<end]) + "</em>"
+                out += "<em>" + inline(rest[rest.index(after: rest.startIndex)..<end], depth: depth + 1) + "</em>"
                 rest = rest[rest.index(after: end)...]
             } else {
                 out += escape(String(c))

@@ -111,3 +111,12 @@ public struct Chart: Sendable, Equatable {
 func drawable(_ value: Double, _ kind: AxisKind) -> Bool {
     value.isFinite && (kind != .log || value > 0)
 }
+
+/// Where a heatmap cell's value lies between the lowest and highest finite
+/// values, from 0 to 1, as both renderers shade it. Computed on halves so a
+/// span near Double's range does not overflow; a span too small to divide
+/// (5e-324 and 0) shades the middle.
+func heatmapLevel(_ value: Double, low: Double, high: Double) -> Double {
+    let level = (value / 2 - low / 2) / (high / 2 - low / 2)
+    return level.isFinite ? min(1, max(0, level)) : 0.5
+}

@@ -224,9 +224,8 @@ public struct SVGRenderer: Sendable {
         let cellWidth = frame.width / Double(columns), cellHeight = frame.height / Double(rows.count)
         for (r, row) in rows.enumerated() {
             for (c, value) in row.enumerated() {
-                let fraction = high > low ? (value / 2 - low / 2) / (high / 2 - low / 2) : 0.5
-                svg.rect(x: frame.left + Double(c) * cellWidth, y: frame.top + Double(r) * cellHeight,
-                         width: cellWidth, height: cellHeight, fill: value.isFinite ? ColorScale.viridis(fraction) : "#ddd")
+                svg.rect(x: frame.left + Double(c) * cellWidth, y: frame.top + Double(r) * cellHeight, width: cellWidth,
+                         height: cellHeight, fill: value.isFinite ? ColorScale.viridis(heatmapLevel(value, low: low, high: high)) : "#ddd")
             }
         }
         let labelEvery = max(1, Int((SVGRenderer.tickFont * 3 / cellWidth).rounded(.up)))

@@ -16,7 +16,7 @@ public struct TerminalRenderer: Sendable {
     /// Whether to emit ANSI colour escapes.
     public var useColor: Bool
     /// The zone time axes are labelled in (UTC unless set; metrics.watch uses the local one).
-    public var timeZone = TimeZone(identifier: "UTC")!
+    public var timeZone = TimeZone(secondsFromGMT: 0) ?? .current
 
     /// A renderer for plots of `width` x `height` cells (clamped to 10...500 and 3...200).
     public init(width: Int = 60, height: Int = 15, useColor: Bool = false) {
@@ -84,8 +84,7 @@ public struct TerminalRenderer: Sendable {
         var lines = rows.prefix(height * 4).map { row in
             String(row.prefix(width).flatMap { value -> [Character] in
                 guard value.isFinite else { return ["·", "·"] }
-                let f = high > low ? (value / 2 - low / 2) / (high / 2 - low / 2) : 0.5
-                let shade = shades[min(shades.count - 1, Int(f * Double(shades.count)))]
+                let shade = shades[min(shades.count - 1, Int(heatmapLevel(value, low: low, high: high) * Double(shades.count)))]
                 return [shade, shade]
             })
         }

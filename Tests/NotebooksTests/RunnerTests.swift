@@ -141,6 +141,21 @@ func scratchDirectory() -> String {
         #expect(!html.contains("src=\"http"))
     }
 
+    @Test func hostileMarkdownAndPlotsRunNothingAndDoNotExhaustTheStack() throws {
+        for target in [" javascript:alert(1)", "\tJAVASCRIPT:x", "data:text/html,<script>x</script>", "vbscript:x"] {
+            #expect(MarkdownHTML.render("[l](\(target))\n").contains("<a href=\"#\">l</a>"), "\(target)")
+        }
+        #expect(MarkdownHTML.render("[l](https://example.com/a:b)\n").contains("href=\"https://example.com/a:b\""))
+        #expect(MarkdownHTML.render("[l](notes/a.md)\n").contains("href=\"notes/a.md\""))
+        let deep = MarkdownHTML.render(String(repeating: ">", count: 5_000) + " deep\n")
+        #expect(deep.contains("deep"))
+        let links = MarkdownHTML.render(String(repeating: "[", count: 5_000) + "x" + String(repeating: "](u)", count: 5_000) + "\n")
+        #expect(links.contains("x"))
+        #expect(HTMLExport.mayRunCode("<svg><script>alert(1)</script></svg>"))
+        #expect(HTMLExport.mayRunCode("<svg><rect onload =\"x()\"/></svg>"))
+        #expect(!HTMLExport.mayRunCode("<svg xmlns=\"http://www.w3.org/2000/svg\"><text>onward</text></svg>"))
+    }
+
     @Test func markdownBasicsBecomeHTML() {
         let html = MarkdownHTML.render("## A *b*\n\n- one `x`\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[l](javascript:alert(1))\n")
         #expect(html.contains("<h2>A <em>b</em></h2>"))

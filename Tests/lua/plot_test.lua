@@ -126,4 +126,18 @@ t.test("p:save writes the SVG", function()
   t.rmtree(dir)
 end)
 
+t.test("sizes a tensor claims without holding are refused, not allocated", function()
+  t.raises(function() plot.line{time = tensor.zeros(4), values = tensor.zeros(1 << 62, 0)} end, "at most")
+  t.raises(function() plot.line{time = tensor.zeros(0), values = tensor.zeros(1 << 40, 0)} end, "at most")
+  t.raises(function() plot.line(tensor.zeros(1 << 40, 0)) end, "at most")
+  t.raises(function() plot.line{time = tensor.zeros(2, 2), values = tensor.zeros(2, 2)} end, "1-d")
+end)
+
+t.test("a heatmap whose span is too small to divide still prints", function()
+  for _, m in ipairs({ {{0, 5e-324}}, {{-5e-324, 0}}, {{1e308, -1e308}}, {{0 / 0, 1 / 0}} }) do
+    t.truthy(#tostring(plot.heatmap(m)) > 0)
+    t.truthy(plot.heatmap(m):svg():find("^<svg"))
+  end
+end)
+
 t.finish()

@@ -27,6 +27,8 @@ final class PlotValue {
 enum PlotArguments {
     /// The most values one series or matrix may hold.
     static let maxValues = 10_000_000
+    /// The most series (lines) one call draws: a legend past this is unreadable.
+    static let maxSeries = 1_000
     /// Options every plot function takes.
     static let commonKeys = ["title", "xlabel", "ylabel", "width", "height"]
     /// Options of xy plots (line, scatter, p:add).
@@ -72,6 +74,12 @@ enum PlotArguments {
     static func knownShape(_ call: LuaCall) throws -> (series: [ChartSeries], time: Bool, xLabel: String, yLabel: String)? {
         guard case .table(let table) = call.value(1) else { return nil }
         if let times = tensorField(table.fields["time"], call), let values = tensorField(table.fields["values"], call) {
+            // A tensor may hold no values yet claim a huge dimension: check sizes
+            // before anything is allocated by them.
+            guard times.ndim == 1, values.ndim == 1 || values.ndim == 2, times.count <= maxValues, values.count <= maxValues,
+                  values.ndim == 1 || values.shape[0] <= maxSeries, values.shape.last == times.count || values.count == 0 else {
+                throw call.argumentError(1, "time must be 1-d and values 1-d or 2-d with one column per time, at most \(maxSeries) series and \(maxValues) values; got \(times.shape) and \(values.shape)")
+            }
             // Float32 times are 128 s apart near today's Unix time; start and step are exact.
             var x = times.toArray().map(Double.init)
             if let start = table.fields["start"]?.doubleValue, let step = table.fields["step"]?.doubleValue {

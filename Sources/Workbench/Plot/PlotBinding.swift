@@ -91,8 +91,9 @@ enum PlotBinding {
         guard let t = call.optionalObject(position, TensorBinding.luaClass), t.ndim == 2 else {
             return [try PlotArguments.numbers(call, position)]
         }
-        guard t.count <= PlotArguments.maxValues else {
-            throw call.argumentError(position, "has \(t.count) values; at most \(PlotArguments.maxValues)")
+        // shape[0] too: a tensor with a zero dimension holds no values whatever the other says.
+        guard t.count <= PlotArguments.maxValues, t.shape[0] <= PlotArguments.maxSeries else {
+            throw call.argumentError(position, "has shape \(t.shape); at most \(PlotArguments.maxSeries) rows and \(PlotArguments.maxValues) values")
         }
         let values = t.toArray().map(Double.init), width = t.shape[1]
         return (0..<t.shape[0]).map { Array(values[($0 * width)..<(($0 + 1) * width)]) }
