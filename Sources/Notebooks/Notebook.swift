@@ -49,11 +49,14 @@ public struct Notebook: Sendable, Equatable {
         /// The output stored after the cell; nil when there is none.
         public var output: CellOutput?
 
-        /// A cell in a ```lua fence holding `code` (a final newline is added when missing).
+        /// A cell in a ```lua fence holding `code` (a final newline is added
+        /// when missing); the fence is longer than any backtick run in the code,
+        /// so code that holds a fence (an imported cell) stays one cell.
         public init(code: String, firstLine: Int = 1, output: CellOutput? = nil) {
-            self.opening = "```lua\n"
+            let fence = String(repeating: "`", count: max(3, NotebookParser.longestBacktickRun(code) + 1))
+            self.opening = fence + "lua\n"
             self.code = code.isEmpty || code.hasSuffix("\n") ? code : code + "\n"
-            self.closing = "```\n"
+            self.closing = fence + "\n"
             self.firstLine = firstLine
             self.output = output
         }

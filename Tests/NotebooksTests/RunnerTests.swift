@@ -156,6 +156,14 @@ func scratchDirectory() -> String {
         #expect(!HTMLExport.mayRunCode("<svg xmlns=\"http://www.w3.org/2000/svg\"><text>onward</text></svg>"))
     }
 
+    @Test func anImportedCellHoldingAFenceStaysOneCell() throws {
+        let source = #"{"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"language": "lua"}}, "cells": [{"cell_type": "code", "source": "s = [[\n```\nnot the end\n]]\nprint(#s)", "outputs": [], "metadata": {}, "execution_count": null}]}"#
+        let imported = try Jupyter.import(Array(source.utf8), name: "f.ipynb")
+        let reparsed = try NotebookParser(text: imported.markdown(), name: "f.md").parse()
+        #expect(reparsed.cells.count == 1)
+        #expect(reparsed.cells.first?.code.contains("not the end") == true)
+    }
+
     @Test func markdownBasicsBecomeHTML() {
         let html = MarkdownHTML.render("## A *b*\n\n- one `x`\n- two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[l](javascript:alert(1))\n")
         #expect(html.contains("<h2>A <em>b</em></h2>"))
