@@ -24,6 +24,10 @@ public final class Workbench {
         public var pluginBudget: Double = 5
         /// Write coloured output (the REPL sets this on a TTY unless NO_COLOR).
         public var color = false
+        /// Store what metrics.collect and :collect gather, as serve does. A
+        /// notebook run turns it off: a run must neither change the user's
+        /// store nor see what its own earlier runs stored.
+        public var recordsCollections = true
         public init() {}
     }
 

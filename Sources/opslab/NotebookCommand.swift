@@ -47,6 +47,7 @@ struct NotebookCommand: ParsableCommand {
             let session = try Session()
             var options = session.options
             options.color = false
+            options.recordsCollections = false
             var failed = false
             for file in files {
                 failed = try runOne(file, session: session, options: options) || failed

@@ -11,6 +11,7 @@ extension Workbench {
     /// Stores a pass's samples (each collector's, with staleness markers for
     /// series that went away); returns why not when the store refused them.
     public func record(_ pass: CollectionPass) -> String? {
+        guard options.recordsCollections else { return nil }
         do {
             let recorder = try shellRecorder ?? ReportRecorder(store: try metricsStore(), clock: collectorRunner.clock)
             shellRecorder = recorder
@@ -55,21 +56,16 @@ extension Workbench {
 /// what they return, until stopped.
 final class BackgroundRecording: @unchecked Sendable {
     private let stopped = DispatchSemaphore(value: 0)
-    private let state = Locked(false)
 
     init(runner: CollectorRunner, recorder: ReportRecorder, intervalMs: Int64) {
-        let thread = Thread { [stopped, state] in
-            while !state.current {
+        let thread = Thread { [stopped] in
+            repeat {
                 for report in runner.runPass().reports { try? recorder.record(report) }
-                if stopped.wait(timeout: .now() + .milliseconds(Int(intervalMs))) == .success { return }
-            }
+            } while stopped.wait(timeout: .now() + .milliseconds(Int(intervalMs))) == .timedOut
         }
         thread.name = "opslab-record"
         thread.start()
     }
 
-    func stop() {
-        state.withLock { $0 = true }
-        stopped.signal()
-    }
+    func stop() { stopped.signal() }
 }
