@@ -8,20 +8,6 @@ runs=${RUNS:-20}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# timings_ms COMMAND...: "median minimum" wall time of $runs runs, in
-# milliseconds. The minimum is the steadier figure on a busy machine.
-timings_ms() {
-  local times=()
-  "$@" >/dev/null 2>&1   # warm the page cache
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f %.2f", a[int((NR+1)/2)]/1000, a[1]/1000}'
-}
 
 # The same 20 cells as a notebook and as one script (with the seed a notebook
 # run sets first): small tensor work and a printed line each, and a plot.

@@ -49,35 +49,40 @@ until_count() {
 }
 post() { curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' -H 'Expect:' --data-binary "@$work/alerts.json" "$1"; }
 
+# timed NAME PORT METRIC: posts the alerts to the server on PORT, waits
+# until METRIC (a regex over its /metrics) sums to 5,000, and prints the
+# milliseconds until the POST was answered and until then.
+timed() {
+  until curl -sf -o /dev/null "http://127.0.0.1:$2/-/ready"; do sleep 0.2; done
+  local t0 t1
+  t0=$(now_ms)
+  [ "$(post "http://127.0.0.1:$2/api/v2/alerts")" = 200 ] || { echo "$1 refused the alerts" >&2; exit 1; }
+  t1=$(now_ms)
+  until_count "http://127.0.0.1:$2/metrics" "$3" 5000
+  echo "$((t1 - t0)) $(( $(now_ms) - t0 ))"
+}
+
 amport=$(free_port)
 "$AM" --config.file="$work/am.yml" --storage.path="$work/am" --web.listen-address="127.0.0.1:$amport" \
   --cluster.listen-address= >"$work/am.log" 2>&1 &
 ampid=$!; PIDS+=($ampid)
-until curl -sf -o /dev/null "http://127.0.0.1:$amport/-/ready"; do sleep 0.2; done
-t0=$(now_ms)
-[ "$(post "http://127.0.0.1:$amport/api/v2/alerts")" = 200 ] || { echo "Alertmanager refused the alerts"; exit 1; }
-t1=$(now_ms)
-until_count "http://127.0.0.1:$amport/metrics" '^alertmanager_notifications_total\\{integration="webhook"' 5000
-t2=$(now_ms)
+read -r a1 a2 <<< "$(timed Alertmanager "$amport" '^alertmanager_notifications_total\\{integration="webhook"')"
+[ -n "$a2" ] || exit 1
 am_rss=$(awk '/VmRSS/ {print $2}' /proc/$ampid/status)
 kill $ampid; wait $ampid 2>/dev/null || true
 
 port=$(free_port)
 "$bin" serve --no-init --listen "127.0.0.1:$port" --notify "$work/am.yml" >"$work/serve.log" 2>&1 &
 spid=$!; PIDS+=($spid)
-until curl -sf -o /dev/null "http://127.0.0.1:$port/-/ready"; do sleep 0.2; done
-o0=$(now_ms)
-[ "$(post "http://127.0.0.1:$port/api/v2/alerts")" = 200 ] || { echo "opslab refused the alerts"; exit 1; }
-o1=$(now_ms)
-until_count "http://127.0.0.1:$port/metrics" '^opslab_notifications_(pending|delivered_total|dead_total)' 5000
-o2=$(now_ms)
+read -r o1 o2 <<< "$(timed opslab "$port" '^opslab_notifications_(pending|delivered_total|dead_total)')"
+[ -n "$o2" ] || exit 1
 serve_rss=$(awk '/VmRSS/ {print $2}' /proc/$spid/status)
 stored=$(OPSLAB_HOME=$OPSLAB_HOME "$bin" alerts outbox | grep -c 'firing 1 alert(s)' || true)
 kill $spid; wait $spid 2>/dev/null || true
 [ "$stored" -eq 5000 ] || { echo "expected 5,000 notifications of one (critical) alert each in the outbox, found $stored"; exit 1; }
 
 echo "10,000 alerts (5,000 instances, critical + inhibited warning), group_by [instance]: 5,000 notifications"
-awk -v a1=$((t1 - t0)) -v a2=$((t2 - t0)) -v o1=$((o1 - o0)) -v o2=$((o2 - o0)) 'BEGIN {
+awk -v a1="$a1" -v a2="$a2" -v o1="$o1" -v o2="$o2" 'BEGIN {
   printf "Alertmanager: POST answered %6d ms, every notification attempted %6d ms (%.1f us per alert)\n", a1, a2, a2 / 10
   printf "opslab:       POST answered %6d ms, every notification in the outbox %4d ms (%.1f us per alert)\n", o1, o2, o2 / 10
   printf "throughput opslab/Alertmanager: %.1fx (above 1: opslab faster)\n", a2 / o2

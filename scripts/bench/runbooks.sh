@@ -26,19 +26,6 @@ with_sh=$(steps 100 sh 'ctx.sh{"sh", "-c", "true", quiet = true}')
 empty=$(steps 100 empty '')
 one=$(steps 1 empty '')
 
-# median_ms COMMAND...: the median wall time of $runs runs, in milliseconds.
-median_ms() {
-  local times=()
-  "$@" >/dev/null 2>&1
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
-}
 bare_loop() { for _ in $(seq 100); do sh -c true; done; }
 
 base_ms=$(median_ms "$bin" runbook run "$one")

@@ -5,19 +5,6 @@
 . "$(dirname "$0")/lib.sh"
 runs=${RUNS:-30}
 
-# median_ms COMMAND...: the median wall time of $runs runs, in milliseconds.
-median_ms() {
-  local times=()
-  "$@" >/dev/null 2>&1   # warm the page cache
-  for _ in $(seq "$runs"); do
-    local start end
-    start=$(date +%s%N)
-    "$@" >/dev/null 2>&1
-    end=$(date +%s%N)
-    times+=($(( (end - start) / 1000 )))
-  done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.2f", a[int((NR+1)/2)]/1000}'
-}
 
 opslab_ms=$(median_ms "$bin" --no-init -e 'print(1)')
 lua_ms=$(median_ms lua5.4 -e 'print(1)')
