@@ -5,6 +5,7 @@
 // rather than wrap, since their columns carry meaning.
 
 import Foundation
+import Plotting
 
 /// Renders notebooks as HTML pages.
 public enum HTMLExport {
@@ -41,11 +42,11 @@ public enum HTMLExport {
                 }
                 body += MarkdownHTML.render(text)
             case .cell(let cell):
-                body += "<pre class=\"cell\"><code class=\"language-lua\">" + MarkdownHTML.escape(cell.code) + "</code></pre>\n"
+                body += "<pre class=\"cell\"><code class=\"language-lua\">" + Markup.escape(cell.code) + "</code></pre>\n"
                 guard let output = cell.output else { continue }
                 if !output.text.isEmpty {
                     let failed = output.text.contains("\nerror: ") || output.text.hasPrefix("error: ")
-                    body += "<pre class=\"output\(failed ? " error" : "")\">" + MarkdownHTML.escape(output.text) + "</pre>\n"
+                    body += "<pre class=\"output\(failed ? " error" : "")\">" + Markup.escape(output.text) + "</pre>\n"
                 }
                 for image in output.images {
                     let data = try readFile(image.path)
@@ -53,9 +54,9 @@ public enum HTMLExport {
                     // opslab's own plots go inline. An SVG that could run code (a notebook
                     // from elsewhere) goes in as an image, where browsers run none of it.
                     let figure = Self.mayRunCode(svg)
-                        ? "<img src=\"data:image/svg+xml;base64,\(Data(data).base64EncodedString())\" alt=\"\(MarkdownHTML.escape(image.alt))\">\n"
+                        ? "<img src=\"data:image/svg+xml;base64,\(Data(data).base64EncodedString())\" alt=\"\(Markup.escape(image.alt))\">\n"
                         : svg
-                    body += "<figure>\n" + figure + "<figcaption>" + MarkdownHTML.escape(image.alt) + "</figcaption>\n</figure>\n"
+                    body += "<figure>\n" + figure + "<figcaption>" + Markup.escape(image.alt) + "</figcaption>\n</figure>\n"
                 }
             }
         }
@@ -65,7 +66,7 @@ public enum HTMLExport {
             <head>
             <meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>\(MarkdownHTML.escape(pageTitle))</title>
+            <title>\(Markup.escape(pageTitle))</title>
             <style>
             \(style)
             </style>

@@ -3,6 +3,8 @@
 // links and images. Not all of CommonMark; what it does not know is shown as
 // text (escaped), never dropped, so nothing written is lost from the page.
 
+import Plotting
+
 /// Converts Markdown text to HTML.
 enum MarkdownHTML {
     /// Block quotes and links nest at most this deep; deeper markers are text,
@@ -33,7 +35,7 @@ enum MarkdownHTML {
                 var code = ""
                 while j < lines.count, !fence.isClosed(by: lines[j]) { code += lines[j] + "\n"; j += 1 }
                 let kind = fence.language == "output" ? "output" : "code"
-                html += "<pre class=\"\(kind)\"><code>" + escape(code) + "</code></pre>\n"
+                html += "<pre class=\"\(kind)\"><code>" + Markup.escape(code) + "</code></pre>\n"
                 i = j + 1
             } else if let level = headingLevel(trimmed) {
                 flushParagraph()
@@ -126,17 +128,17 @@ enum MarkdownHTML {
 
     /// Inline code, images, links, bold and italic; everything else escaped.
     static func inline(_ text: Substring, depth: Int = 0) -> String {
-        guard depth < maxNesting else { return escape(String(text)) }
+        guard depth < maxNesting else { return Markup.escape(String(text)) }
         var out = ""
         var rest = text
         while let c = rest.first {
             if c == "`", let end = rest.dropFirst().firstIndex(of: "`") {
-                out += "<code>" + escape(String(rest[rest.index(after: rest.startIndex)..<end])) + "</code>"
+                out += "<code>" + Markup.escape(String(rest[rest.index(after: rest.startIndex)..<end])) + "</code>"
                 rest = rest[rest.index(after: end)...]
             } else if (c == "!" && rest.dropFirst().first == "[") || c == "[", let link = parseLink(c == "!" ? rest.dropFirst() : rest) {
                 // Links run no code: the page promises no JavaScript.
-                let url = isSafeURL(link.url) ? escape(link.url) : "#"
-                out += c == "!" ? "<img src=\"\(url)\" alt=\"\(escape(link.text))\">"
+                let url = isSafeURL(link.url) ? Markup.escape(link.url) : "#"
+                out += c == "!" ? "<img src=\"\(url)\" alt=\"\(Markup.escape(link.text))\">"
                     : "<a href=\"\(url)\">" + inline(Substring(link.text), depth: depth + 1) + "</a>"
                 rest = link.rest
             } else if rest.hasPrefix("**"), let end = rest.dropFirst(2).firstRange(of: "**") {
@@ -147,7 +149,7 @@ enum MarkdownHTML {
                 out += "<em>" + inline(rest[rest.index(after: rest.startIndex)..<end], depth: depth + 1) + "</em>"
                 rest = rest[rest.index(after: end)...]
             } else {
-                out += escape(String(c))
+                out += Markup.escape(String(c))
                 rest = rest.dropFirst()
             }
         }
@@ -161,20 +163,5 @@ enum MarkdownHTML {
         let label = text[text.index(after: text.startIndex)..<close]
         let url = text[text.index(close, offsetBy: 2)..<end]
         return (String(label), String(url), text[text.index(after: end)...])
-    }
-
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(c)
-            }
-        }
-        return out
     }
 }

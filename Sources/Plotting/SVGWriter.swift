@@ -55,7 +55,7 @@ struct SVGWriter {
         if anchor != "start" { attributes += " text-anchor=\"\(anchor)\"" }
         if bold { attributes += " font-weight=\"bold\"" }
         if let transform { attributes += " transform=\"\(transform)\"" }
-        body += "<text \(attributes)>\(SVGWriter.escape(text))</text>\n"
+        body += "<text \(attributes)>\(Markup.escape(text))</text>\n"
     }
 
     /// Estimated rendered width: 0.6 em per character, an upper bound for
@@ -71,23 +71,5 @@ struct SVGWriter {
         let magnitude = abs(tenths)
         let sign = tenths < 0 ? "-" : ""
         return magnitude % 10 == 0 ? sign + String(magnitude / 10) : sign + String(magnitude / 10) + "." + String(magnitude % 10)
-    }
-
-    /// Text safe inside an element or an attribute.
-    static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            // Control characters are not allowed in XML 1.0.
-            case _ where c.value < 0x20 && c != "\t" && c != "\n": out += " "
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
     }
 }
