@@ -14,7 +14,9 @@ python3 -m http.server "$web" --bind 127.0.0.1 --directory site >/dev/null 2>&1 
 hook=$(free_port)
 echo 200 > statuses
 python3 "$E2E/webhook_receiver.py" "$hook" slack.jsonl statuses 2>/dev/null & PIDS+=($!)
-check "the test servers start" wait_http "http://127.0.0.1:$web/healthz" 20
+check "the web server starts" wait_http "http://127.0.0.1:$web/healthz" 20
+# The receiver answers only POST; any answer to a GET means it listens.
+check "the webhook receiver starts" wait_until 20 curl -s -o /dev/null "http://127.0.0.1:$hook/"
 
 out=$("$OPSLAB" --no-init -e "
 metrics.configure('http_probe', {targets = {'http://127.0.0.1:$web/healthz', 'http://127.0.0.1:$web/missing', 'http://127.0.0.1:1/'}})
