@@ -115,7 +115,7 @@ enum PluginTemplates {
                     local velocity = self.state[i] or tensor.zeros_like(p)
                     velocity:mul_(self.momentum):add_(p.grad)
                     self.state[i] = velocity
-                    p:sub_(velocity * self.lr)
+                    p:sub_(velocity, self.lr)        -- p = p - lr * velocity, in one pass
                   end
                 end
               end,

@@ -200,6 +200,35 @@ t.test("in-place ops and their autograd guard", function()
   close(list(w), {2, 3})
 end)
 
+t.test("in-place ops an optimizer needs: alpha, addcmul_, addcdiv_, sqrt_", function()
+  local p = tensor{1, 2}
+  p:add_(tensor{1, 1}, 0.5); close(list(p), {1.5, 2.5})
+  p:sub_(tensor{1, 2}, 0.5); close(list(p), {1, 1.5})
+  p:add_(2, 3); close(list(p), {7, 7.5})                 -- a number is scaled too
+  p:addcmul_(tensor{1, 2}, tensor{3, 4}, 0.5); close(list(p), {8.5, 11.5})
+  p:addcdiv_(tensor{1, 2}, tensor{4, 4}, -2); close(list(p), {8, 10.5})
+  p:addcmul_(tensor{1, 1}, tensor{1, 1}); close(list(p), {9, 11.5})
+  tensor{4, 9}:sqrt_():add_(0) -- chains
+  close(list(tensor{4, 9}:sqrt_()), {2, 3})
+  -- An Adam step written with them matches optim.Adam's.
+  local a, b = tensor{0.5, -1, 2}:requires_grad(), tensor{0.5, -1, 2}:requires_grad()
+  local g = tensor{0.1, -0.2, 0.3}
+  ;(a * g):sum():backward()
+  optim.Adam({a}, {lr = 0.01}):step()
+  local m, v = g * 0.1, (g * g) * 0.001
+  tensor.no_grad(function() b:addcdiv_(m, v:sqrt():div_(math.sqrt(0.001)):add_(1e-8), -0.01 / 0.1) end)
+  close(list(a), list(b))
+  -- Odd numbers are arithmetic, not crashes; non-tensors are refused.
+  for _, alpha in ipairs({0 / 0, 1 / 0, -1 / 0, 1e300, 2 ^ 63}) do
+    local x = tensor{1}
+    x:add_(tensor{1}, alpha)
+    t.eq(#list(x), 1)
+  end
+  t.raises(function() tensor{1}:addcmul_(tensor{1}) end, "addcmul_")
+  t.raises(function() tensor{1}:add_(tensor{1}, "x") end, "add_")
+  t.raises(function() tensor{1, 2}:addcdiv_(tensor{1, 2, 3}, tensor{1}) end, "addcdiv_")
+end)
+
 t.test("autograd: backward, grads, detach, no_grad", function()
   local w = tensor{{1, 2}, {3, 4}}:requires_grad()
   t.eq(w.needs_grad, true); t.eq(w.is_leaf, true); t.eq(w.grad, nil)

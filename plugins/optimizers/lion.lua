@@ -28,8 +28,8 @@ return {
         local m = self.state[i].exp_avg
         local update = (m * self.beta1 + g * (1 - self.beta1)):sign()
         if self.weight_decay ~= 0 then p:mul_(1 - self.lr * self.weight_decay) end
-        p:sub_(update * self.lr)
-        m:mul_(self.beta2):add_(g * (1 - self.beta2))
+        p:sub_(update, self.lr)
+        m:mul_(self.beta2):add_(g, 1 - self.beta2)
       end
     end
   end,

@@ -1,16 +1,8 @@
 -- Training-step speed and memory of the nn library, printed as
 -- KEY VALUE UNIT lines; scripts/bench/nn_torch.py prints the same keys for
 -- PyTorch and scripts/bench/nn.sh compares them.
-local function per_step(steps, repeats, fn)
-  fn()
-  local best = math.huge
-  for _ = 1, repeats do
-    local start = opslab.now()
-    for _ = 1, steps do fn() end
-    best = math.min(best, (opslab.now() - start) / steps)
-  end
-  return best
-end
+local bench = dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "lib.lua")
+local per_step = bench.per_step
 
 local function report(key, value, unit) print(string.format("%-22s %12.3f %s", key, value, unit)) end
 

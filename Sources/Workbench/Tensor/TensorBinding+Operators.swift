@@ -18,9 +18,42 @@ extension TensorBinding {
                     tensor: tensor, scalar: scalar)
     }
 
+    /// add_ or sub_: a tensor scaled by alpha in one pass (what optimizers
+    /// written in Lua need to match the built-ins without a temporary), or a number.
+    private static func scaledInPlace(_ name: String, _ summary: String,
+                                      tensor: @escaping (Tensor, Tensor, Float) throws -> Tensor,
+                                      scalar: @escaping (Tensor, Float) throws -> Tensor) -> LuaMethod<Tensor> {
+        LuaMethod(name, """
+            t:\(name)(other: Tensor|number|table [, alpha: number]) -> t
+            \(summary) in place; other is a number or a tensor broadcast to t's shape, scaled by alpha (default 1).
+            """) { call, t in
+            let alpha = try float(call, 3, default: 1)
+            switch try operand(call, 2) {
+            case .tensor(let o): return push(call, try tensor(t, o, alpha))
+            case .scalar(let s): return push(call, try scalar(t, s * alpha))
+            }
+        }
+    }
+
+    /// addcmul_ or addcdiv_: t += value * (t1 op t2).
+    private static func combinedInPlace(_ name: String, _ symbol: String,
+                                        _ kernel: @escaping (Tensor, Tensor, Tensor, Float) throws -> Tensor) -> LuaMethod<Tensor> {
+        LuaMethod(name, """
+            t:\(name)(t1: Tensor, t2: Tensor [, value: number]) -> t
+            t = t + value * t1 \(symbol) t2 in place (t1 and t2 broadcast to t's shape; value defaults to 1), in one pass.
+            """) { call, t in
+            push(call, try kernel(t, try tensorArgument(call, 2), try tensorArgument(call, 3), try float(call, 4, default: 1)))
+        }
+    }
+
     nonisolated(unsafe) static let inPlaceOps: [LuaMethod<Tensor>] = [
-        inPlace("add_", "t = t + other", tensor: { try $0.add_($1) }, scalar: { try $0.add_($1) }),
-        inPlace("sub_", "t = t - other", tensor: { try $0.sub_($1) }, scalar: { try $0.sub_($1) }),
+        scaledInPlace("add_", "t = t + alpha * other", tensor: { try $0.add_($1, alpha: $2) }, scalar: { try $0.add_($1) }),
+        scaledInPlace("sub_", "t = t - alpha * other", tensor: { try $0.sub_($1, alpha: $2) }, scalar: { try $0.sub_($1) }),
+        combinedInPlace("addcmul_", "*") { try $0.addcmul_($1, $2, value: $3) },
+        combinedInPlace("addcdiv_", "/") { try $0.addcdiv_($1, $2, value: $3) },
+        LuaMethod("sqrt_", "t:sqrt_() -> t\nElementwise square root in place.") { call, t in
+            return push(call, try t.sqrt_())
+        },
         inPlace("mul_", "t = t * other", tensor: { try $0.mul_($1) }, scalar: { try $0.mul_($1) }),
         inPlace("div_", "t = t / other", tensor: { try $0.div_($1) }, scalar: { try $0.div_($1) }),
         LuaMethod("zero_", "t:zero_() -> t\nSets every element to 0.") { call, t in
