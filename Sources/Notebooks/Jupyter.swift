@@ -1,16 +1,19 @@
 // Jupyter's .ipynb (nbformat 4.5) to and from the Markdown format.
 //
 // Export: text between cells becomes markdown cells, each cell a code cell
-// whose stored output becomes a `stream` output and whose plots become
-// `display_data` with image/svg+xml (the file's text) and text/plain. The
+// whose printed output becomes a `stream` output, whose value (the lines an
+// output block's `value=N` marks) becomes an `execute_result` with
+// text/plain, and whose plots become `display_data` with image/svg+xml (the
+// file's text) and text/plain. The
 // kernelspec and language_info say Lua, so Jupyter tools show the code as
 // Lua. Cells get stable ids (cell-1, ...) so exports diff well.
 //
 // Import: markdown and code cells only, from a notebook whose kernel
 // language is Lua (or unstated). Any other cell type or language is an
 // error naming it, rather than a notebook that silently lost cells or holds
-// Python in ```lua fences. Stream outputs are kept; other outputs are left
-// for the next run to produce.
+// Python in ```lua fences. Lua shown in a markdown cell is fenced as
+// ```lua no-run, so it stays text rather than becoming a cell. Stream outputs and execute_result's text/plain
+// are kept; other outputs are left for the next run to produce.
 
 import Foundation
 
@@ -31,8 +34,13 @@ public enum Jupyter {
             case .cell(let cell):
                 var outputs: [[String: Any]] = []
                 if let output = cell.output {
-                    if !output.text.isEmpty {
-                        outputs.append(["output_type": "stream", "name": "stdout", "text": sourceLines(output.text)])
+                    let printed = output.printed, value = output.value
+                    if !printed.isEmpty {
+                        outputs.append(["output_type": "stream", "name": "stdout", "text": sourceLines(printed)])
+                    }
+                    if !value.isEmpty {
+                        outputs.append(["output_type": "execute_result", "execution_count": NSNull(), "metadata": [String: Any](),
+                                        "data": ["text/plain": sourceLines(value)]])
                     }
                     for image in output.images {
                         let bytes = try readFile(image.path)
@@ -84,15 +92,21 @@ public enum Jupyter {
             let separator = blocks.isEmpty ? "" : "\n"
             switch cell["cell_type"] as? String {
             case "markdown":
-                let text = separator + source + (source.hasSuffix("\n") ? "" : "\n")
+                let shown = NotebookParser.markingCellFencesNoRun(source)
+                let text = separator + shown + (shown.hasSuffix("\n") ? "" : "\n")
                 blocks.append(.text(text))
                 line += text.filter { $0 == "\n" }.count
             case "code":
                 if !separator.isEmpty { blocks.append(.text(separator)); line += 1 }
-                let streams = (cell["outputs"] as? [[String: Any]] ?? [])
-                    .filter { $0["output_type"] as? String == "stream" }.map { joined($0["text"]) }.joined()
-                let imported = Notebook.Cell(code: source, firstLine: line + 1,
-                                             output: streams.isEmpty ? nil : Notebook.CellOutput(text: streams))
+                let outputs = cell["outputs"] as? [[String: Any]] ?? []
+                let streams = outputs.filter { $0["output_type"] as? String == "stream" }.map { joined($0["text"]) }.joined()
+                let results = outputs.filter { $0["output_type"] as? String == "execute_result" }
+                    .map { joined(($0["data"] as? [String: Any])?["text/plain"]) }.filter { !$0.isEmpty }
+                var value = results.last ?? ""
+                if !value.isEmpty && !value.hasSuffix("\n") { value += "\n" }
+                let printed = streams.isEmpty || streams.hasSuffix("\n") || value.isEmpty ? streams : streams + "\n"
+                let output = Notebook.CellOutput(printed: printed, value: value)
+                let imported = Notebook.Cell(code: source, firstLine: line + 1, output: output.isEmpty ? nil : output)
                 blocks.append(.cell(imported))
                 line += 2 + imported.code.filter { $0 == "\n" }.count
             case let other:

@@ -16,6 +16,11 @@
 // stored output, so a run replaces it instead of adding another. An output
 // fence is longer than any backtick run inside it, so printed Markdown
 // cannot close it early.
+//
+// When the block ends with the value of the cell's last expression, its
+// fence says how many lines that value takes (```output value=1), so an
+// export can tell Jupyter's printed text (a stream) from the cell's result
+// (an execute_result). Viewers show only the first word of a fence.
 
 /// A parse or read failure, with the line it concerns.
 public struct NotebookError: Error, CustomStringConvertible, Sendable, Equatable {
@@ -64,15 +69,45 @@ public struct Notebook: Sendable, Equatable {
 
     /// What follows a cell: printed text and image lines.
     public struct CellOutput: Sendable, Equatable {
-        /// The text of the ```output block (empty: no block).
+        /// The text of the ```output block (empty: no block): what the cell
+        /// printed, then its value.
         public var text: String
+        /// How many of the text's last lines are the value of the cell's last
+        /// expression (0: none, or not known).
+        public var valueLines: Int
         /// Image references, as `(alt, path)`, written one per line.
         public var images: [(alt: String, path: String)]
 
-        /// Output of `text` followed by `images`.
-        public init(text: String, images: [(alt: String, path: String)] = []) {
+        /// Output of `text`, whose last `valueLines` lines are the cell's
+        /// value, followed by `images`.
+        public init(text: String, valueLines: Int = 0, images: [(alt: String, path: String)] = []) {
             self.text = text
+            self.valueLines = valueLines
             self.images = images
+        }
+
+        /// Output of what a cell printed, then its value (each empty or ending in a newline).
+        public init(printed: String, value: String, images: [(alt: String, path: String)] = []) {
+            self.init(text: printed + value, valueLines: value.utf8.count { $0 == UInt8(ascii: "\n") }, images: images)
+        }
+
+        /// The text before the value: what the cell printed.
+        public var printed: String { String(text[..<valueStart]) }
+        /// The value's lines at the end of the text.
+        public var value: String { String(text[valueStart...]) }
+
+        private var valueStart: String.Index {
+            var start = text.endIndex
+            var remaining = valueLines
+            // The value is the last `valueLines` lines; a final newline ends the last one.
+            var i = text.hasSuffix("\n") ? text.index(before: text.endIndex) : text.endIndex
+            while remaining > 0 {
+                guard let newline = text[..<i].lastIndex(of: "\n") else { return text.startIndex }
+                start = text.index(after: newline)
+                i = newline
+                remaining -= 1
+            }
+            return start
         }
 
         /// True when there is neither text nor an image.
@@ -80,7 +115,8 @@ public struct Notebook: Sendable, Equatable {
 
         /// Same text and the same images in order (tuples are not Equatable).
         public static func == (a: CellOutput, b: CellOutput) -> Bool {
-            a.text == b.text && a.images.map(\.alt) == b.images.map(\.alt) && a.images.map(\.path) == b.images.map(\.path)
+            a.text == b.text && a.valueLines == b.valueLines
+                && a.images.map(\.alt) == b.images.map(\.alt) && a.images.map(\.path) == b.images.map(\.path)
         }
     }
 
@@ -125,7 +161,8 @@ public struct Notebook: Sendable, Equatable {
             // what follows it is not taken for this cell's output next time.
             if !output.text.isEmpty || output.images.isEmpty {
                 let fence = String(repeating: "`", count: max(3, NotebookParser.longestBacktickRun(output.text) + 1))
-                out += "\n" + fence + "output\n" + output.text + (output.text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
+                let info = output.valueLines > 0 ? "output value=\(output.valueLines)" : "output"
+                out += "\n" + fence + info + "\n" + output.text + (output.text.hasSuffix("\n") ? "" : "\n") + fence + "\n"
             }
             for image in output.images { out += "\n![\(image.alt)](\(image.path))\n" }
             return out

@@ -11,8 +11,10 @@
 //   durations               12 ms, 1.5s, 250µs, 3.2 min                 -> <duration>
 //
 // Everything else, numbers included, must match exactly: a notebook whose
-// results drift is what the check is for. Plots are compared through their
-// image lines; the SVG files are rewritten by runs, not checked.
+// results drift is what the check is for. Plots must match the stored SVG
+// files byte for byte (the renderer depends on nothing but the chart),
+// except charts on a time axis: those plot metric series read from the
+// clock, so only their image lines are compared.
 
 import Foundation
 
@@ -44,6 +46,19 @@ public enum NotebookCheck {
         let a = mask(stored), b = mask(fresh)
         guard a != b else { return nil }
         return UnifiedDiff(old: lines(a), new: lines(b)).render(oldName: name + " (stored)", newName: name + " (this run)")
+    }
+
+    /// One line for each plot whose SVG is not the file stored at its path
+    /// (or has none), naming the file and the first line that differs.
+    /// - Parameter read: the stored bytes of a path relative to the notebook, nil when missing.
+    public static func plotDifferences(_ plots: [PlotFile], read: (String) -> [UInt8]?) -> [String] {
+        plots.filter { !$0.onTimeAxis }.compactMap { plot -> String? in
+            guard let bytes = read(plot.path) else { return "\(plot.path): this run drew a plot that is not stored" }
+            let stored = lines(String(decoding: bytes, as: UTF8.self)), fresh = lines(plot.svg)
+            guard stored != fresh else { return nil }
+            let line = zip(stored, fresh).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(stored.count, fresh.count)
+            return "\(plot.path): differs from the stored file from line \(line + 1)"
+        }
     }
 
     static func lines(_ text: String) -> [String] {

@@ -5,6 +5,9 @@
 // long. Every fence is tracked (a ```lua inside a ~~~~ block is not a
 // cell), and one left open is an error naming the line it opened on, since
 // silently running to the end of the file would swallow the notebook.
+//
+// A ```lua fence whose info string holds the word `no-run` is text: Lua
+// shown (and highlighted, viewers read only the first word) but not run.
 
 /// One line of the input and where it starts.
 struct SourceLine {
@@ -47,6 +50,18 @@ struct Fence {
     /// The language word of the info string (`lua` in "lua title=x").
     var language: String { String(info.prefix { $0 != " " && $0 != "\t" && $0 != "{" }) }
 
+    /// Whether the block is a cell: Lua, not marked `no-run`.
+    var isCell: Bool { language == "lua" && !words.contains("no-run") }
+
+    private var words: [Substring] { info.split(whereSeparator: { $0 == " " || $0 == "\t" }) }
+
+    /// N from a `value=N` word in the info string (an output block's value
+    /// lines); 0 when there is none or it is not a count.
+    var valueLines: Int {
+        guard let word = words.first(where: { $0.hasPrefix("value=") }), let n = Int(word.dropFirst(6)), n > 0 else { return 0 }
+        return n
+    }
+
     /// Whether `line` closes this fence.
     func isClosed(by line: Substring) -> Bool {
         let indent = line.prefix { $0 == " " }.count
@@ -87,7 +102,7 @@ struct NotebookParser {
                 continue
             }
             let close = try closingLine(of: fence, openedAt: i)
-            guard fence.language == "lua" else {
+            guard fence.isCell else {
                 for l in lines[i...close] { text += l.raw }
                 i = close + 1
                 continue
@@ -130,6 +145,7 @@ struct NotebookParser {
         if j < lines.count, let fence = Fence(opening: lines[j].content), fence.language == "output" {
             let close = try closingLine(of: fence, openedAt: j)
             output.text = lines[(j + 1)..<close].map { String($0.raw) }.joined()
+            output.valueLines = min(fence.valueLines, close - j - 1)
             found = true
             i = close + 1
             j = next(i)
@@ -151,6 +167,28 @@ struct NotebookParser {
         let path = line[middle.upperBound..<line.index(before: line.endIndex)]
         guard path.contains(".files/"), path.hasSuffix(".svg"), !path.contains(" ") else { return nil }
         return (String(alt), String(path))
+    }
+
+    /// `text` with ` no-run` added to each fence that would make a cell, so
+    /// Markdown that shows Lua (an imported markdown cell) stays text.
+    static func markingCellFencesNoRun(_ text: String) -> String {
+        let parser = NotebookParser(text: text, name: "")
+        var out = ""
+        var open: Fence? = nil
+        for line in parser.lines {
+            if let fence = open {
+                if fence.isClosed(by: line.content) { open = nil }
+                out += line.raw
+            } else if let fence = Fence(opening: line.content) {
+                open = fence
+                guard fence.isCell else { out += line.raw; continue }
+                let ending = line.raw.dropFirst(line.content.count)
+                out += line.content + " no-run" + ending
+            } else {
+                out += line.raw
+            }
+        }
+        return out
     }
 
     /// The longest run of backticks in `text`.

@@ -23,8 +23,11 @@ public struct CellPlot: Sendable {
 
 /// What one cell produced.
 public struct CellResult: Sendable {
-    /// Everything the cell printed, then its last expression's value.
+    /// Everything the cell printed.
     public var text: String
+    /// The values of its last expression, as the REPL shows them (tab-separated,
+    /// ending in a newline), or empty.
+    public var value: String
     /// Charts the cell returned, saved as SVG files.
     public var plots: [CellPlot]
     /// The error the cell stopped with (message with the notebook line), or nil.
@@ -34,8 +37,9 @@ public struct CellResult: Sendable {
     public var interrupted: Bool
 
     /// A result; all parts default to none.
-    public init(text: String = "", plots: [CellPlot] = [], error: String? = nil, interrupted: Bool = false) {
+    public init(text: String = "", value: String = "", plots: [CellPlot] = [], error: String? = nil, interrupted: Bool = false) {
         self.text = text
+        self.value = value
         self.plots = plots
         self.error = error
         self.interrupted = interrupted
@@ -63,12 +67,23 @@ public struct RunOptions: Sendable {
     }
 }
 
+/// A plot a run made, to be written as an SVG file.
+public struct PlotFile: Sendable {
+    /// Relative to the notebook's folder.
+    public var path: String
+    /// The document.
+    public var svg: String
+    /// Drawn on a time axis: its data is usually read from the clock (a
+    /// metric series), so `--check` compares it only through its image line.
+    public var onTimeAxis: Bool
+}
+
 /// The result of running a notebook.
 public struct RunResult: Sendable {
     /// The notebook with the new outputs.
     public var notebook: Notebook
-    /// SVG files to write, by path relative to the notebook's folder.
-    public var plots: [(path: String, svg: String)]
+    /// SVG files to write.
+    public var plots: [PlotFile]
     /// How many cells raised an error.
     public var failedCells: Int
     /// Set when a cell was stopped from outside: which cell and why. The
@@ -109,17 +124,19 @@ public struct NotebookRunner {
                 result.interruption = "cell \(cellNumber) (line \(lineInFile)): \(outcome.error ?? "stopped")"
                 return result
             }
-            var text = outcome.text
+            var printed = outcome.text
+            if !outcome.value.isEmpty && !printed.isEmpty && !printed.hasSuffix("\n") { printed += "\n" }
             if let error = outcome.error {
                 result.failedCells += 1
-                text += (text.isEmpty || text.hasSuffix("\n") ? "" : "\n") + "error: " + error + "\n"
+                printed += (printed.isEmpty || printed.hasSuffix("\n") ? "" : "\n") + "error: " + error + "\n"
             }
-            var output = Notebook.CellOutput(text: text)
+            var output = Notebook.CellOutput(printed: printed, value: outcome.value)
             for (k, plot) in outcome.plots.enumerated() {
                 let chart = plot.chart
                 let name = outcome.plots.count == 1 ? "cell-\(cellNumber).svg" : "cell-\(cellNumber)-\(k + 1).svg"
                 let relative = files.plotFolderName + "/" + name
-                result.plots.append((relative, SVGRenderer(width: plot.width, height: plot.height).render(chart)))
+                result.plots.append(PlotFile(path: relative, svg: SVGRenderer(width: plot.width, height: plot.height).render(chart),
+                                             onTimeAxis: chart.xAxis == .time))
                 output.images.append((chart.title.isEmpty ? "cell \(cellNumber) plot" : chart.title, relative))
             }
             cell.output = output.isEmpty ? nil : output

@@ -10,8 +10,10 @@
 //   rows, and bar labels are shortened with "…" to their slot.
 // - Big series are downsampled before drawing: lines keep the first, lowest,
 //   highest and last point of each pixel column (see Downsampling.swift),
-//   scatter plots keep one marker per distinct pixel. The drawing is the
-//   same; the file stays small and renders quickly.
+//   scatter plots keep the first marker in each 2x2-pixel cell (markers
+//   are 5 across, so a kept one covers what it stands for; a lone outlier
+//   is alone in its cell and always kept). The drawing is the same to the
+//   eye; the file stays small and renders quickly.
 // - NaN and infinite values (and values <= 0 on a log axis) are skipped;
 //   an empty chart says "no data".
 //
@@ -172,11 +174,20 @@ public struct SVGRenderer: Sendable {
                 let thinned = placed.count > Int(frame.width) * 4
                     ? downsampleForColumns(placed) { Int($0.rounded(.down)) } : placed
                 svg.polyline(thinned, color: color)
+                // A point with gaps on both sides draws no line: a dot shows it
+                // (a metric series scraped once, or between missing samples).
+                for (i, point) in thinned.enumerated() {
+                    guard let point, i == 0 || thinned[i - 1] == nil, i == thinned.count - 1 || thinned[i + 1] == nil else { continue }
+                    svg.circle(x: point.x, y: point.y, r: 2, fill: color)
+                }
             case .points:
-                var seen = Set<Int64>()
+                // Coordinates are clamped near the frame above, so cells index a small grid.
+                let columns = Int(Double(width) * 21 / 2) + 1
+                var seen = Set<Int>(minimumCapacity: min(placed.count, 1 << 16))
                 for case let p? in placed {
-                    let key = Int64(p.x.rounded()) << 32 | Int64(Int32(clamping: Int64(p.y.rounded())) & 0x7fff_ffff)
-                    guard seen.insert(key).inserted else { continue }
+                    let cell = Int(((p.y + 10 * Double(height)) / 2).rounded(.down)) * columns
+                        + Int(((p.x + 10 * Double(width)) / 2).rounded(.down))
+                    guard seen.insert(cell).inserted else { continue }
                     svg.circle(x: p.x, y: p.y, r: 2.5, fill: color)
                 }
             }

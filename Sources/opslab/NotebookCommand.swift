@@ -14,7 +14,7 @@ struct NotebookCommand: ParsableCommand {
         commandName: "notebook",
         abstract: "Run Markdown notebooks, check their outputs, export them to Jupyter and HTML.",
         discussion: """
-            A notebook is a Markdown file whose ```lua blocks are cells. A run executes them top to bottom in one fresh Lua state, in the notebook's folder (tensor.manual_seed(0) first; init.lua is not run, so results do not depend on the machine's config) and writes each cell's output after it in an ```output block: what it printed, then the value of its last expression. A cell whose value is a plot saves it as NAME.files/cell-N.svg with an image line. Old outputs are replaced, never duplicated.
+            A notebook is a Markdown file whose ```lua blocks are cells. A run executes them top to bottom in one fresh Lua state, in the notebook's folder (tensor.manual_seed(0) first; init.lua is not run, so results do not depend on the machine's config) and writes each cell's output after it in an ```output block: what it printed, then the value of its last expression (the fence says how many lines the value takes: ```output value=1). A ```lua block marked no-run (```lua no-run) is shown, not run. A cell whose value is a plot saves it as NAME.files/cell-N.svg with an image line. Old outputs are replaced, never duplicated.
             """,
         subcommands: [Run.self, Export.self, Import.self])
 
@@ -22,7 +22,7 @@ struct NotebookCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Run notebooks and write their outputs in place (atomically).",
             discussion: """
-                --check writes nothing: it exits 1 with a unified diff when the outputs differ from those stored (what CI runs). Before comparing, both sides have volatile parts masked: timestamps, clock times, Unix times, 0x addresses and durations (12 ms, 1.5s). A cell that errors has the error in its output (with the notebook's line) and the run goes on unless --stop-on-error; the exit status is then 1. A cell stopped by --timeout or Ctrl-C ends the run with the file left as it was. A file changed on disk while it ran is not overwritten.
+                --check writes nothing: it exits 1 with a unified diff when the outputs differ from those stored (what CI runs). Before comparing, both sides have volatile parts masked: timestamps, clock times, Unix times, 0x addresses and durations (12 ms, 1.5s). Plots must match their stored SVG files, except charts on a time axis (metric series read from the clock). A cell that errors has the error in its output (with the notebook's line) and the run goes on unless --stop-on-error; the exit status is then 1. A cell stopped by --timeout or Ctrl-C ends the run with the file left as it was. A file changed on disk while it ran is not overwritten.
                 """)
 
         @Argument(help: "The notebooks (.md files).")
@@ -84,8 +84,12 @@ struct NotebookCommand: ParsableCommand {
                 + String(format: "%.2f s", seconds)
             if check {
                 let stored = String(decoding: loaded.bytes, as: UTF8.self)
-                if let diff = NotebookCheck.difference(stored: stored, fresh: result.notebook.markdown(), name: file) {
-                    print(diff, terminator: "")
+                let diff = NotebookCheck.difference(stored: stored, fresh: result.notebook.markdown(), name: file)
+                let paths = NotebookPaths(notebook: file)
+                let plots = NotebookCheck.plotDifferences(result.plots) { try? NotebookFiles.read(paths.resolve($0)) }
+                if diff != nil || !plots.isEmpty {
+                    if let diff { print(diff, terminator: "") }
+                    for plot in plots { print(plot) }
                     writeStandardError("opslab notebook: \(file): outputs differ from the stored ones\n")
                     return true
                 }
@@ -105,7 +109,7 @@ struct NotebookCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Export a notebook with its stored outputs to Jupyter (.ipynb, nbformat 4) or one HTML page.",
             discussion: """
-                ipynb: markdown and code cells, printed output as stream outputs, plots as display_data with image/svg+xml, and a Lua kernelspec. html: one self-contained file (inline CSS and SVG, no JavaScript) that reads well on a phone. Outputs are those stored in the file: run it first.
+                ipynb: markdown and code cells, printed output as stream outputs, a cell's value as an execute_result, plots as display_data with image/svg+xml, and a Lua kernelspec. html: one self-contained file (inline CSS and SVG, no JavaScript) that reads well on a phone. Outputs are those stored in the file: run it first.
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case ipynb, html }
@@ -146,7 +150,7 @@ struct NotebookCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Turn a Jupyter notebook (.ipynb) of Lua cells into a Markdown notebook.",
             discussion: """
-                Markdown cells become text and code cells ```lua cells, with their printed (stream) output. A notebook for another kernel language, or with cells other than markdown and code, is refused with the reason.
+                Markdown cells become text (a ```lua block shown in one is marked ```lua no-run, so it stays text) and code cells ```lua cells, with their printed (stream) output and their value (execute_result's text/plain). A notebook for another kernel language, or with cells other than markdown and code, is refused with the reason.
                 """)
 
         @Argument(help: "The .ipynb file.")

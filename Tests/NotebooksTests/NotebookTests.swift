@@ -52,6 +52,35 @@ import Testing
         #expect(notebook.markdown().hasSuffix("Tail text, no newline at the end"))
     }
 
+    @Test func theValueLinesAreMarkedOnTheFence() throws {
+        let output = Notebook.CellOutput(printed: "a\nb\n", value: "{ x = 1,\n  y = 2 }\n")
+        #expect(output.valueLines == 2)
+        #expect(output.printed == "a\nb\n" && output.value == "{ x = 1,\n  y = 2 }\n")
+        #expect(Notebook.CellOutput(printed: "", value: "42\n").printed == "")
+        #expect(Notebook.CellOutput(printed: "only printed\n", value: "").value == "")
+        var notebook = try Notebook(bytes: Array("```lua\nx\n```\n".utf8), name: "n.md")
+        guard case .cell(var cell) = notebook.blocks[0] else { Issue.record("no cell"); return }
+        cell.output = output
+        notebook.blocks[0] = .cell(cell)
+        let text = notebook.markdown()
+        #expect(text.hasSuffix("\n```output value=2\na\nb\n{ x = 1,\n  y = 2 }\n```\n"))
+        #expect(try Notebook(bytes: Array(text.utf8), name: "n.md") == notebook)
+    }
+
+    @Test func aValueCountThatIsNotOneIsIgnoredOrClamped() throws {
+        func valueLines(_ info: String) throws -> Int? {
+            try Notebook(bytes: Array("```lua\nx\n```\n\n```\(info)\na\nb\n```\n".utf8), name: "n.md").cells[0].output?.valueLines
+        }
+        #expect(try valueLines("output") == 0)
+        #expect(try valueLines("output value=1") == 1)
+        // More lines than the block holds: all of them.
+        #expect(try valueLines("output value=10000") == 2)
+        for bad in ["output value=-1", "output value=x", "output value=", "output value=9223372036854775808", "output value=1e300",
+                    "output value=nan"] {
+            #expect(try valueLines(bad) == 0, "\(bad)")
+        }
+    }
+
     @Test func outputHoldingFencesUsesALongerFence() throws {
         var notebook = try Notebook(bytes: Array("```lua\nprint('```')\n```\n".utf8), name: "n.md")
         guard case .cell(var cell) = notebook.blocks[0] else { Issue.record("no cell"); return }

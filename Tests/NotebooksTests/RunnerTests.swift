@@ -6,7 +6,8 @@ import Testing
 @testable import Notebooks
 
 /// Evaluates cells by rules keyed on their code: "fail" errors, "stop" is
-/// interrupted, "plot" returns a chart, anything else echoes.
+/// interrupted, "plot" returns a chart, "value" prints a line and returns a
+/// two-line value, anything else echoes.
 final class ScriptedEvaluator: CellEvaluator {
     var seen: [String] = []
 
@@ -16,6 +17,7 @@ final class ScriptedEvaluator: CellEvaluator {
         case "fail\n": return CellResult(text: "partial\n", error: "\(notebook):\(firstLine): boom")
         case "stop\n": return CellResult(error: "timeout: time budget exceeded", interrupted: true)
         case "plot\n": return CellResult(plots: [CellPlot(Chart(.xy([ChartSeries(y: [1, 2])]), title: "two points"), width: 300)])
+        case "value\n": return CellResult(text: "printed", value: "{\n  a = 1 }\n")
         default: return CellResult(text: "ran " + code)
         }
     }
@@ -40,8 +42,26 @@ func scratchDirectory() -> String {
         #expect(markdown.contains("```output\npartial\nerror: n.md:12: boom\n```\n"))
         #expect(markdown.split(separator: "\n", omittingEmptySubsequences: false)[11] == "fail")
         #expect(markdown.contains("\n![two points](n.files/cell-3.svg)\n"))
+        #expect(!markdown.contains("value="))
         #expect(result.plots.map(\.path) == ["n.files/cell-3.svg"])
         #expect(result.plots.first?.svg.contains("viewBox=\"0 0 300 420\"") == true)
+    }
+
+    @Test func checkComparesPlotsExceptOnesOnATimeAxis() throws {
+        let svg = "<svg>\n<path d=\"M1 2\"/>\n</svg>\n"
+        let plots = [PlotFile(path: "n.files/cell-1.svg", svg: svg, onTimeAxis: false),
+                     PlotFile(path: "n.files/cell-2.svg", svg: svg, onTimeAxis: false),
+                     PlotFile(path: "n.files/cell-3.svg", svg: svg, onTimeAxis: false),
+                     PlotFile(path: "n.files/cell-4.svg", svg: svg, onTimeAxis: true)]
+        let stored: [String: String] = ["n.files/cell-1.svg": svg, "n.files/cell-2.svg": "<svg>\n<path d=\"M1 3\"/>\n</svg>\n",
+                                        "n.files/cell-4.svg": "<svg>\n</svg>\n"]
+        #expect(NotebookCheck.plotDifferences(plots) { stored[$0].map { Array($0.utf8) } } == [
+            "n.files/cell-2.svg: differs from the stored file from line 2",
+            "n.files/cell-3.svg: this run drew a plot that is not stored",
+        ])
+        #expect(NotebookCheck.plotDifferences([PlotFile(path: "a.svg", svg: svg + "<!-- more -->\n", onTimeAxis: false)]) { _ in
+            Array(svg.utf8)
+        } == ["a.svg: differs from the stored file from line 4"])
     }
 
     @Test func stopOnErrorLeavesLaterCellsAlone() throws {
@@ -83,7 +103,7 @@ func scratchDirectory() -> String {
 
 @Suite struct ExportTests {
     func ranNotebook() throws -> (Notebook, (String) throws -> [UInt8]) {
-        let result = NotebookRunner().run(try Notebook(bytes: Array("# T\n\nIntro <b>.\n\n```lua\nplot\n```\n\n```lua\nx\n```\n".utf8), name: "n.md"),
+        let result = NotebookRunner().run(try Notebook(bytes: Array("# T\n\nIntro <b>.\n\n```lua\nplot\n```\n\n```lua\nx\n```\n\n```lua\nvalue\n```\n".utf8), name: "n.md"),
                                           path: "n.md", evaluator: ScriptedEvaluator())
         let files = Dictionary(uniqueKeysWithValues: result.plots.map { ($0.path, Array($0.svg.utf8)) })
         return (result.notebook, { path in
@@ -98,12 +118,18 @@ func scratchDirectory() -> String {
         let root = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
         #expect(root["nbformat"] as? Int == 4)
         let cells = try #require(root["cells"] as? [[String: Any]])
-        #expect(cells.map { $0["cell_type"] as? String } == ["markdown", "code", "code"])
+        #expect(cells.map { $0["cell_type"] as? String } == ["markdown", "code", "code", "code"])
         let plotOutput = try #require((cells[1]["outputs"] as? [[String: Any]])?.first)
         #expect(plotOutput["output_type"] as? String == "display_data")
         let data = try #require(plotOutput["data"] as? [String: Any])
         #expect(Jupyter.joined(data["image/svg+xml"]).hasPrefix("<svg"))
-        #expect((cells[2]["outputs"] as? [[String: Any]])?.first?["output_type"] as? String == "stream")
+        #expect((cells[2]["outputs"] as? [[String: Any]])?.map { $0["output_type"] as? String } == ["stream"])
+        // Printed text is a stream, the cell's value an execute_result.
+        let valueOutputs = try #require(cells[3]["outputs"] as? [[String: Any]])
+        #expect(valueOutputs.map { $0["output_type"] as? String } == ["stream", "execute_result"])
+        #expect(Jupyter.joined(valueOutputs[0]["text"]) == "printed\n")
+        #expect(Jupyter.joined((valueOutputs[1]["data"] as? [String: Any])?["text/plain"]) == "{\n  a = 1 }\n")
+        #expect(valueOutputs[1]["execution_count"] is NSNull)
         let kernel = (root["metadata"] as? [String: Any])?["kernelspec"] as? [String: Any]
         #expect(kernel?["language"] as? String == "lua")
     }
@@ -112,8 +138,26 @@ func scratchDirectory() -> String {
         let (notebook, read) = try ranNotebook()
         let imported = try Jupyter.import(Array(try Jupyter.export(notebook, readFile: read).utf8), name: "n.ipynb")
         #expect(imported.cells.map(\.code) == notebook.cells.map(\.code))
-        #expect(imported.cells.last?.output?.text == "ran x\n")
-        #expect(try Notebook(bytes: Array(imported.markdown().utf8), name: "n.md").cells.count == 2)
+        #expect(imported.cells.map(\.output) == notebook.cells.map(\.output).map { $0?.images.isEmpty == false ? nil : $0 })
+        #expect(imported.cells.last?.output?.printed == "printed\n")
+        #expect(imported.cells.last?.output?.value == "{\n  a = 1 }\n")
+        // Written as Markdown and read back, the split between printed text and value survives.
+        let reread = try Notebook(bytes: Array(imported.markdown().utf8), name: "n.md")
+        #expect(reread.cells.map(\.output) == imported.cells.map(\.output))
+        #expect(imported.markdown().contains("```output value=2\nprinted\n{\n  a = 1 }\n```"))
+    }
+
+    @Test func luaShownInAMarkdownCellStaysText() throws {
+        let ipynb = #"""
+            {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+              {"cell_type": "markdown", "metadata": {}, "source": ["Call it so:\n", "```lua\n", "f(1)\n", "```\n", "~~~\n", "```lua\n", "~~~\n", "```` lua\n", "g()\n", "````"]},
+              {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": null, "source": "f(2)"}]}
+            """#
+        let imported = try Jupyter.import(Array(ipynb.utf8), name: "n.ipynb")
+        #expect(imported.cells.map(\.code) == ["f(2)\n"])
+        let markdown = imported.markdown()
+        #expect(markdown.hasPrefix("Call it so:\n```lua no-run\nf(1)\n```\n~~~\n```lua\n~~~\n```` lua no-run\ng()\n````\n"))
+        #expect(try Notebook(bytes: Array(markdown.utf8), name: "n.md").cells.map(\.code) == ["f(2)\n"])
     }
 
     @Test func importRefusesOtherLanguagesAndCellTypes() {

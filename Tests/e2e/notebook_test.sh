@@ -22,6 +22,12 @@ done
 
 cp notebooks/mathematics.md "$work/"
 cp -r notebooks/mathematics.files "$work/"
+# A plot that no longer matches its stored SVG fails --check, naming the file.
+sed -i 's/stroke-width="1.5"/stroke-width="2"/' "$work/mathematics.files/cell-2.svg"
+out=$("$OPSLAB" notebook run --check "$work/mathematics.md" 2>&1); rc=$?
+check "a changed plot fails --check ($rc)" [ $rc -eq 1 ]
+check "naming the plot's file ($out)" contains "$out" "mathematics.files/cell-2.svg: differs from the stored file from line"
+cp notebooks/mathematics.files/cell-2.svg "$work/mathematics.files/"
 "$OPSLAB" notebook export "$work/mathematics.md" --to ipynb
 check "ipynb written" test -s "$work/mathematics.ipynb"
 out=$("$python" - "$work/mathematics.ipynb" <<'EOF' 2>&1
@@ -33,6 +39,9 @@ outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
 svg = [o for o in outputs if o.output_type == "display_data" and "image/svg+xml" in o.data]
 assert kinds == {"markdown", "code"}, kinds
 assert any(o.output_type == "stream" for o in outputs)
+# The cells ending in string.format(...) give values, not printed text.
+results = [o for o in outputs if o.output_type == "execute_result"]
+assert len(results) >= 5 and all(o.data["text/plain"].startswith('"') for o in results), results
 assert len(svg) >= 3, len(svg)
 assert nb.metadata.kernelspec.language == "lua"
 print("valid", len(nb.cells), "cells")
@@ -47,6 +56,7 @@ check "nbformat rejects a broken notebook" bash -c "! '$python' -c 'import nbfor
 
 "$OPSLAB" notebook import "$work/mathematics.ipynb" -o "$work/reimported.md"
 check "import of the export keeps every cell" test "$(grep -c '^```lua' "$work/reimported.md")" = "$(grep -c '^```lua' notebooks/mathematics.md)"
+check "and every value, marked as one" test "$(grep -c '^```output value=' "$work/reimported.md")" = "$(grep -c '^```output value=' notebooks/mathematics.md)"
 check "import refuses to overwrite" bash -c "! '$OPSLAB' notebook import '$work/mathematics.ipynb' -o '$work/reimported.md' 2>/dev/null"
 
 "$OPSLAB" notebook export "$work/mathematics.md" --to html -o "$work/page.html"

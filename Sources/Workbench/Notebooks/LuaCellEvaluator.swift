@@ -57,14 +57,14 @@ public final class LuaCellEvaluator: CellEvaluator {
                 }
             }
             if stack.top > base { lua.setGlobal("_", valueAt: base + 1) }
-            result.text = shown.isEmpty ? "" : shown.joined(separator: "\t") + "\n"
+            result.value = shown.isEmpty ? "" : shown.joined(separator: "\t") + "\n"
         } catch let error as LuaError {
             result.error = located(error.message, notebook: notebook, line: firstLine)
             result.interrupted = error.stopReason != nil
         } catch {
             result.error = located("\(error)", notebook: notebook, line: firstLine)
         }
-        if let capture { result.text = capture.finish() + result.text }
+        if let capture { result.text = capture.finish() }
         return result
     }
 

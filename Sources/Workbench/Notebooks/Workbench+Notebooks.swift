@@ -16,7 +16,7 @@ extension Workbench {
         for (number, cell) in notebook.cells.enumerated() {
             try writeStandardOutput("── \(name) cell \(number + 1) (line \(cell.firstLine))\n")
             let result = evaluator.evaluate(code: cell.code, notebook: name, firstLine: cell.firstLine, timeout: nil)
-            try writeStandardOutput(result.text)
+            try writeStandardOutput(result.text + result.value)
             if let error = result.error {
                 failed += 1
                 writeStandardError("error: \(error)\n")
