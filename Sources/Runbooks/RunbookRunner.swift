@@ -29,12 +29,16 @@ public struct RunOptions {
     public var confirmation: Confirmation = .refuse
     public var from: String?
     public var only: String?
+    /// The host the steps' commands run on over ssh; this machine when nil.
+    public var target: SSHTarget?
 
-    public init(dryRun: Bool = false, confirmation: Confirmation = .refuse, from: String? = nil, only: String? = nil) {
+    public init(dryRun: Bool = false, confirmation: Confirmation = .refuse, from: String? = nil, only: String? = nil,
+                target: SSHTarget? = nil) {
         self.dryRun = dryRun
         self.confirmation = confirmation
         self.from = from
         self.only = only
+        self.target = target
     }
 }
 
@@ -129,7 +133,8 @@ public final class RunbookRunner {
                 return result
             case .ask(let ask):
                 let steps = plan.map { runbook.steps[$0].name }.joined(separator: ", ")
-                let answer = ask("Run \(runbook.name) (steps: \(steps)), which changes this machine?")
+                let machine = options.target.map { "host \($0.destination)" } ?? "this machine"
+                let answer = ask("Run \(runbook.name) (steps: \(steps)), which changes \(machine)?")
                 do {
                     try audit.append(action: "runbook.confirm", subject: runbook.name,
                                      detail: ["run": runID, "question": "run", "answer": answer ? "yes" : "no"])
@@ -148,6 +153,7 @@ public final class RunbookRunner {
                            "params": parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")]
         if let from = options.from { startDetail["from"] = from }
         if let only = options.only { startDetail["only"] = only }
+        if let target = options.target { startDetail["target"] = target.destination }
         do {
             try audit.append(action: "runbook.start", subject: runbook.name, detail: startDetail)
         } catch {
@@ -191,7 +197,7 @@ public final class RunbookRunner {
         let step = runbook.steps[index]
         return StepContext(runbook: runbook, step: step, parameters: parameters, dryRun: options.dryRun,
                            deadline: step.timeout.map { MonotonicInstant.now().seconds + $0 }, audit: audit, output: output,
-                           confirmPolicy: options.confirmation, runID: runID)
+                           confirmPolicy: options.confirmation, runID: runID, target: options.target)
     }
 
     private func runStep(_ index: Int, parameters: [String: ParameterValue], options: RunOptions,

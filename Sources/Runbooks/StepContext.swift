@@ -22,9 +22,11 @@ public final class StepContext {
     let output: RunOutput
     let confirmPolicy: RunOptions.Confirmation
     let runID: String
+    /// Where commands run: a host over ssh, or this machine when nil.
+    public let target: SSHTarget?
 
     init(runbook: Runbook, step: RunbookStep, parameters: [String: ParameterValue], dryRun: Bool, deadline: Double?,
-         audit: AuditLog, output: RunOutput, confirmPolicy: RunOptions.Confirmation, runID: String) {
+         audit: AuditLog, output: RunOutput, confirmPolicy: RunOptions.Confirmation, runID: String, target: SSHTarget? = nil) {
         self.runbook = runbook
         self.step = step
         self.parameters = parameters
@@ -34,6 +36,7 @@ public final class StepContext {
         self.output = output
         self.confirmPolicy = confirmPolicy
         self.runID = runID
+        self.target = target
     }
 
     /// Seconds left before the deadline (nil when there is none).
@@ -55,10 +58,10 @@ public final class StepContext {
                     echo: Bool = true) throws(StepFailure) -> ProcessOutcome? {
         let shown = request.shell ? request.argv.joined(separator: " ") : request.argv.map(shellQuoted).joined(separator: " ")
         if dryRun && !readonly && !step.readonly {
-            log("would run: \(shown)")
+            log("would run" + (target.map { " on \($0.destination)" } ?? "") + ": \(shown)")
             return nil
         }
-        var request = request
+        var request = target?.wrap(request) ?? request
         if let remaining { request.timeout = min(request.timeout ?? remaining, remaining) }
         return try start(request, shown, check, echo)
     }
@@ -97,6 +100,11 @@ public final class StepContext {
         if outcome.timedOut {
             throw StepFailure("\(shown): timed out after \(formatSeconds(request.timeout ?? 0)) (its process group was stopped)")
         }
+        if let target, outcome.exitCode == SSHTarget.connectionFailure {
+            // ssh's own failure, not the command's: say so even with check = false.
+            let detail = outcome.stderr.text.trimmingCharacters(in: .whitespacesAndNewlines).suffix(400)
+            throw StepFailure("\(shown): ssh to \(target.destination) failed (exit 255)" + (detail.isEmpty ? "" : ": \(detail)"))
+        }
         if check && outcome.exitCode != 0 {
             let detail = outcome.stderr.text.trimmingCharacters(in: .whitespacesAndNewlines).suffix(400)
             throw StepFailure("\(shown): exited with code \(outcome.exitCode)" + (detail.isEmpty ? "" : ": \(detail)"))
@@ -108,6 +116,7 @@ public final class StepContext {
         var detail = ["run": runID, "step": step.name, "command": shown, "code": String(code),
                       "seconds": formatSeconds(seconds)]
         if let note { detail["note"] = note }
+        if let target { detail["target"] = target.destination }
         do {
             try audit.append(action: "runbook.exec", subject: runbook.name, detail: detail)
         } catch {
@@ -140,10 +149,12 @@ public final class StepContext {
 
 /// Splits a stream of bytes into lines, keeping an unfinished last line
 /// (bounded, so that output without newlines cannot grow it forever).
-struct LineBuffer {
+public struct LineBuffer {
+    public init() {}
+
     private var pending: [UInt8] = []
 
-    mutating func add(_ chunk: ArraySlice<UInt8>) -> [String] {
+    public mutating func add(_ chunk: ArraySlice<UInt8>) -> [String] {
         var lines: [String] = []
         for byte in chunk {
             if byte == UInt8(ascii: "\n") {
@@ -160,7 +171,7 @@ struct LineBuffer {
         return lines
     }
 
-    var rest: String? { pending.isEmpty ? nil : String(decoding: pending, as: UTF8.self) }
+    public var rest: String? { pending.isEmpty ? nil : String(decoding: pending, as: UTF8.self) }
 }
 
 /// An argument as a POSIX shell would need it written, for messages and dry runs.

@@ -19,7 +19,7 @@ ensure_packages() {
 }
 
 BUILD_PACKAGES=(pkg-config liblua5.4-dev libedit-dev libopenblas-dev libsqlite3-dev)
-TEST_PACKAGES=(tmux lua5.4 bc curl prometheus prometheus-node-exporter prometheus-alertmanager chromium)
+TEST_PACKAGES=(tmux lua5.4 bc curl prometheus prometheus-node-exporter prometheus-alertmanager chromium openssh-server openssh-client)
 
 ensure_swift() {
   command -v swift >/dev/null && return 0

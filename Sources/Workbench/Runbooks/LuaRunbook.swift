@@ -188,6 +188,10 @@ final class LuaRunbook: RunbookActions {
         stack.setField("dry_run", inTableAt: -2)
         stack.push(context.step.name)
         stack.setField("step", inTableAt: -2)
+        if let target = context.target {
+            stack.push(target.destination)
+            stack.setField("host", inTableAt: -2)
+        }
         for function in contextFunctions(context, mayExecute: manifest.permissions.contains(.exec)) {
             stack.push(function)
             stack.setField(function.shortName, inTableAt: -2)

@@ -82,6 +82,12 @@ extension Workbench {
         return result
     }
 
+    /// The runbook `nameOrFile` names, as loaded, for a caller that plans
+    /// runs without running it here (the fleet fan-out).
+    public func runbookDefinition(_ nameOrFile: String) throws -> Runbook {
+        try loadRunbook(nameOrFile, stack: lua.stack).runbook
+    }
+
     /// A runbook's parameters and steps as text, for `opslab runbook show`.
     public func describeRunbook(_ nameOrFile: String) throws -> String {
         let loaded = try loadRunbook(nameOrFile, stack: lua.stack)
@@ -132,10 +138,11 @@ extension Workbench {
     private func runbookFunctions() -> [LuaFunction] {
         [
             LuaFunction("runbook.run", doc: """
-                runbook.run(name: string [, params: table] [, {dry_run = false, yes = false, from = "step", only = "step"}]) -> table
+                runbook.run(name: string [, params: table] [, {dry_run = false, yes = false, from = "step", only = "step", host = "web1", ssh_config = "path"}]) -> table
                 Runs a runbook (a name, or a .lua file) and returns {status, ok, exit_code, failed_step, error,
                 steps = {{name, status, seconds, attempts, error}...}, undos = {...}}. A runbook with
-                mutates = true needs yes = true, or a yes typed at a terminal. :run NAME is the same.
+                mutates = true needs yes = true, or a yes typed at a terminal. host runs its commands on that
+                host over ssh (ssh_config: a file for ssh -F). :run NAME is the same.
                 """) { [unowned self] call in
                 let name = try call.string(1)
                 let given = try call.optionalTable(2) ?? LuaTableValue()
@@ -143,9 +150,15 @@ extension Workbench {
                     throw call.argumentError(2, "must map parameter names to values, like {path = \"/data\"}")
                 }
                 let options = try call.options(3)
+                var target: SSHTarget?
+                let sshConfig = try options.optionalString("ssh_config")
+                if let host = try options.optionalString("host") {
+                    do { target = try SSHTarget(destination: host, configFile: sshConfig) } catch { throw call.error("\(error)") }
+                }
                 let runOptions = RunOptions(dryRun: try options.boolean("dry_run", default: false),
                                             confirmation: Self.confirmation(yes: try options.boolean("yes", default: false)),
-                                            from: try options.optionalString("from"), only: try options.optionalString("only"))
+                                            from: try options.optionalString("from"), only: try options.optionalString("only"),
+                                            target: target)
                 let result = try runRunbook(name, parameters: given.fields.mapValues(parameterInput), options: runOptions, on: call.stack)
                 return call.returns(.table(Self.describe(result)))
             },
@@ -238,7 +251,8 @@ extension Workbench {
       }
 
     Param types: string, integer, number, boolean, duration (seconds in ctx.params), enum (with choices);
-    all checked before the first step. ctx: params, state (shared by the steps), dry_run, step,
+    all checked before the first step. ctx: params, state (shared by the steps), dry_run, step, host
+    (the host commands go to, nil for this machine),
     sh{argv..., timeout =, check = true, env =, cwd =, input =, shell = false, readonly = false,
     quiet = false} -> {code, stdout, stderr, seconds} (needs the exec permission), log(...),
     confirm(question), and read-only metrics, tensor and nn.
@@ -249,6 +263,11 @@ extension Workbench {
     steps before it again so that ctx.state holds what they found. Every run, step, command and
     confirmation is appended to the audit log: audit.show{since = "1h"}, audit.verify(), audit.head();
     opslab audit verify from a shell.
+
+    Fleet: runbook.run(name, params, {host = "web1"}) sends every ctx.sh to that host over OpenSSH
+    (ssh -T -o BatchMode=yes: keys and known hosts as ssh is configured; ssh_config = FILE for -F);
+    the Lua runs here. From a shell, opslab runbook run NAME --hosts a,b,c (or @FILE) --parallel N
+    runs it on each host, one process per host, with a summary of each host's result.
     """
 }
 
