@@ -31,6 +31,8 @@ public struct RunOptions {
     public var only: String?
     /// The host the steps' commands run on over ssh; this machine when nil.
     public var target: SSHTarget?
+    /// The fingerprint of the alert that started the run (serve's runbook trigger), for the audit log.
+    public var alert: String?
 
     public init(dryRun: Bool = false, confirmation: Confirmation = .refuse, from: String? = nil, only: String? = nil,
                 target: SSHTarget? = nil) {
@@ -154,6 +156,7 @@ public final class RunbookRunner {
         if let from = options.from { startDetail["from"] = from }
         if let only = options.only { startDetail["only"] = only }
         if let target = options.target { startDetail["target"] = target.destination }
+        if let alert = options.alert { startDetail["alert"] = alert }
         do {
             try audit.append(action: "runbook.start", subject: runbook.name, detail: startDetail)
         } catch {

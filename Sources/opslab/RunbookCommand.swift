@@ -1,3 +1,4 @@
+import Alerting
 import ArgumentParser
 import Foundation
 import LuaKit
@@ -97,10 +98,14 @@ struct RunbookCommand: ParsableCommand {
         @Option(help: ArgumentHelp("An ssh_config file for ssh -F.", valueName: "file"))
         var sshConfig: String?
 
+        @Option(help: ArgumentHelp("The fingerprint of the alert that started this run, recorded in the audit log (serve passes it).", valueName: "fingerprint"))
+        var alert: String?
+
         func validate() throws {
             if host != nil && hosts != nil { throw ValidationError("--host and --hosts cannot be combined") }
             guard (1...256).contains(parallel) else { throw ValidationError("--parallel must be 1 to 256, got \(parallel)") }
             if hosts == nil && parallel != 4 { throw ValidationError("--parallel needs --hosts") }
+            if let alert, AlertFingerprint(hex: alert) == nil { throw ValidationError("--alert expects an alert fingerprint (16 hex digits), got \"\(alert)\"") }
         }
 
         func run() throws {
@@ -116,6 +121,7 @@ struct RunbookCommand: ParsableCommand {
             let workbench = try Session().workbench()
             if let hosts { throw ExitCode(try runFleet(hosts, workbench: workbench)) }
             var options = RunOptions(dryRun: dryRun, confirmation: Workbench.confirmation(yes: yes), from: from, only: only)
+            options.alert = alert
             do {
                 options.target = try host.map { try SSHTarget(destination: $0, configFile: sshConfig) }
             } catch {

@@ -24,6 +24,8 @@ struct Serve: AsyncParsableCommand {
 
             Rules: --rules takes Prometheus rule files (repeatable; globs). Groups are evaluated on their interval (default --evaluation-interval) against the store that serve writes; recording rules and the ALERTS and ALERTS_FOR_STATE series are written to it, so metrics.query("ALERTS") works in the shell. After a restart, alerts take back their state from ALERTS_FOR_STATE: a firing alert fires again with its original activeAt, a pending one keeps its progress towards `for`. A rule file that fails to load on reload keeps its previous rules.
 
+            Runbooks: a firing alert whose rule has a `runbook` annotation (and `runbook_params`, name=value words) starts that runbook as `opslab runbook run NAME --yes`, in a process of its own, when serve was started with --allow-runbook NAME; never twice at once, and not again within --runbook-cooldown of its last start. The trigger and the run are audited with the alert's fingerprint; the run's lines go to serve's log.
+
             The config file is Lua, run in the workbench before collection starts; it can configure collectors (metrics.configure("checkpoint_dir", {dir = "/ckpt"})) and load plugins. See the README for a systemd unit.
             """)
 
@@ -69,6 +71,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Failed attempts after which a notification becomes a dead letter.", valueName: "n"))
     var notifyMaxAttempts = 100
 
+    @Option(help: ArgumentHelp("A runbook that firing alerts may start through their runbook annotation (repeatable).", valueName: "name"))
+    var allowRunbook: [String] = []
+
+    @Option(help: ArgumentHelp("How long after a runbook started before an alert may start it again.", valueName: "duration"))
+    var runbookCooldown = "10m"
+
     func validate() throws {
         _ = try ListenAddress(listen)
         guard Duration.parse(retention) != nil else {
@@ -93,6 +101,9 @@ struct Serve: AsyncParsableCommand {
         }
         guard (1...1_000_000).contains(notifyMaxAttempts) else {
             throw ValidationError("--notify-max-attempts expects a whole number from 1 to 1000000, got \(notifyMaxAttempts)")
+        }
+        guard parseDuration(runbookCooldown) != nil else {
+            throw ValidationError("--runbook-cooldown expects a duration such as 10m or 0s, got \"\(runbookCooldown)\"")
         }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical; got \"\(logLevel)\"")
@@ -167,6 +178,11 @@ struct Serve: AsyncParsableCommand {
         let notifier = try notify.map { try startNotifier(config: $0, workbench: workbench, logger: logger) }
         if let notifier {
             ruleRunner.alertSenders.append(notifier)
+            ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
+        }
+        if !allowRunbook.isEmpty {
+            ruleRunner.alertSenders.append(RunbookTrigger(allowed: allowRunbook, cooldownMs: parseDuration(runbookCooldown) ?? 600_000,
+                                                          audit: workbench.openAuditLog(), logger: logger))
             ruleRunner.resendDelayMs = parseDuration(resendDelay) ?? 60_000
         }
         let ruleTask = ruleRunner.start()
